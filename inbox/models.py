@@ -1,0 +1,331 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from inbox import crypto
+
+
+class Network(models.TextChoices):
+    X = "x", "X"
+    FACEBOOK = "facebook", "Facebook"
+
+
+class Channel(models.Model):
+    """A connected account of ours on a network (an X account, a Facebook Page)."""
+
+    network = models.CharField(max_length=16, choices=Network.choices)
+    name = models.CharField(max_length=120)
+    handle = models.CharField(max_length=120, help_text="The public handle, e.g. @council_help")
+    external_account_id = models.CharField(max_length=64)
+    credentials_encrypted = models.TextField(blank=True, editable=False)
+    is_active = models.BooleanField(default=True)
+    is_sandbox = models.BooleanField(
+        default=False,
+        help_text="Training channel on the sandbox network; never reaches the public.",
+    )
+    teams = models.ManyToManyField("accounts.Team", related_name="channels", blank=True)
+    poll_interval_seconds = models.PositiveIntegerField(default=60)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    poll_claimed_until = models.DateTimeField(null=True, blank=True)
+    poll_cursor = models.JSONField(default=dict, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    needs_attention = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "external_account_id"], name="channel_unique_network_account"
+            )
+        ]
+        indexes = [models.Index(fields=["is_active", "next_poll_at"], name="channel_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_network_display()} {self.handle})"
+
+    def set_credentials(self, data: dict) -> None:
+        self.credentials_encrypted = crypto.encrypt_json(data)
+
+    def get_credentials(self) -> dict:
+        return crypto.decrypt_json(self.credentials_encrypted)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.credentials_encrypted)
+
+
+class Contact(models.Model):
+    """A member of the public, as one identity on one network."""
+
+    network = models.CharField(max_length=16, choices=Network.choices)
+    external_id = models.CharField(max_length=64)
+    handle = models.CharField(max_length=120, blank=True)
+    display_name = models.CharField(max_length=200, blank=True)
+    followers_count = models.PositiveIntegerField(default=0)
+    verified = models.BooleanField(default=False)
+    blocked = models.BooleanField(default=False)
+    blocked_reason = models.TextField(blank=True)
+    is_detractor = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "external_id"], name="contact_unique_network_identity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.handle or self.external_id
+
+    @property
+    def first_name(self) -> str:
+        return (self.display_name or self.handle).split(" ")[0]
+
+
+class Label(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    colour = models.CharField(max_length=7, default="#505a5f")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationKind(models.TextChoices):
+    PUBLIC = "public", "Public thread"
+    COMMENT = "comment", "Comment thread"
+    PRIVATE = "private", "Private message"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Priority(models.IntegerChoices):
+    LOW = 0, "Low"
+    NORMAL = 1, "Normal"
+    HIGH = 2, "High"
+    URGENT = 3, "Urgent"
+
+
+class Conversation(models.Model):
+    """A thread with one citizen on one channel.
+
+    It carries what the inbox sorts and shows (last message time and preview,
+    first response, due time) so the list never joins messages.
+    """
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="conversations")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="conversations")
+    kind = models.CharField(max_length=16, choices=ConversationKind.choices)
+    # The network's thread identity: X conversation id + author, DM conversation
+    # id, Facebook post + commenter. Unique per channel so threading is a lookup.
+    thread_key = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    labels = models.ManyToManyField(Label, blank=True, related_name="conversations")
+    last_message_at = models.DateTimeField()
+    last_message_preview = models.CharField(max_length=280, blank=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    awaiting_since = models.DateTimeField(
+        null=True, blank=True, help_text="First unanswered inbound of the current cycle."
+    )
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "thread_key"], name="conversation_unique_channel_thread"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["channel", "status", "-last_message_at"], name="conv_channel_status_idx"
+            ),
+            models.Index(
+                fields=["team", "status", "-last_message_at"], name="conv_team_status_idx"
+            ),
+            models.Index(
+                fields=["assignee", "status", "-last_message_at"], name="conv_assignee_status_idx"
+            ),
+            models.Index(fields=["-last_message_at"], name="conv_last_message_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} with {self.contact} on {self.channel.name}"
+
+
+class Direction(models.TextChoices):
+    IN = "in", "Inbound"
+    OUT = "out", "Outbound"
+
+
+class DeliveryState(models.TextChoices):
+    RECEIVED = "received", "Received"
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.PROTECT, related_name="messages"
+    )
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    # Null (not "") until an outbound message reaches the network, so the
+    # (channel, external_id) unique constraint ignores unsent messages.
+    external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    in_reply_to_external_id = models.CharField(max_length=100, blank=True)
+    author_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sent_messages",
+    )
+    text = models.TextField(blank=True)
+    sent_at = models.DateTimeField(help_text="The network's timestamp")
+    received_at = models.DateTimeField(auto_now_add=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    state = models.CharField(
+        max_length=16, choices=DeliveryState.choices, default=DeliveryState.RECEIVED
+    )
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    is_automated = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="message_unique_channel_external_id",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "sent_at"], name="message_thread_idx"),
+            models.Index(
+                fields=["state"],
+                condition=Q(state__in=["queued", "sending"]),
+                name="message_outbound_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.external_id or self.idempotency_key}"
+
+
+class Note(models.Model):
+    """An internal note on a conversation: never sent to the network."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author_id} on {self.conversation_id}"
+
+
+class CannedResponse(models.Model):
+    title = models.CharField(max_length=120)
+    text = models.TextField(help_text="Placeholders: {first_name}, {officer}, {channel}")
+    teams = models.ManyToManyField(
+        "accounts.Team", blank=True, help_text="Leave empty to offer it to everyone."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EventQuerySet(models.QuerySet):
+    """Append-only: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise TypeError("Events are append-only")
+
+    def delete(self):
+        raise TypeError("Events are append-only")
+
+
+class Event(models.Model):
+    """The append-only event log: the audit trail and the source of every KPI."""
+
+    type = models.CharField(max_length=64)
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["type", "at"], name="event_type_at_idx"),
+            models.Index(fields=["conversation", "at"], name="event_conversation_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.type}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Events are append-only")
+
+    @property
+    def actor_label(self) -> str:
+        return str(self.actor) if self.actor_id else "system"

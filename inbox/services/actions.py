@@ -1,0 +1,115 @@
+"""Officer actions on a conversation. Each checks the access rule, then writes
+its change and one matching Event in a single transaction."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accounts import access
+from accounts.models import Team, User
+from inbox.models import Conversation, Label, Note, Status
+from inbox.services.events import event_record
+
+
+def _locked(conversation: Conversation) -> Conversation:
+    """Re-read the row under a lock so concurrent actions serialise."""
+    return (
+        Conversation.objects.select_for_update().select_related("channel").get(pk=conversation.pk)
+    )
+
+
+def conversation_assign(
+    *,
+    conversation: Conversation,
+    actor: User,
+    assignee: User | None = None,
+    team: Team | None = None,
+) -> Conversation:
+    """Assign to a person and/or a team (None clears). The assignee must cover the channel."""
+    access.ensure_can_act(actor, conversation)
+    if assignee is not None and not access.can_act_on(assignee, conversation):
+        raise ValidationError(f"{assignee} does not cover {conversation.channel.name}.")
+    if team is not None and not conversation.channel.teams.filter(pk=team.pk).exists():
+        raise ValidationError(f"{team} does not cover {conversation.channel.name}.")
+    with transaction.atomic():
+        conv = _locked(conversation)
+        before = {"assignee": conv.assignee_id, "team": conv.team_id}
+        conv.assignee = assignee
+        if team is not None or assignee is None:
+            conv.team = team
+        if conv.status == Status.NEW:
+            conv.status = Status.OPEN
+        conv.save(update_fields=["assignee", "team", "status"])
+        event_record(
+            type="conversation.assigned",
+            actor=actor,
+            conversation=conv,
+            data={"from": before, "assignee": conv.assignee_id, "team": conv.team_id},
+        )
+    return conv
+
+
+def conversation_set_status(
+    *, conversation: Conversation, actor: User, status: str
+) -> Conversation:
+    access.ensure_can_act(actor, conversation)
+    if status not in Status.values:
+        raise ValidationError(f"Unknown status {status!r}.")
+    with transaction.atomic():
+        conv = _locked(conversation)
+        previous = conv.status
+        if previous == status:
+            return conv
+        conv.status = status
+        conv.save(update_fields=["status"])
+        event_record(
+            type="conversation.status_changed",
+            actor=actor,
+            conversation=conv,
+            data={"from": previous, "to": status},
+        )
+    return conv
+
+
+def conversation_label(
+    *, conversation: Conversation, actor: User, label: Label, add: bool = True
+) -> Conversation:
+    access.ensure_can_act(actor, conversation)
+    with transaction.atomic():
+        conv = _locked(conversation)
+        has = conv.labels.filter(pk=label.pk).exists()
+        if has == add:
+            return conv
+        (conv.labels.add if add else conv.labels.remove)(label)
+        event_record(
+            type="conversation.labelled" if add else "conversation.unlabelled",
+            actor=actor,
+            conversation=conv,
+            data={"label": label.name, "label_id": label.pk},
+        )
+    return conv
+
+
+def note_add(*, conversation: Conversation, actor: User, text: str) -> Note:
+    access.ensure_can_act(actor, conversation)
+    text = text.strip()
+    if not text:
+        raise ValidationError("A note cannot be empty.")
+    if len(text) > 5000:
+        raise ValidationError("A note can be at most 5,000 characters.")
+    with transaction.atomic():
+        note = Note.objects.create(conversation=conversation, author=actor, text=text)
+        event_record(
+            type="note.added", actor=actor, conversation=conversation, data={"note_id": note.pk}
+        )
+    return note
+
+
+__all__ = [
+    "PermissionDenied",
+    "conversation_assign",
+    "conversation_label",
+    "conversation_set_status",
+    "note_add",
+]

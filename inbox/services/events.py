@@ -1,0 +1,33 @@
+"""Writing to the append-only event log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from inbox.models import Event
+
+
+def event_record(
+    *,
+    type: str,
+    actor=None,
+    conversation=None,
+    message=None,
+    channel=None,
+    data: dict[str, Any] | None = None,
+    at=None,
+) -> Event:
+    """Append one event. Call it inside the transaction that makes the change."""
+    if channel is None and conversation is not None:
+        channel = conversation.channel_id
+    return Event.objects.create(
+        type=type,
+        at=at or timezone.now(),
+        actor=actor,
+        conversation=conversation,
+        message=message,
+        channel_id=channel if isinstance(channel, int) else getattr(channel, "pk", None),
+        data=data or {},
+    )

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Start (or stop) a throwaway Postgres and Redis on loopback, owned by this
+# checkout, for CI, tests and benchmarks. Prints the env to export on start.
+#   scripts/local-services.sh start   -> writes var/services.env
+#   scripts/local-services.sh stop
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+state="${SERVICES_DIR:-$here/var/services}"
+pgdata="$state/pgdata"
+pgport="${PGPORT_LOCAL:-55432}"
+redisport="${REDISPORT_LOCAL:-56379}"
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi
+}
+
+start() {
+  mkdir -p "$state"
+  if [ ! -s "$pgdata/PG_VERSION" ]; then
+    mkdir -p "$pgdata"
+    [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$state"
+    as_postgres "$pgbin/initdb -D '$pgdata' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
+  fi
+  if ! as_postgres "$pgbin/pg_ctl -D '$pgdata' status" >/dev/null 2>&1; then
+    as_postgres "$pgbin/pg_ctl -D '$pgdata' -l '$pgdata/server.log' \
+      -o '-p $pgport -k /tmp -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200' -w start" >/dev/null
+  fi
+  if ! redis-cli -p "$redisport" ping >/dev/null 2>&1; then
+    redis-server --port "$redisport" --bind 127.0.0.1 --save "" --appendonly no \
+      --daemonize yes --pidfile "$state/redis.pid" --logfile "$state/redis.log"
+    for _ in $(seq 50); do redis-cli -p "$redisport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  fi
+  cat > "$here/var/services.env" <<ENV
+export DATABASE_URL=postgres://postgres@127.0.0.1:$pgport/socialdesk
+export CELERY_BROKER_URL=redis://127.0.0.1:$redisport/0
+export REDIS_PORT=$redisport
+export REDIS_PID_FILE=$state/redis.pid
+ENV
+  psql -h 127.0.0.1 -p "$pgport" -U postgres -tc "SELECT 1 FROM pg_database WHERE datname='socialdesk'" \
+    | grep -q 1 || psql -h 127.0.0.1 -p "$pgport" -U postgres -qc "CREATE DATABASE socialdesk"
+  cat "$here/var/services.env"
+}
+
+stop() {
+  [ -f "$state/redis.pid" ] && kill "$(cat "$state/redis.pid")" 2>/dev/null || true
+  [ -d "$pgdata" ] && as_postgres "$pgbin/pg_ctl -D '$pgdata' -m fast stop" >/dev/null 2>&1 || true
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

@@ -1,0 +1,14 @@
+"""The Celery app. Tasks live in each app's tasks.py; the beat schedule is in code."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
+
+app = Celery("socialdesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+app.conf.beat_schedule = {}
