@@ -35,6 +35,7 @@ class Channel(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True)
     rate_limited_until = models.DateTimeField(null=True, blank=True)
     needs_attention = models.BooleanField(default=False)
+    poll_failures = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -199,6 +200,7 @@ class Message(models.Model):
     )
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
+    kind = models.CharField(max_length=16, blank=True, help_text="mention, reply, dm, comment")
     # Null (not "") until an outbound message reaches the network, so the
     # (channel, external_id) unique constraint ignores unsent messages.
     external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
@@ -224,6 +226,9 @@ class Message(models.Model):
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     is_automated = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # While a worker holds the send, no other worker may start it (see outbound).
+    send_lease_until = models.DateTimeField(null=True, blank=True)
+    sent_by_network_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
     class Meta:
@@ -329,3 +334,88 @@ class Event(models.Model):
     @property
     def actor_label(self) -> str:
         return str(self.actor) if self.actor_id else "system"
+
+
+class QuarantinedPayload(models.Model):
+    """A payload that could not be parsed, kept with its error for a person to
+    look at; the rest of its batch was stored."""
+
+    channel = models.ForeignKey(Channel, null=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=16)  # poll | webhook
+    error = models.TextField()
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source} payload on {self.channel_id}: {self.error[:60]}"
+
+
+class ActionKind(models.TextChoices):
+    LIKE = "like", "Like"
+    HIDE = "hide", "Hide"
+    MUTE = "mute", "Mute"
+
+
+class NetworkAction(models.Model):
+    """A like, hide or mute to perform on the network, exactly once, through
+    the same queued -> sending -> sent claim as replies."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, null=True, on_delete=models.PROTECT, related_name="network_actions"
+    )
+    kind = models.CharField(max_length=8, choices=ActionKind.choices)
+    target_external_id = models.CharField(max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(
+        max_length=16, choices=DeliveryState.choices, default=DeliveryState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    send_lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "kind", "target_external_id"],
+                name="network_action_once_per_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target_external_id}"
+
+
+class Notification(models.Model):
+    """An in-app notification for one person."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    # Makes "notify once per trigger" a unique-constraint question, not a race.
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="notification_once_per_trigger",
+            )
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.text

@@ -202,6 +202,11 @@ if CELERY_BROKER_URL == "filesystem://":
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # With acks_late, a task whose worker died is redelivered after this long.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -221,6 +226,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 SOCIAL_SANDBOX_URL = env_str("SOCIAL_SANDBOX_URL", "")
 NETWORK_HTTP_TIMEOUT = float(env_str("NETWORK_HTTP_TIMEOUT", "15"))
 DEFAULT_POLL_INTERVAL_SECONDS = env_int("DEFAULT_POLL_INTERVAL_SECONDS", 60)
+# How long a worker holds a send before another may take it over (and first
+# check the network for it): longer than one network call can take.
+OUTBOUND_SEND_LEASE_SECONDS = env_int("OUTBOUND_SEND_LEASE_SECONDS", 90)
 
 # --- E-mail ---------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

@@ -1,0 +1,154 @@
+"""The one small interface every network implements.
+
+Network modules do HTTP and mapping only: they return frozen dataclasses and
+raise the errors below, and never touch the database. Services store what
+they return. Errors say whether a retry can help (transient) or a person must
+act (permanent: a revoked token, a refused post).
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Author:
+    external_id: str
+    handle: str = ""
+    display_name: str = ""
+    followers_count: int = 0
+    verified: bool = False
+
+
+@dataclass(frozen=True)
+class InboundItem:
+    """One message seen on the network, normalized.
+
+    ``contact`` is the member of the public the thread is with; for our own
+    messages seen on the network (``direction="out"``) it is the recipient.
+    """
+
+    network: str
+    external_id: str
+    kind: str  # mention | reply | dm | comment
+    conversation_kind: str  # public | comment | private (inbox.models.ConversationKind)
+    thread_key: str
+    contact: Author
+    text: str
+    created_at: datetime
+    direction: str = "in"
+    in_reply_to: str = ""
+    metrics: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Unparseable:
+    """A payload the mapper could not read; kept in quarantine with its error."""
+
+    payload: Any
+    error: str
+
+
+@dataclass(frozen=True)
+class StreamResult:
+    """What one stream (mentions, DMs, comments...) yielded.
+
+    ``cursor`` is the stream's new position, only moved past items that were
+    all fetched; ``error`` is set when paging stopped early, in which case the
+    items gathered so far are still worth storing but the cursor stays put.
+    """
+
+    name: str
+    items: list[InboundItem]
+    unparseable: list[Unparseable]
+    cursor: Any
+    error: NetworkError | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    external_id: str
+    thread_id: str = ""
+
+
+class NetworkError(Exception):
+    permanent = False
+    needs_attention = False  # the channel cannot work until an admin acts
+
+    def __init__(self, message: str, *, retry_at: datetime | None = None):
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class TransientError(NetworkError):
+    """Worth retrying later: 5xx, timeouts, malformed responses."""
+
+
+class UnknownOutcome(TransientError):
+    """A write may or may not have reached the network (timeout, 5xx after
+    sending). Reconcile against the network before trying again."""
+
+
+class RateLimited(TransientError):
+    """429 or a rate-limit error code; ``retry_at`` says when, if the network told us."""
+
+
+class PermanentError(NetworkError):
+    permanent = True
+
+
+class AuthError(PermanentError):
+    """Token expired or revoked: the channel needs reconnecting."""
+
+    needs_attention = True
+
+
+class Refused(PermanentError):
+    """The network refused this one action (duplicate content, outside the
+    reply window, not allowed). The message says why, for the officer."""
+
+
+class DuplicateContent(Refused):
+    pass
+
+
+class NetworkClient(abc.ABC):
+    """One connected account on one network."""
+
+    network: str
+
+    @abc.abstractmethod
+    def fetch(self, cursor: dict[str, Any]) -> list[StreamResult]:
+        """Everything newer than ``cursor``, per stream, following pages to the end."""
+
+    @abc.abstractmethod
+    def send_reply(self, *, in_reply_to: str, text: str) -> SendResult: ...
+
+    @abc.abstractmethod
+    def send_private(self, *, thread_key: str, recipient_id: str, text: str) -> SendResult: ...
+
+    @abc.abstractmethod
+    def find_sent(
+        self, *, text: str, in_reply_to: str = "", recipient_id: str = "", since: datetime
+    ) -> str | None:
+        """The network id of a post/DM with this text sent after ``since``, if any.
+        Used after an unknown outcome so a retry never posts twice."""
+
+    @abc.abstractmethod
+    def like(self, *, external_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def hide(self, *, external_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def mute(self, *, user_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def follower_count(self) -> int: ...
+
+    @abc.abstractmethod
+    def post_metrics(self, external_ids: list[str]) -> dict[str, dict[str, int]]: ...

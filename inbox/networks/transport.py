@@ -1,0 +1,40 @@
+"""HTTP plumbing shared by the network clients.
+
+Neither tweepy nor facebook-sdk sets a request timeout, and tweepy hard-codes
+its host. One adapter fixes both: it applies a default timeout to every
+request and, only when ``SOCIAL_SANDBOX_URL`` is set, rewrites the real API
+host to the sandbox network. Production code paths are otherwise identical.
+"""
+
+from __future__ import annotations
+
+import requests
+from django.conf import settings
+
+
+class NetworkAdapter(requests.adapters.HTTPAdapter):
+    def __init__(self, *, real_base: str, target_base: str | None, timeout: float):
+        super().__init__(max_retries=0)
+        self.real_base = real_base
+        self.target_base = target_base
+        self.timeout = timeout
+
+    def send(self, request, **kwargs):
+        if self.target_base and request.url.startswith(self.real_base):
+            request.url = self.target_base + request.url[len(self.real_base) :]
+        if not kwargs.get("timeout"):
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
+
+def mount(session: requests.Session, *, real_bases: list[str], sandbox_prefix: str) -> None:
+    """Mount the adapter for each real API host on ``session``."""
+    sandbox = settings.SOCIAL_SANDBOX_URL.rstrip("/")
+    target = f"{sandbox}{sandbox_prefix}" if sandbox else None
+    for base in real_bases:
+        session.mount(
+            base,
+            NetworkAdapter(
+                real_base=base, target_base=target, timeout=settings.NETWORK_HTTP_TIMEOUT
+            ),
+        )

@@ -1,0 +1,322 @@
+"""X (Twitter) through tweepy's API v2 client.
+
+Quirks handled here (see shared/reference/network-apis.md): tweepy hard-codes
+its host and sets no timeout (the transport adapter fixes both);
+``wait_on_rate_limit`` would sleep inside the worker, so it stays off and a
+429 becomes RateLimited with the reset time; a malformed 2xx body escapes as
+a JSON error, which on a write means "posted, id unknown". X removed block,
+so moderation is hide reply and mute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import tweepy
+
+from inbox.networks import transport
+from inbox.networks.base import (
+    AuthError,
+    Author,
+    DuplicateContent,
+    InboundItem,
+    NetworkClient,
+    NetworkError,
+    RateLimited,
+    Refused,
+    SendResult,
+    StreamResult,
+    TransientError,
+    UnknownOutcome,
+    Unparseable,
+)
+
+X_HOSTS = ["https://api.twitter.com", "https://api.x.com"]
+TWEET_FIELDS = [
+    "created_at",
+    "author_id",
+    "conversation_id",
+    "in_reply_to_user_id",
+    "referenced_tweets",
+    "public_metrics",
+]
+USER_FIELDS = ["public_metrics", "verified"]
+DM_FIELDS = ["created_at", "sender_id", "dm_conversation_id", "participant_ids"]
+MAX_PAGES = 100  # X serves at most ~800 recent mentions; this only bounds a bad server
+
+
+def make_client(credentials: dict[str, str]) -> tweepy.Client:
+    """The one place a tweepy client is built: OAuth 1.0a user context, dicts
+    back (raw payloads are kept), no in-worker rate-limit sleeping."""
+    client = tweepy.Client(
+        consumer_key=credentials.get("consumer_key"),
+        consumer_secret=credentials.get("consumer_secret"),
+        access_token=credentials.get("access_token"),
+        access_token_secret=credentials.get("access_token_secret"),
+        return_type=dict,
+        wait_on_rate_limit=False,
+    )
+    transport.mount(client.session, real_bases=X_HOSTS, sandbox_prefix="/x")
+    return client
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _reset_time(exc: tweepy.HTTPException) -> datetime | None:
+    reset = exc.response.headers.get("x-rate-limit-reset") if exc.response is not None else None
+    return datetime.fromtimestamp(int(reset), UTC) if reset and reset.isdigit() else None
+
+
+def translate(exc: Exception, *, write: bool) -> NetworkError:
+    """Map tweepy/requests errors to the interface's errors. For a write, any
+    failure after the request may have been acted on becomes UnknownOutcome."""
+    if isinstance(exc, tweepy.TooManyRequests):
+        return RateLimited("X rate limit reached", retry_at=_reset_time(exc))
+    if isinstance(exc, tweepy.Unauthorized):
+        return AuthError("X rejected the token (expired or revoked): reconnect the account")
+    if isinstance(exc, tweepy.Forbidden):
+        if "duplicate" in str(exc).lower():
+            return DuplicateContent("X refused the post as a duplicate of a recent one")
+        return Refused(f"X refused the request: {exc}")
+    if isinstance(exc, tweepy.BadRequest | tweepy.NotFound):
+        return Refused(f"X refused the request: {exc}")
+    if isinstance(
+        exc, requests.exceptions.ConnectTimeout | requests.exceptions.ConnectionError
+    ) and not isinstance(exc, requests.exceptions.ReadTimeout):
+        # Never connected: nothing can have been posted.
+        return TransientError(f"cannot reach X: {exc.__class__.__name__}")
+    cls = UnknownOutcome if write else TransientError
+    if isinstance(exc, tweepy.TwitterServerError | tweepy.HTTPException):
+        return cls(f"X server error: {exc}")
+    if isinstance(exc, requests.Timeout):
+        return cls("X did not answer in time")
+    if isinstance(exc, ValueError):  # requests.JSONDecodeError is a ValueError
+        return cls("X sent a malformed response")
+    return cls(f"X request failed: {exc!r}")
+
+
+NETWORK_EXCEPTIONS = (tweepy.TweepyException, requests.RequestException, ValueError)
+
+
+class XClient(NetworkClient):
+    network = "x"
+
+    def __init__(self, *, account_id: str, credentials: dict[str, str]):
+        self.account_id = account_id
+        self.client = make_client(credentials)
+
+    def _call(self, fn: Callable[..., dict], *, write: bool = False, **kwargs) -> dict:
+        try:
+            return fn(**kwargs, user_auth=True) or {}
+        except NETWORK_EXCEPTIONS as exc:
+            raise translate(exc, write=write) from exc
+
+    # --- reading -------------------------------------------------------------------
+
+    def fetch(self, cursor: dict[str, Any]) -> list[StreamResult]:
+        return [
+            self._stream(
+                "mentions", cursor.get("mentions_since_id"), self._mention_pages, self._map_tweet
+            ),
+            self._stream("dms", cursor.get("dms_since_id"), self._dm_pages, self._map_dm),
+        ]
+
+    def _stream(self, name, since_id, pages, mapper) -> StreamResult:
+        items: list[InboundItem] = []
+        bad: list[Unparseable] = []
+        newest = int(since_id) if since_id else 0
+        try:
+            for data, users in pages(since_id):
+                for raw in data:
+                    try:
+                        item = mapper(raw, users)
+                    except (KeyError, TypeError, ValueError) as exc:
+                        bad.append(
+                            Unparseable(payload=raw, error=f"{exc.__class__.__name__}: {exc}")
+                        )
+                        continue
+                    if item is None:
+                        continue
+                    items.append(item)
+                    newest = max(newest, int(item.external_id))
+        except NetworkError as exc:
+            return StreamResult(name, items, bad, cursor=since_id, error=exc)
+        return StreamResult(name, items, bad, cursor=str(newest) if newest else since_id)
+
+    def _pages(self, fn, **kwargs) -> Iterator[tuple[list[dict], dict[str, dict]]]:
+        token = None
+        for _ in range(MAX_PAGES):
+            page = self._call(fn, pagination_token=token, **kwargs)
+            data = page.get("data") or []
+            users = {u.get("id"): u for u in (page.get("includes") or {}).get("users", [])}
+            yield data, users
+            token = (page.get("meta") or {}).get("next_token")
+            if not token or not data:
+                return
+
+    def _mention_pages(self, since_id):
+        return self._pages(
+            self.client.get_users_mentions,
+            id=self.account_id,
+            since_id=since_id or None,
+            max_results=100,
+            tweet_fields=TWEET_FIELDS,
+            expansions=["author_id", "referenced_tweets.id"],
+            user_fields=USER_FIELDS,
+        )
+
+    def _dm_pages(self, since_id):
+        # /2/dm_events has no since_id: pages run newest first, so stop at the
+        # first page that reaches what we already have.
+        for data, users in self._pages(
+            self.client.get_direct_message_events,
+            event_types="MessageCreate",
+            dm_event_fields=DM_FIELDS,
+            expansions=["sender_id", "participant_ids"],
+            user_fields=USER_FIELDS,
+            max_results=100,
+        ):
+            yield data, users
+            if since_id and any(int(e["id"]) <= int(since_id) for e in data):
+                return
+
+    @staticmethod
+    def _author(user_id: str, users: dict[str, dict]) -> Author:
+        user = users.get(user_id) or {}
+        return Author(
+            external_id=str(user_id),
+            handle=user.get("username", ""),
+            display_name=user.get("name", ""),
+            followers_count=int((user.get("public_metrics") or {}).get("followers_count", 0)),
+            verified=bool(user.get("verified", False)),
+        )
+
+    def _map_tweet(self, raw: dict, users: dict[str, dict]) -> InboundItem | None:
+        author_id = str(raw["author_id"])
+        if author_id == self.account_id:
+            return None  # our own post mentioning ourselves is not inbound
+        replied_to = next(
+            (r["id"] for r in raw.get("referenced_tweets") or [] if r.get("type") == "replied_to"),
+            "",
+        )
+        conversation_id = raw.get("conversation_id") or raw["id"]
+        return InboundItem(
+            network="x",
+            external_id=str(raw["id"]),
+            kind="reply" if replied_to else "mention",
+            conversation_kind="public",
+            thread_key=f"tw:{conversation_id}:{author_id}",
+            contact=self._author(author_id, users),
+            text=raw["text"],
+            created_at=parse_time(raw["created_at"]),
+            in_reply_to=str(replied_to),
+            metrics=raw.get("public_metrics") or {},
+            raw=raw,
+        )
+
+    def _map_dm(self, raw: dict, users: dict[str, dict]) -> InboundItem | None:
+        if raw.get("event_type", "MessageCreate") != "MessageCreate":
+            return None
+        conversation_id = raw["dm_conversation_id"]
+        sender = str(raw["sender_id"])
+        outbound = sender == self.account_id
+        if outbound:
+            ids = [str(p) for p in raw.get("participant_ids") or conversation_id.split("-")]
+            other = next(p for p in ids if p != self.account_id)
+        else:
+            other = sender
+        return InboundItem(
+            network="x",
+            external_id=str(raw["id"]),
+            kind="dm",
+            conversation_kind="private",
+            thread_key=f"dm:{conversation_id}",
+            contact=self._author(other, users),
+            text=raw["text"],
+            created_at=parse_time(raw["created_at"]),
+            direction="out" if outbound else "in",
+            raw=raw,
+        )
+
+    # --- writing -------------------------------------------------------------------
+
+    def send_reply(self, *, in_reply_to: str, text: str) -> SendResult:
+        data = self._call(
+            self.client.create_tweet, write=True, text=text, in_reply_to_tweet_id=in_reply_to
+        )
+        return SendResult(external_id=str(data["data"]["id"]))
+
+    def send_private(self, *, thread_key: str, recipient_id: str, text: str) -> SendResult:
+        data = self._call(
+            self.client.create_direct_message, write=True, participant_id=recipient_id, text=text
+        )
+        return SendResult(
+            external_id=str(data["data"]["dm_event_id"]),
+            thread_id=data["data"].get("dm_conversation_id", ""),
+        )
+
+    def find_sent(
+        self, *, text: str, in_reply_to: str = "", recipient_id: str = "", since: datetime
+    ) -> str | None:
+        wanted = " ".join(text.split())
+        if recipient_id:
+            page = self._call(
+                self.client.get_direct_message_events,
+                participant_id=recipient_id,
+                dm_event_fields=DM_FIELDS,
+                max_results=100,
+            )
+            for event in page.get("data") or []:
+                if (
+                    str(event.get("sender_id")) == self.account_id
+                    and " ".join(event.get("text", "").split()) == wanted
+                ):
+                    return str(event["id"])
+            return None
+        page = self._call(
+            self.client.get_users_tweets,
+            id=self.account_id,
+            # No start_time: the sandbox clock (and X's) may differ from ours;
+            # the account's 100 latest posts cover any retry window.
+            max_results=100,
+            tweet_fields=["referenced_tweets", "created_at"],
+        )
+        for tweet in page.get("data") or []:
+            replied = {
+                r["id"]
+                for r in tweet.get("referenced_tweets") or []
+                if r.get("type") == "replied_to"
+            }
+            if in_reply_to in replied and " ".join(tweet.get("text", "").split()) == wanted:
+                return str(tweet["id"])
+        return None
+
+    def like(self, *, external_id: str) -> None:
+        self._call(self.client.like, write=True, tweet_id=external_id)
+
+    def hide(self, *, external_id: str) -> None:
+        self._call(self.client.hide_reply, write=True, id=external_id)
+
+    def mute(self, *, user_id: str) -> None:
+        self._call(self.client.mute, write=True, target_user_id=user_id)
+
+    def follower_count(self) -> int:
+        data = self._call(self.client.get_user, id=self.account_id, user_fields=["public_metrics"])
+        return int(data["data"]["public_metrics"]["followers_count"])
+
+    def post_metrics(self, external_ids: list[str]) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for start in range(0, len(external_ids), 100):
+            data = self._call(
+                self.client.get_tweets,
+                ids=external_ids[start : start + 100],
+                tweet_fields=["public_metrics"],
+            )
+            for tweet in data.get("data") or []:
+                out[str(tweet["id"])] = tweet.get("public_metrics") or {}
+        return out

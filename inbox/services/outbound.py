@@ -1,0 +1,375 @@
+"""Replies, DMs, likes, hides and mutes -> the network, exactly once.
+
+The rule (STYLE.md): write the row first (``queued``, idempotency key), send
+after commit, claim ``queued -> sending`` with a conditional update, call the
+network, mark ``sent`` with the network's id. A row marked sent is never sent
+again. A send whose outcome is unknown (timeout or 5xx after the request left,
+a worker killed mid-call) stays ``sending``; whoever claims it next first asks
+the network whether it already went out (``find_sent``) before posting.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts import access
+from accounts.models import User
+from inbox.models import (
+    ActionKind,
+    Channel,
+    Conversation,
+    ConversationKind,
+    DeliveryState,
+    Direction,
+    Message,
+    NetworkAction,
+)
+from inbox.networks import client_for
+from inbox.networks.base import (
+    DuplicateContent,
+    NetworkError,
+    PermanentError,
+    RateLimited,
+    UnknownOutcome,
+)
+from inbox.services.events import event_record
+from inbox.text_rules import length_problem
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+def _lease() -> timedelta:
+    # Longer than one network call can take, so a live sender is never overtaken.
+    return timedelta(seconds=getattr(settings, "OUTBOUND_SEND_LEASE_SECONDS", 90))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the task should do next: nothing (done/failed/busy) or retry at a time."""
+
+    state: str
+    retry_at: datetime | None = None
+
+
+# --- creating ------------------------------------------------------------------------
+
+
+def reply_create(
+    *,
+    conversation: Conversation,
+    actor: User,
+    text: str,
+    idempotency_key: str | None = None,
+    automated: bool = False,
+) -> Message:
+    """Queue a reply in the conversation's own place: a public reply to the
+    latest inbound post, or a private message in a DM thread. A repeated
+    ``idempotency_key`` (a double-clicked form) returns the first message."""
+    if not automated:
+        access.ensure_can_act(actor, conversation)
+    text = text.strip()
+    if not text:
+        raise ValidationError("A reply cannot be empty.")
+    problem = length_problem(conversation.channel.network, conversation.kind, text)
+    if problem:
+        raise ValidationError(problem)
+    key = idempotency_key or uuid.uuid4().hex
+    existing = Message.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    target = ""
+    if conversation.kind != ConversationKind.PRIVATE:
+        target = (
+            conversation.messages.filter(direction=Direction.IN)
+            .order_by("-sent_at", "-pk")
+            .values_list("external_id", flat=True)
+            .first()
+        ) or ""
+        if not target:
+            raise ValidationError("There is no public post to reply to in this conversation.")
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                conversation=conversation,
+                channel=conversation.channel,
+                direction=Direction.OUT,
+                kind="reply" if target else "dm",
+                in_reply_to_external_id=target,
+                author_user=None if automated else actor,
+                text=text,
+                sent_at=timezone.now(),
+                state=DeliveryState.QUEUED,
+                idempotency_key=key,
+                is_automated=automated,
+            )
+            event_record(
+                type="message.queued",
+                actor=None if automated else actor,
+                conversation=conversation,
+                message=message,
+                data={"automated": automated, "in_reply_to": target},
+            )
+            transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+    except IntegrityError:
+        # The same key raced in from a second request: that one wins.
+        return Message.objects.get(idempotency_key=key)
+    return message
+
+
+def action_create(
+    *, conversation: Conversation, actor: User, kind: str, target_external_id: str
+) -> NetworkAction:
+    """Queue a like, hide or mute. Doing the same action twice is one action."""
+    access.ensure_can_act(actor, conversation)
+    if kind not in ActionKind.values:
+        raise ValidationError(f"Unknown action {kind!r}.")
+    with transaction.atomic():
+        action, created = NetworkAction.objects.get_or_create(
+            channel=conversation.channel,
+            kind=kind,
+            target_external_id=target_external_id,
+            defaults={"conversation": conversation, "actor": actor},
+        )
+        if created:
+            event_record(
+                type=f"action.{kind}_queued",
+                actor=actor,
+                conversation=conversation,
+                data={"target": target_external_id},
+            )
+            transaction.on_commit(lambda: _enqueue_action(action.pk))
+    return action
+
+
+def _enqueue_delivery(message_id: int) -> None:
+    from inbox.tasks import deliver_message
+
+    deliver_message.delay(message_id)
+
+
+def _enqueue_action(action_id: int) -> None:
+    from inbox.tasks import perform_action
+
+    perform_action.delay(action_id)
+
+
+# --- delivering ----------------------------------------------------------------------
+
+
+def _claim(model, pk: int) -> tuple[object | None, bool]:
+    """Claim a queued row, or a 'sending' row whose lease ran out (its sender
+    died or gave up with an unknown outcome). Returns (row, must_reconcile)."""
+    now = timezone.now()
+    row = model.objects.filter(pk=pk).first()
+    if row is None or row.state not in (DeliveryState.QUEUED, DeliveryState.SENDING):
+        return None, False
+    if row.state == DeliveryState.SENDING and row.send_lease_until and row.send_lease_until > now:
+        return None, False
+    won = model.objects.filter(pk=pk, state=row.state, attempts=row.attempts).update(
+        state=DeliveryState.SENDING, send_lease_until=now + _lease(), attempts=F("attempts") + 1
+    )
+    if not won:
+        return None, False
+    must_reconcile = row.state == DeliveryState.SENDING
+    row.refresh_from_db()
+    return row, must_reconcile
+
+
+def message_deliver(*, message_id: int) -> Delivery:
+    """Send one queued message. Safe to call any number of times, from any
+    number of workers: at most one post reaches the network."""
+    message, must_reconcile = _claim(Message, message_id)
+    if message is None:
+        current = (
+            Message.objects.filter(pk=message_id).values_list("state", "send_lease_until").first()
+        )
+        if current and current[0] == DeliveryState.SENDING:
+            return Delivery("busy", retry_at=current[1])
+        return Delivery(current[0] if current else "missing")
+    conversation = message.conversation
+    client = client_for(message.channel)
+    recipient = (
+        conversation.contact.external_id if conversation.kind == ConversationKind.PRIVATE else ""
+    )
+    try:
+        if must_reconcile or message.attempts > 1:
+            found = client.find_sent(
+                text=message.text,
+                in_reply_to=message.in_reply_to_external_id,
+                recipient_id=recipient,
+                since=message.received_at - timedelta(minutes=1),
+            )
+            if found:
+                _mark_sent(message, found, reconciled=True)
+                return Delivery(DeliveryState.SENT)
+        if recipient:
+            result = client.send_private(
+                thread_key=conversation.thread_key, recipient_id=recipient, text=message.text
+            )
+        else:
+            result = client.send_reply(
+                in_reply_to=message.in_reply_to_external_id, text=message.text
+            )
+    except DuplicateContent as exc:
+        return _duplicate(message, client, recipient, exc)
+    except NetworkError as exc:
+        return _failed_attempt(Message, message, exc)
+    _mark_sent(message, result.external_id)
+    return Delivery(DeliveryState.SENT)
+
+
+def _duplicate(message: Message, client, recipient: str, exc: DuplicateContent) -> Delivery:
+    """X refuses a repeat of a recent post. If that post is ours, it was this
+    message (an earlier attempt got through): record it, don't fail it."""
+    try:
+        found = client.find_sent(
+            text=message.text,
+            in_reply_to=message.in_reply_to_external_id,
+            recipient_id=recipient,
+            since=message.received_at - timedelta(minutes=1),
+        )
+    except NetworkError as lookup_error:
+        return _failed_attempt(Message, message, lookup_error)
+    if found:
+        _mark_sent(message, found, reconciled=True)
+        return Delivery(DeliveryState.SENT)
+    return _failed_attempt(Message, message, exc)
+
+
+def _mark_sent(message: Message, external_id: str, *, reconciled: bool = False) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Message.objects.filter(pk=message.pk, state=DeliveryState.SENDING).update(
+            state=DeliveryState.SENT,
+            external_id=external_id,
+            sent_at=now,
+            sent_by_network_at=now,
+            send_lease_until=None,
+            last_error="",
+        )
+        if not updated:
+            return
+        conv = Conversation.objects.select_for_update().get(pk=message.conversation_id)
+        conv.last_message_at = max(conv.last_message_at, now)
+        conv.last_message_preview = message.text[:280]
+        fields = ["last_message_at", "last_message_preview"]
+        if not message.is_automated:
+            # Auto-replies never stop the first-response clock.
+            if conv.awaiting_since is not None and conv.first_response_at is None:
+                conv.first_response_at = now
+                fields.append("first_response_at")
+            conv.awaiting_since = None
+            fields.append("awaiting_since")
+        conv.save(update_fields=fields)
+        event_record(
+            type="message.sent",
+            actor=message.author_user,
+            conversation=conv,
+            message=message,
+            data={
+                "external_id": external_id,
+                "automated": message.is_automated,
+                "reconciled": reconciled,
+                "attempts": message.attempts,
+            },
+            at=now,
+        )
+
+
+def _failed_attempt(model, row, exc: NetworkError) -> Delivery:
+    """Decide between retry and final failure; record why for the officer."""
+    now = timezone.now()
+    final = isinstance(exc, PermanentError) or row.attempts >= MAX_ATTEMPTS
+    if final:
+        state = DeliveryState.FAILED
+    elif isinstance(exc, UnknownOutcome):
+        state = DeliveryState.SENDING  # next claim must reconcile first
+    else:
+        state = DeliveryState.QUEUED  # definitely not sent: plain retry
+    with transaction.atomic():
+        model.objects.filter(pk=row.pk, state=DeliveryState.SENDING).update(
+            state=state,
+            send_lease_until=now if state == DeliveryState.SENDING else None,
+            last_error=str(exc)[:2000],
+        )
+        if final:
+            is_message = model is Message
+            event_record(
+                type="message.failed" if is_message else f"action.{row.kind}_failed",
+                actor=getattr(row, "author_user", None) or getattr(row, "actor", None),
+                conversation=row.conversation,
+                message=row if is_message else None,
+                data={"error": str(exc)[:500], "attempts": row.attempts},
+            )
+        if getattr(exc, "needs_attention", False):
+            from inbox.services.polling import _record_failure
+
+            _record_failure(Channel.objects.get(pk=row.channel_id), exc)
+    if final:
+        return Delivery(DeliveryState.FAILED)
+    retry_at = exc.retry_at if isinstance(exc, RateLimited) and exc.retry_at else None
+    return Delivery(
+        "retry", retry_at=retry_at or now + timedelta(seconds=min(300, 5 * 2**row.attempts))
+    )
+
+
+def action_perform(*, action_id: int) -> Delivery:
+    action, _ = _claim(NetworkAction, action_id)
+    if action is None:
+        state = NetworkAction.objects.filter(pk=action_id).values_list("state", flat=True).first()
+        return Delivery(state or "missing")
+    client = client_for(action.channel)
+    try:
+        # Like, hide and mute are idempotent on the network: repeating one after
+        # an unknown outcome is harmless, so no reconcile step is needed.
+        if action.kind == ActionKind.LIKE:
+            client.like(external_id=action.target_external_id)
+        elif action.kind == ActionKind.HIDE:
+            client.hide(external_id=action.target_external_id)
+        else:
+            client.mute(user_id=action.target_external_id)
+    except NetworkError as exc:
+        return _failed_attempt(NetworkAction, action, exc)
+    with transaction.atomic():
+        NetworkAction.objects.filter(pk=action.pk, state=DeliveryState.SENDING).update(
+            state=DeliveryState.SENT, done_at=timezone.now(), send_lease_until=None, last_error=""
+        )
+        event_record(
+            type={"like": "message.liked", "hide": "message.hidden", "mute": "contact.muted"}[
+                action.kind
+            ],
+            actor=action.actor,
+            conversation=action.conversation,
+            data={"target": action.target_external_id},
+        )
+    return Delivery(DeliveryState.SENT)
+
+
+def outbound_stuck(*, older_than: timedelta = timedelta(seconds=60)) -> tuple[list[int], list[int]]:
+    """Queued rows whose task may have been lost (a broker restart), and
+    sending rows whose lease ran out. The sweeper re-enqueues both."""
+    now = timezone.now()
+    stuck = Q(state=DeliveryState.QUEUED, received_at__lt=now - older_than) | Q(
+        state=DeliveryState.SENDING, send_lease_until__lt=now
+    )
+    messages = list(
+        Message.objects.filter(direction=Direction.OUT)
+        .filter(stuck)
+        .values_list("pk", flat=True)[:500]
+    )
+    action_stuck = Q(state=DeliveryState.QUEUED, created_at__lt=now - older_than) | Q(
+        state=DeliveryState.SENDING, send_lease_until__lt=now
+    )
+    actions = list(NetworkAction.objects.filter(action_stuck).values_list("pk", flat=True)[:500])
+    return messages, actions

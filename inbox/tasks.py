@@ -1,0 +1,60 @@
+"""Thin Celery tasks: take ids, call one service, own the retry policy."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from inbox.services import outbound, polling
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=True)
+def dispatch_polls() -> int:
+    """Beat runs this every few seconds: claim due channels, enqueue their polls."""
+    claimed = polling.channels_claim_due()
+    for channel_id in claimed:
+        poll_channel.delay(channel_id)
+    return len(claimed)
+
+
+@shared_task(ignore_result=True, soft_time_limit=240, time_limit=300)
+def poll_channel(channel_id: int) -> None:
+    # Failures are recorded on the channel and rescheduled by the dispatcher,
+    # so this task never retries itself (and never sleeps on a rate limit).
+    polling.channel_poll(channel_id=channel_id)
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None, soft_time_limit=120, time_limit=150)
+def deliver_message(self, message_id: int) -> str:
+    result = outbound.message_deliver(message_id=message_id)
+    if result.state in ("retry", "busy"):
+        countdown = 5.0
+        if result.retry_at:
+            countdown = max(1.0, (result.retry_at - timezone.now()).total_seconds() + 0.5)
+        raise self.retry(countdown=countdown)
+    return result.state
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None, soft_time_limit=120, time_limit=150)
+def perform_action(self, action_id: int) -> str:
+    result = outbound.action_perform(action_id=action_id)
+    if result.state == "retry":
+        countdown = 5.0
+        if result.retry_at:
+            countdown = max(1.0, (result.retry_at - timezone.now()).total_seconds() + 0.5)
+        raise self.retry(countdown=countdown)
+    return result.state
+
+
+@shared_task(ignore_result=True)
+def sweep_outbound() -> None:
+    """Safety net: re-enqueue sends whose task was lost or whose sender died."""
+    messages, actions = outbound.outbound_stuck()
+    for message_id in messages:
+        deliver_message.delay(message_id)
+    for action_id in actions:
+        perform_action.delay(action_id)
