@@ -1,0 +1,72 @@
+"""The sandbox's whole in-memory state behind one re-entrant lock.
+
+One lock keeps it simple: the sandbox serves a handful of clients, and a
+single lock means a test never observes half of a write (tweet stored but
+outbox not yet updated). Network stores (`x`, later `fb`) share it.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import datetime
+from typing import Any
+
+from sandbox import scenarios
+from sandbox.clock import SandboxClock
+from sandbox.faults import FaultBook
+from sandbox.ids import SnowflakeIds
+from sandbox.outbox import Outbox
+from sandbox.ratelimit import RateLimiter
+from sandbox.traffic import TrafficGenerator
+from sandbox.x_store import XStore
+
+
+class SandboxState:
+    def __init__(self, seed: int | None = None) -> None:
+        self.lock = threading.RLock()
+        self.seed_value = seed
+        self.clock = SandboxClock(self.lock)
+        self.ids = SnowflakeIds(self.lock)
+        self.outbox = Outbox(self.lock, self.clock)
+        self.rng = random.Random(seed)
+        self.faults = FaultBook(self.lock, random.Random(seed))
+        self.ratelimits = RateLimiter(self.lock, self.clock)
+        self.traffic = TrafficGenerator(seed)
+        self.x = XStore(self)
+        self.scenarios: list[str] = []
+
+    def now(self) -> datetime:
+        """Sandbox "now" (aware UTC); every created_at and reset time comes from here."""
+        return self.clock.now()
+
+    def reset(self, *, keep_clock: bool = False) -> None:
+        """Back to an empty world: no accounts, items, outbox, faults or rate-limit use."""
+        with self.lock:
+            self.x.clear()
+            self.outbox.reset()
+            self.faults.clear()
+            self.ratelimits.reset()
+            self.ids.reset()
+            self.rng.seed(self.seed_value)
+            self.traffic.reseed(self.seed_value)
+            self.scenarios = []
+            if not keep_clock:
+                self.clock.reset()
+
+    def seed(self, scenario: str) -> dict[str, Any]:
+        """Add a named scenario on top of the current state; returns what it created."""
+        with self.lock:
+            created = scenarios.apply(self, scenario)
+            self.scenarios.append(scenario)
+            return created
+
+    def summary(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "clock": self.clock.snapshot(),
+                "scenarios": list(self.scenarios),
+                "x": self.x.summary(),
+                "outbox": len(self.outbox),
+                "faults": len(self.faults.list()),
+            }
