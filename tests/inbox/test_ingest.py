@@ -173,3 +173,11 @@ def test_query_count_does_not_grow_with_batch_size(channel_a):
     large = _queries_for(channel_a, 60, offset=1000)
     assert small == large
     assert Message.objects.count() == 65
+
+
+@pytest.mark.django_db
+def test_nul_bytes_and_copy_special_text_survive(channel_a):
+    texts = ["", "\\N", 'quote " and, comma', "line\nbreak\ttab", "nul\x00byte"]
+    messages_ingest(channel=channel_a, items=[mention(i, text=t or " ") for i, t in enumerate(texts)])
+    stored = list(Message.objects.order_by("sent_at").values_list("text", flat=True))
+    assert stored == [" ", "\\N", 'quote " and, comma', "line\nbreak\ttab", "nulbyte"]
