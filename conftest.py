@@ -90,3 +90,78 @@ def conversation_b(channel_b):
     conv = ConversationFactory(channel=channel_b)
     MessageFactory(conversation=conv)
     return conv
+
+
+# --- The sandbox network and a real Celery worker ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    from sandbox.server import SandboxServer
+
+    server = SandboxServer(host="127.0.0.1", port=0, seed=7).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server, settings):
+    """The sandbox network, reset, with the app's clients pointed at it.
+    Returns a control client (inject, fault, outbox, ...)."""
+    from sandbox.control_client import Control
+
+    control = Control(sandbox_server.url)
+    control.post("/_sandbox/reset")
+    settings.SOCIAL_SANDBOX_URL = sandbox_server.url
+    settings.NETWORK_HTTP_TIMEOUT = 3
+    control.url = sandbox_server.url
+    return control
+
+
+SANDBOX_X_CREDENTIALS = {
+    "consumer_key": "sandbox-consumer-key",
+    "consumer_secret": "sandbox-consumer-secret",
+    "access_token": "999-sandbox-token",
+    "access_token_secret": "sandbox-token-secret",
+}
+
+
+@pytest.fixture
+def x_channel(sandbox, team_a):
+    """@council_help on the sandbox X network, covered by team A."""
+    from tests.factories import ChannelFactory
+
+    sandbox.post(
+        "/_sandbox/x/accounts",
+        {
+            "id": "999",
+            "username": "council_help",
+            "name": "Riverside Council",
+            "followers_count": 5200,
+        },
+    )
+    channel = ChannelFactory(
+        network="x",
+        name="Riverside Council",
+        handle="@council_help",
+        external_account_id="999",
+        is_sandbox=True,
+        covered_by=[team_a],
+    )
+    channel.set_credentials(SANDBOX_X_CREDENTIALS)
+    channel.save()
+    return channel
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, sandbox, settings):
+    """A real `celery worker` process on the test database and broker."""
+    from tests.support.worker import WorkerProcess, purge_broker
+
+    settings.OUTBOUND_SEND_LEASE_SECONDS = 3
+    purge_broker()
+    worker = WorkerProcess()
+    worker.start()
+    yield worker
+    worker.stop()
+    purge_broker()

@@ -56,6 +56,7 @@ class FaultRule:
     times: int | None  # None: never used up
     params: dict[str, Any] = field(default_factory=dict)
     probability: float = 1.0
+    skip: int = 0  # let this many matching requests through first (e.g. fail page 2)
     hits: int = 0
 
     def __post_init__(self) -> None:
@@ -78,6 +79,7 @@ class FaultRule:
             "times": self.times,
             "params": self.params,
             "probability": self.probability,
+            "skip": self.skip,
             "hits": self.hits,
         }
 
@@ -103,6 +105,9 @@ class FaultBook:
         with self._lock:
             for rule in self._rules:
                 if not rule.matches(network, method, path):
+                    continue
+                if rule.skip > 0:
+                    rule.skip -= 1
                     continue
                 if rule.probability < 1.0 and self._rng.random() >= rule.probability:
                     continue
@@ -157,6 +162,7 @@ def _rule_from_spec(spec: dict[str, Any], rule_id: int) -> FaultRule:
         times=times,
         params=params,
         probability=probability,
+        skip=max(0, int(spec.get("skip") or 0)),
     )
 
 

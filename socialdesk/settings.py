@@ -229,6 +229,9 @@ DEFAULT_POLL_INTERVAL_SECONDS = env_int("DEFAULT_POLL_INTERVAL_SECONDS", 60)
 # How long a worker holds a send before another may take it over (and first
 # check the network for it): longer than one network call can take.
 OUTBOUND_SEND_LEASE_SECONDS = env_int("OUTBOUND_SEND_LEASE_SECONDS", 90)
+# After a send with an unknown outcome, wait this long before checking the
+# network and retrying: a delayed request may still land in the meantime.
+OUTBOUND_UNKNOWN_SETTLE_SECONDS = env_int("OUTBOUND_UNKNOWN_SETTLE_SECONDS", 60)
 
 # --- E-mail ---------------------------------------------------------------------
 EMAIL_BACKEND = env_str(

@@ -12,6 +12,7 @@ import pytest
 import requests
 import tweepy
 
+from sandbox.control_client import Control
 from sandbox.server import SandboxServer
 
 X_HOSTS = ("https://api.twitter.com", "https://api.x.com")
@@ -34,44 +35,6 @@ class RewriteAdapter(requests.adapters.HTTPAdapter):
 def point_at_sandbox(session: requests.Session, sandbox_url: str, timeout: float = 10) -> None:
     for real in X_HOSTS:
         session.mount(real, RewriteAdapter(real, sandbox_url + "/x", timeout))
-
-
-class Control:
-    """Thin JSON client for /_sandbox/ (raises on HTTP errors unless told not to)."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.session = requests.Session()
-
-    def call(
-        self, method: str, path: str, body: Any = None, *, expect: int | None = None, **params: Any
-    ) -> Any:
-        response = self.session.request(
-            method, self.base_url + path, json=body, params=params or None, timeout=10
-        )
-        if expect is not None:
-            assert response.status_code == expect, response.text
-        else:
-            response.raise_for_status()
-        return response.json()
-
-    def get(self, path: str, **params: Any) -> Any:
-        return self.call("GET", path, **params)
-
-    def post(self, path: str, body: Any = None, **kw: Any) -> Any:
-        return self.call("POST", path, body if body is not None else {}, **kw)
-
-    def delete(self, path: str) -> Any:
-        return self.call("DELETE", path)
-
-    def inject(self, **spec: Any) -> list[dict[str, Any]]:
-        return self.post("/_sandbox/x/inject", spec)["items"]
-
-    def fault(self, **spec: Any) -> dict[str, Any]:
-        return self.post("/_sandbox/faults", {"network": "x", **spec})["faults"][0]
-
-    def outbox(self, **params: Any) -> list[dict[str, Any]]:
-        return self.get("/_sandbox/outbox", **params)["items"]
 
 
 @pytest.fixture(scope="session")
