@@ -226,6 +226,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 SOCIAL_SANDBOX_URL = env_str("SOCIAL_SANDBOX_URL", "")
 NETWORK_HTTP_TIMEOUT = float(env_str("NETWORK_HTTP_TIMEOUT", "15"))
 DEFAULT_POLL_INTERVAL_SECONDS = env_int("DEFAULT_POLL_INTERVAL_SECONDS", 60)
+# A claimed poll whose worker died can be claimed again after this long.
+POLL_CLAIM_LEASE_SECONDS = env_int("POLL_CLAIM_LEASE_SECONDS", 300)
 # How long a worker holds a send before another may take it over (and first
 # check the network for it): longer than one network call can take.
 OUTBOUND_SEND_LEASE_SECONDS = env_int("OUTBOUND_SEND_LEASE_SECONDS", 90)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -33,7 +34,6 @@ from inbox.services.ingest import IngestResult, messages_ingest
 
 log = logging.getLogger(__name__)
 
-POLL_LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(minutes=15)
 
 
@@ -55,7 +55,9 @@ def channels_claim_due(*, now=None, limit: int = 100) -> list[int]:
             else (Channel.objects.filter(pk=pk, next_poll_at__isnull=True))
         )
         if won.update(
-            next_poll_at=now + timedelta(seconds=interval), poll_claimed_until=now + POLL_LEASE
+            next_poll_at=now + timedelta(seconds=interval),
+            # If the poll's worker dies, the channel is claimable again after this.
+            poll_claimed_until=now + timedelta(seconds=settings.POLL_CLAIM_LEASE_SECONDS),
         ):
             claimed.append(pk)
     return claimed
