@@ -4,7 +4,7 @@ On Postgres rows go in with COPY (5-10x faster than INSERT ... VALUES from
 Python); when the write must skip conflicts or return ids, they are COPYed
 into a session temp table first and moved with INSERT ... SELECT ... ON
 CONFLICT DO NOTHING RETURNING. Elsewhere (SQLite) a multi-row INSERT does the
-same job. Rows are tuples in ``columns`` order.
+same job. Rows are tuples in ``columns`` order; JSON columns as dumped strings.
 """
 
 from __future__ import annotations
@@ -94,9 +94,10 @@ def _db_value(value: Any) -> Any:
 
 def _csv(rows: Sequence[tuple]) -> io.StringIO:
     """Every field quoted; None is written as an empty quoted field, which
-    FORCE_NULL turns into NULL for the nullable columns."""
+    FORCE_NULL turns into NULL for the nullable columns. JSON values must come
+    already dumped to strings (a dict here would fail loudly in Postgres)."""
     buf = io.StringIO()
     writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerows([_db_value(v) for v in row] for row in rows)
+    writer.writerows(rows)
     buf.seek(0)
     return buf
