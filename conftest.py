@@ -13,6 +13,16 @@ import pytest
 # Django (tests/sandbox with -p no:django) can still load this file.
 
 
+@pytest.fixture(autouse=True)
+def _mfa_only_where_tested(request):
+    """Most tests sign people in with force_login and no second factor; the
+    MFA gate itself is tested in tests marked ``mfa`` (and in the browser)."""
+    if request.config.pluginmanager.hasplugin("django") and not request.node.get_closest_marker(
+        "mfa"
+    ):
+        request.getfixturevalue("settings").MFA_ENFORCED = False
+
+
 @pytest.fixture
 def team_a(db):
     from tests.factories import TeamFactory

@@ -18,6 +18,9 @@ class User(AbstractUser):
     """A member of staff. Custom from day one so fields can be added later."""
 
     display_name = models.CharField(max_length=150, blank=True)
+    can_approve_replies = models.BooleanField(
+        default=False, help_text="May approve colleagues' replies (managers and admins always may)."
+    )
 
     class Meta:
         ordering = ["username"]
@@ -55,3 +58,52 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} as {self.role}"
+
+
+class UserSession(models.Model):
+    """A signed-in session, so people can see where they are signed in and end
+    it, and admins can end all of someone's sessions (ASVS 7.4.5, 7.5.2)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} from {self.ip or 'unknown'}"
+
+
+class ReplyApprovalRule(models.Model):
+    """Whose replies need a second person's approval before they go out (the
+    two-person rule). A rule names a person, a team or a channel; a reply
+    matching any rule waits in "Awaiting approval". Channels in crisis mode
+    always need approval, with or without a rule."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.ForeignKey(
+        "inbox.Channel", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False)
+                | models.Q(team__isnull=False)
+                | models.Q(channel__isnull=False),
+                name="approval_rule_has_a_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Approval needed for {self.user or self.team or self.channel}"

@@ -29,8 +29,12 @@ def make_items(count: int, seed: int = 7):
     rng = random.Random(seed)
     unique = int(count * 0.9)
     authors = [
-        Author(external_id=str(10_000 + i), handle=f"resident{i}", display_name=f"Resident {i}",
-               followers_count=rng.randint(0, 5000))
+        Author(
+            external_id=str(10_000 + i),
+            handle=f"resident{i}",
+            display_name=f"Resident {i}",
+            followers_count=rng.randint(0, 5000),
+        )
         for i in range(max(50, unique // 20))
     ]
     start = datetime(2026, 11, 1, tzinfo=UTC)
@@ -39,14 +43,20 @@ def make_items(count: int, seed: int = 7):
         author = rng.choice(authors)
         private = n % 5 == 0
         ext = str(1_790_000_000_000_000_000 + n)
-        root = ext if rng.random() < 0.5 or n < 10 else str(1_790_000_000_000_000_000 + rng.randrange(n))
+        root = (
+            ext
+            if rng.random() < 0.5 or n < 10
+            else str(1_790_000_000_000_000_000 + rng.randrange(n))
+        )
         items.append(
             InboundItem(
                 network="x",
                 external_id=ext,
                 kind="dm" if private else "mention",
                 conversation_kind="private" if private else "public",
-                thread_key=f"dm:{author.external_id}-999" if private else f"tw:{root}:{author.external_id}",
+                thread_key=f"dm:{author.external_id}-999"
+                if private
+                else f"tw:{root}:{author.external_id}",
                 contact=author,
                 text=f"@council_help message {n} about the bins on Elm Road",
                 created_at=start + timedelta(seconds=n * 3),
@@ -58,7 +68,9 @@ def make_items(count: int, seed: int = 7):
     # Re-deliveries arrive in later batches, interleaved, as overlapping polls would.
     batches = [mixed[i : i + BATCH] for i in range(0, unique, BATCH)]
     for k, item in enumerate(redeliveries):
-        batches[min(len(batches) - 1, (k * len(batches)) // max(1, len(redeliveries)) + 1)].append(item)
+        batches[min(len(batches) - 1, (k * len(batches)) // max(1, len(redeliveries)) + 1)].append(
+            item
+        )
     return batches
 
 
@@ -88,8 +100,23 @@ def run_bare(batches) -> float:
         raw = connection.connection
         for batch in batches:
             rows = [
-                (1, 1, "in", i.kind, i.external_id, "", i.text, i.created_at, now, "{}",
-                 json.dumps(i.raw), "received", False, 0, "")
+                (
+                    1,
+                    1,
+                    "in",
+                    i.kind,
+                    i.external_id,
+                    "",
+                    i.text,
+                    i.created_at,
+                    now,
+                    "{}",
+                    json.dumps(i.raw),
+                    "received",
+                    False,
+                    0,
+                    "",
+                )
                 for i in batch
             ]
             with raw.cursor() as cur:
@@ -105,18 +132,29 @@ def run_naive(channel, batches, sample: int) -> tuple[float, int]:
     with Timer() as t:
         for item in items:
             contact, _ = Contact.objects.get_or_create(
-                network="x", external_id=item.contact.external_id,
+                network="x",
+                external_id=item.contact.external_id,
                 defaults={"handle": item.contact.handle, "display_name": item.contact.display_name},
             )
             conv, _ = Conversation.objects.get_or_create(
-                channel=channel, thread_key="naive:" + item.thread_key,
-                defaults={"contact": contact, "kind": item.conversation_kind,
-                          "last_message_at": item.created_at},
+                channel=channel,
+                thread_key="naive:" + item.thread_key,
+                defaults={
+                    "contact": contact,
+                    "kind": item.conversation_kind,
+                    "last_message_at": item.created_at,
+                },
             )
             Message.objects.get_or_create(
-                channel=channel, external_id="naive" + item.external_id,
-                defaults={"conversation": conv, "direction": "in", "text": item.text,
-                          "sent_at": item.created_at, "author_contact": contact},
+                channel=channel,
+                external_id="naive" + item.external_id,
+                defaults={
+                    "conversation": conv,
+                    "direction": "in",
+                    "text": item.text,
+                    "sent_at": item.created_at,
+                    "author_contact": contact,
+                },
             )
     return t.seconds, len(items)
 
@@ -126,8 +164,12 @@ def main() -> None:
     with bench_database("ingest"):
         from inbox.models import Channel
 
-        channel = Channel.objects.create(network="x", name="Bench", handle="@bench", external_account_id="999")
-        other = Channel.objects.create(network="x", name="Naive", handle="@naive", external_account_id="998")
+        channel = Channel.objects.create(
+            network="x", name="Bench", handle="@bench", external_account_id="999"
+        )
+        other = Channel.objects.create(
+            network="x", name="Naive", handle="@naive", external_account_id="998"
+        )
         batches = make_items(count)
         total = sum(len(b) for b in batches)
         bare_s = run_bare(batches)
@@ -142,14 +184,22 @@ def main() -> None:
     print(f"(b) naive get_or_create:     {naive_rate:>10,.0f} items/s  (sample of {naive_n:,})")
     vs_bare = service_rate / bare_rate
     vs_naive = service_rate / naive_rate
-    print(json.dumps({
-        "bench": "ingest", "items": total, "stored": stored,
-        "service_items_per_s": round(service_rate), "bare_rows_per_s": round(bare_rate),
-        "naive_items_per_s": round(naive_rate), "ratio": round(vs_bare, 3),
-        "ratio_vs_naive": round(vs_naive, 1),
-        "goal": ">= 50% of bare INSERT ON CONFLICT and >= 10x naive get_or_create",
-        "goal_met": vs_bare >= 0.5 and vs_naive >= 10,
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "ingest",
+                "items": total,
+                "stored": stored,
+                "service_items_per_s": round(service_rate),
+                "bare_rows_per_s": round(bare_rate),
+                "naive_items_per_s": round(naive_rate),
+                "ratio": round(vs_bare, 3),
+                "ratio_vs_naive": round(vs_naive, 1),
+                "goal": ">= 50% of bare INSERT ON CONFLICT and >= 10x naive get_or_create",
+                "goal_met": vs_bare >= 0.5 and vs_naive >= 10,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,16 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
-from inbox.models import CannedResponse, Channel, Event, Label, Network
+from inbox.models import (
+    AbuseTerm,
+    CannedResponse,
+    Channel,
+    Event,
+    Label,
+    Network,
+    QuarantinedPayload,
+    WebhookDelivery,
+)
 from inbox.networks.credentials import CREDENTIAL_FIELDS
 from socialdesk.admin_site import AdminRoleMixin
 
@@ -90,6 +99,19 @@ class ChannelAdmin(AdminRoleMixin, admin.ModelAdmin):
     def credentials_status(self, obj: Channel) -> str:
         return "Stored, encrypted" if obj.has_credentials else "None stored"
 
+    def save_model(self, request, obj, form, change):
+        from inbox.services.events import event_record
+
+        super().save_model(request, obj, form, change)
+        if getattr(form, "_new_credentials", None):
+            # Which secrets changed, never their values.
+            event_record(
+                type="channel.credentials_changed",
+                actor=request.user,
+                channel=obj,
+                data={"target": f"channel:{obj.pk}", "fields": sorted(form._new_credentials)},
+            )
+
     def get_fieldsets(self, request, obj=None):
         cred = [f"cred_{name}" for name, _ in _all_credential_fields()]
         return [
@@ -129,3 +151,46 @@ class EventAdmin(AdminRoleMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _ReadOnlyLog(AdminRoleMixin, admin.ModelAdmin):
+    """Evidence kept for people to inspect, never to edit."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(QuarantinedPayload)
+class QuarantinedPayloadAdmin(_ReadOnlyLog):
+    list_display = ["created_at", "channel", "source", "error"]
+    list_filter = ["source"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(_ReadOnlyLog):
+    list_display = [
+        "received_at",
+        "network",
+        "channel",
+        "processed_at",
+        "stored",
+        "attempts",
+        "error",
+    ]
+    list_filter = ["network"]
+    exclude = ["body"]
+
+
+@admin.register(AbuseTerm)
+class AbuseTermAdmin(AdminRoleMixin, admin.ModelAdmin):
+    list_display = ["term", "created_by", "created_at"]
+    search_fields = ["term"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -129,7 +129,11 @@ class Conversation(models.Model):
     first response, due time) so the list never joins messages.
     """
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="conversations")
+    # FK indexes that a composite index below already leads with are off:
+    # every extra index is paid on each ingested row.
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="conversations", db_index=False
+    )
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="conversations")
     kind = models.CharField(max_length=16, choices=ConversationKind.choices)
     # The network's thread identity: X conversation id + author, DM conversation
@@ -143,9 +147,15 @@ class Conversation(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_conversations",
+        db_index=False,
     )
     team = models.ForeignKey(
-        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     labels = models.ManyToManyField(Label, blank=True, related_name="conversations")
     last_message_at = models.DateTimeField()
@@ -156,6 +166,9 @@ class Conversation(models.Model):
     )
     first_response_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+    # Messenger lets a Page answer only within 24 hours of the person's last
+    # message; set by ingest for Facebook private conversations (else null).
+    reply_window_closes_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -180,6 +193,15 @@ class Conversation(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} with {self.contact} on {self.channel.name}"
 
+    @property
+    def reply_window_open(self) -> bool | None:
+        """Whether Messenger still accepts a reply; None where no window applies."""
+        from django.utils import timezone
+
+        if self.reply_window_closes_at is None:
+            return None
+        return timezone.now() < self.reply_window_closes_at
+
 
 class Direction(models.TextChoices):
     IN = "in", "Inbound"
@@ -188,6 +210,8 @@ class Direction(models.TextChoices):
 
 class DeliveryState(models.TextChoices):
     RECEIVED = "received", "Received"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    REJECTED = "rejected", "Rejected"
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
@@ -195,8 +219,8 @@ class DeliveryState(models.TextChoices):
 
 
 class Message(models.Model):
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.PROTECT, related_name="messages"
+    conversation = models.ForeignKey(  # indexed by message_thread_idx
+        Conversation, on_delete=models.PROTECT, related_name="messages", db_index=False
     )
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
@@ -221,7 +245,7 @@ class Message(models.Model):
     metrics = models.JSONField(default=dict, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     state = models.CharField(
-        max_length=16, choices=DeliveryState.choices, default=DeliveryState.RECEIVED
+        max_length=20, choices=DeliveryState.choices, default=DeliveryState.RECEIVED
     )
     idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     is_automated = models.BooleanField(default=False)
@@ -229,6 +253,11 @@ class Message(models.Model):
     # While a worker holds the send, no other worker may start it (see outbound).
     send_lease_until = models.DateTimeField(null=True, blank=True)
     sent_by_network_at = models.DateTimeField(null=True, blank=True)
+    # The two-person rule (inbox.services.approvals).
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approval_comment = models.TextField(blank=True)
     last_error = models.TextField(blank=True)
 
     class Meta:
@@ -303,8 +332,13 @@ class Event(models.Model):
     channel = models.ForeignKey(
         Channel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    conversation = models.ForeignKey(
-        Conversation, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    conversation = models.ForeignKey(  # indexed by event_conversation_idx
+        Conversation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
     )
     message = models.ForeignKey(
         Message, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -373,7 +407,7 @@ class NetworkAction(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     state = models.CharField(
-        max_length=16, choices=DeliveryState.choices, default=DeliveryState.QUEUED
+        max_length=20, choices=DeliveryState.choices, default=DeliveryState.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     send_lease_until = models.DateTimeField(null=True, blank=True)
@@ -419,3 +453,106 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+# --- Officer's inbox (issue 5): read markers, presence, abuse shield -----------------
+
+
+class ConversationRead(models.Model):
+    """When one person last opened a conversation: the list's unread marker is
+    "an inbound message arrived after this"."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "conversation"], name="conversation_read_once_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.conversation_id} at {self.read_at:%H:%M:%S}"
+
+
+class Presence(models.Model):
+    """Who has a conversation open right now, and who is typing a reply.
+
+    A heartbeat refreshes ``seen_at`` every few seconds while the page is open;
+    a row older than the presence window means the person has gone. Kept in the
+    database (not process memory) so every web process sees the same thing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="presences"
+    )
+    seen_at = models.DateTimeField()
+    typing_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "conversation"], name="presence_once_per_user")
+        ]
+        indexes = [models.Index(fields=["conversation", "seen_at"], name="presence_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.conversation_id} at {self.seen_at:%H:%M:%S}"
+
+
+class AbuseTerm(models.Model):
+    """A word or phrase that shields a message until an officer reveals it.
+    Matched case-insensitively on word boundaries."""
+
+    term = models.CharField(max_length=100, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+# --- Webhooks (issue 4): deliveries stored before they are processed ---------------
+
+
+class WebhookDelivery(models.Model):
+    """One signed webhook POST from a network, kept exactly as received.
+
+    The view stores it (after checking the signature against the raw body)
+    and answers at once; a task then processes pending rows in batches
+    through the same ingest as polling. ``dedupe_hash`` (SHA-256 of network
+    and body) makes a re-delivered payload a no-op at the door."""
+
+    network = models.CharField(max_length=16, choices=Network.choices)
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.BinaryField()
+    signature_ok = models.BooleanField(default=False)
+    dedupe_hash = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(db_index=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    stored = models.PositiveIntegerField(default=0, help_text="New messages it brought in.")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                condition=Q(processed_at__isnull=True),
+                name="webhook_pending_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        state = "processed" if self.processed_at else "pending"
+        return f"{self.network} webhook {self.pk} ({state})"

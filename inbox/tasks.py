@@ -58,3 +58,38 @@ def sweep_outbound() -> None:
         deliver_message.delay(message_id)
     for action_id in actions:
         perform_action.delay(action_id)
+
+
+# --- Webhooks (issue 4) ---------------------------------------------------------------
+
+# Drain at most this many batches per task run, so one task never hogs a worker.
+WEBHOOK_DRAIN_BATCHES = 20
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def process_webhook_deliveries() -> int:
+    """Store pending webhook deliveries, a batch at a time. Every accepted
+    delivery enqueues this; the first run takes the whole backlog and the
+    others find nothing to claim, which costs one query."""
+    from django.conf import settings
+
+    from inbox.webhooks.services import webhook_deliveries_process
+
+    total = 0
+    for _ in range(WEBHOOK_DRAIN_BATCHES):
+        result = webhook_deliveries_process()
+        total += result.claimed
+        if result.claimed < settings.WEBHOOK_BATCH_SIZE:
+            break
+    return total
+
+
+@shared_task(ignore_result=True)
+def sweep_webhook_deliveries() -> None:
+    """Safety net: deliveries accepted while no worker ran (or whose task was
+    lost in a broker restart) are processed here."""
+    from inbox.webhooks.services import webhook_deliveries_prune, webhook_deliveries_stuck
+
+    if webhook_deliveries_stuck():
+        process_webhook_deliveries.delay()
+    webhook_deliveries_prune()

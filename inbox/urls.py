@@ -3,13 +3,33 @@ from __future__ import annotations
 from django.urls import path
 
 from inbox import views
+from inbox.views import approvals as approval_views
 
 app_name = "inbox"
 
 urlpatterns = [
     path("", views.inbox_list, name="list"),
+    path("counts/", views.inbox_counts, name="counts"),
+    path("search/", views.search, name="search"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("bulk/", views.conversations_bulk, name="bulk"),
+    path("settings/abuse-terms/", views.abuse_terms, name="abuse_terms"),
     path("c/<int:pk>/", views.conversation_detail, name="conversation"),
+    path("c/<int:pk>/live/", views.conversation_thread, name="thread"),
+    path("c/<int:pk>/presence/", views.conversation_presence, name="presence"),
+    path("c/<int:pk>/composer/", views.conversation_composer, name="composer"),
     path("c/<int:pk>/assign-me/", views.conversation_assign_me, name="assign_me"),
+    path("c/<int:pk>/assign/", views.conversation_assign, name="assign"),
     path("c/<int:pk>/status/", views.conversation_status, name="status"),
+    path("c/<int:pk>/resolve/", views.conversation_resolve, name="resolve"),
+    path("c/<int:pk>/label/", views.conversation_label, name="label"),
     path("c/<int:pk>/note/", views.conversation_note, name="note"),
+    path("c/<int:pk>/reply/", views.conversation_reply, name="reply"),
+    path("c/<int:pk>/block/", views.contact_block, name="block"),
+    path("c/<int:pk>/unblock/", views.contact_unblock, name="unblock"),
+    path("c/<int:pk>/m/<int:mid>/like/", views.message_like, name="like"),
+    path("c/<int:pk>/m/<int:mid>/approve/", approval_views.message_approve, name="approve"),
+    path("c/<int:pk>/m/<int:mid>/reject/", approval_views.message_reject, name="reject"),
+    path("c/<int:pk>/m/<int:mid>/hide/", views.message_hide, name="hide"),
+    path("c/<int:pk>/m/<int:mid>/reveal/", views.message_reveal_view, name="reveal"),
 ]

@@ -8,6 +8,7 @@ import ipaddress
 import logging
 import sys
 
+from sandbox import fb_webhooks
 from sandbox.app import DEFAULT_WEBHOOK_SECRET
 from sandbox.scenarios import SCENARIOS
 from sandbox.server import SandboxServer
@@ -15,7 +16,8 @@ from sandbox.server import SandboxServer
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m sandbox", description="SocialDesk sandbox network (X API v2 subset)"
+        prog="python -m sandbox",
+        description="SocialDesk sandbox network (X API v2 and Graph API subsets)",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default: loopback only)"
@@ -42,6 +44,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="consumer secret used to sign webhooks",
     )
     parser.add_argument(
+        "--fb-webhook-url",
+        default=None,
+        help="the app's Facebook webhook URL (trickle comments and messages go there)",
+    )
+    parser.add_argument(
+        "--fb-app-secret",
+        default=fb_webhooks.DEFAULT_APP_SECRET,
+        help="app secret used to sign Facebook webhooks",
+    )
+    parser.add_argument(
         "--seed", type=int, default=None, help="seed for injected traffic (reproducible demos)"
     )
     parser.add_argument(
@@ -66,9 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         log_requests=not args.quiet,
         allow_remote_control=args.allow_remote_control,
+        fb_webhook_url=args.fb_webhook_url,
+        fb_app_secret=args.fb_app_secret,
     )
     print(
-        f"SocialDesk sandbox listening on {server.url} (X API at {server.url}/x, control at {server.url}/_sandbox/)",
+        f"SocialDesk sandbox listening on {server.url} (X API at {server.url}/x, Graph API at {server.url}/fb, control at {server.url}/_sandbox/)",
         flush=True,
     )
     if not _is_loopback(args.host):

@@ -11,7 +11,15 @@ import threading
 from typing import Any, Protocol
 
 from sandbox import __version__
-from sandbox.faults import POST_KINDS, SHORT_CIRCUIT_KINDS, add_errors, truncate_json
+from sandbox.faults import (
+    POST_KINDS,
+    SHORT_CIRCUIT_KINDS,
+    add_errors,
+    truncate_json,
+    without_content_type,
+)
+from sandbox.fb_api import FbNetwork
+from sandbox.fb_webhooks import DEFAULT_APP_SECRET
 from sandbox.router import Request, Response
 from sandbox.state import SandboxState
 from sandbox.x_api import XNetwork
@@ -40,6 +48,8 @@ class SandboxApp:
         webhook_url: str | None = None,
         webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
         allow_remote_control: bool = False,
+        fb_webhook_url: str | None = None,
+        fb_app_secret: str = DEFAULT_APP_SECRET,
     ) -> None:
         from sandbox.control import ControlApi  # control imports app types; avoid a cycle
 
@@ -47,9 +57,12 @@ class SandboxApp:
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self.allow_remote_control = allow_remote_control
+        # Facebook webhooks go to their own endpoint, signed with the app secret.
+        self.fb_webhook_url = fb_webhook_url
+        self.fb_app_secret = fb_app_secret
         # Set on shutdown: wakes "hang" faults so the server stops promptly.
         self.stopping = threading.Event()
-        self.networks: list[Network] = [XNetwork(state)]
+        self.networks: list[Network] = [XNetwork(state), FbNetwork(state)]
         self.control = ControlApi(self)
 
     def network(self, name: str) -> Network | None:
@@ -105,6 +118,8 @@ class SandboxApp:
             return truncate_json(response)
         if kind == "partial_errors":
             return add_errors(response, net.partial_errors(params, req))
+        if kind == "no_content_type":
+            return without_content_type(response)
         # after_write_error: the handler already performed (and recorded) the write.
         failed = net.fault_response("server_error", params, req)
         return failed if failed is not None else Response(500, {"error": "after_write_error"})

@@ -11,7 +11,7 @@ import html
 import ipaddress
 from typing import TYPE_CHECKING
 
-from sandbox import webhooks
+from sandbox import fb_inject, fb_webhooks, webhooks
 from sandbox.clock import parse_time
 from sandbox.faults import FaultSpecError
 from sandbox.router import ApiError, BodyError, Request, Response, Router
@@ -57,6 +57,12 @@ class ControlApi:
         r.add("POST", r"/webhooks/fire", self.webhook_fire)
         r.add("POST", r"/webhooks/crc", self.webhook_crc)
         r.add("GET", r"/avatars/(?P<user_id>\d+)\.svg", self.avatar)
+        # Facebook (Graph API under /fb): Pages, posts, inbound comments and Messenger.
+        r.add("GET", r"/fb/pages", self.fb_pages)
+        r.add("POST", r"/fb/pages", self.fb_add_page)
+        r.add("POST", r"/fb/posts", self.fb_add_post)
+        r.add("POST", r"/fb/inject", self.fb_inject)
+        r.add("POST", r"/webhooks/verify", self.webhook_verify)
 
     def handle(self, req: Request) -> Response:
         if not self.app.allow_remote_control and not _is_loopback(req.client):
@@ -79,6 +85,7 @@ class ControlApi:
             BodyError,
             FaultSpecError,
             InjectError,
+            fb_inject.FbInjectError,
             ScenarioError,
             webhooks.WebhookError,
         ) as exc:
@@ -212,8 +219,11 @@ class ControlApi:
 
     def webhook_fire(self, req: Request) -> Response:
         body = req.json_object()
-        if body.get("network", "x") != "x":
-            raise ControlError("only network 'x' webhooks are implemented")
+        network = body.get("network", "x")
+        if network in ("fb", "facebook"):
+            return self._fb_webhook_fire(body)
+        if network != "x":
+            raise ControlError("network must be 'x' or 'fb'")
         if "payload" in body:
             payload = body["payload"]
         elif body.get("for_event"):
@@ -256,3 +266,78 @@ class ControlApi:
         )
         headers = {"Cache-Control": "max-age=86400"}
         return Response(200, svg, headers, content_type="image/svg+xml")
+
+    # -- Facebook ------------------------------------------------------------------
+
+    def fb_pages(self, req: Request) -> Response:
+        with self.state.lock:
+            pages = [fb_inject.page_item(self.state, p) for p in self.state.fb.pages.values()]
+        return Response(200, {"pages": pages})
+
+    def fb_add_page(self, req: Request) -> Response:
+        body = req.json_object()
+        if not str(body.get("id", "")).isdigit() or not body.get("name"):
+            raise ControlError("a Page needs a numeric string `id` and a `name`")
+        with self.state.lock:
+            page = self.state.fb.add_page(
+                id=str(body["id"]),
+                name=str(body["name"]),
+                username=str(body.get("username") or ""),
+                followers_count=int(body.get("followers_count", 0)),
+                about=str(body.get("about", "")),
+                access_token=body.get("access_token") or None,
+            )
+            return Response(201, {"page": fb_inject.page_item(self.state, page)})
+
+    def fb_add_post(self, req: Request) -> Response:
+        body = req.json_object()
+        with self.state.lock:
+            page = self.state.fb.ensure_page(str(body.get("page_id") or ""))
+            created_at = fb_inject._parse_when(body.get("created_at"))
+            message = str(
+                body.get("message") or self.state.traffic.announcement(fb_inject.flavour_of(page))
+            )
+            post = self.state.fb.add_post(
+                page_id=page.id, message=message, created_time=created_at, origin="inject"
+            )
+            return Response(201, {"post": fb_inject.post_item(post)})
+
+    def fb_inject(self, req: Request) -> Response:
+        body = req.json_object()
+        items = fb_inject.inject(self.state, body)
+        if body.get("fire_webhook"):
+            url = body.get("webhook_url") or self.app.fb_webhook_url
+            secret = str(body.get("app_secret") or self.app.fb_app_secret)
+            for item in items:
+                payload = fb_webhooks.payload_for_event(self.state, item["id"])
+                item["webhook"] = fb_webhooks.fire(url, payload, secret=secret)
+        return Response(201, {"items": items, "count": len(items)})
+
+    def _fb_webhook_fire(self, body: dict) -> Response:
+        if "payload" in body:
+            payload = body["payload"]
+        elif body.get("for_event"):
+            payload = fb_webhooks.payload_for_event(self.state, str(body["for_event"]))
+        else:
+            raise ControlError("give `payload` or `for_event`")
+        deliveries = fb_webhooks.fire(
+            body.get("url") or self.app.fb_webhook_url,
+            payload,
+            secret=str(body.get("app_secret") or self.app.fb_app_secret),
+            signature=str(body.get("signature", "valid")),
+            repeat=int(body.get("repeat", 1)),
+        )
+        return Response(
+            200,
+            {"status": deliveries[0].get("status"), "deliveries": deliveries, "payload": payload},
+        )
+
+    def webhook_verify(self, req: Request) -> Response:
+        """Meta's hub.challenge check against the app's Facebook webhook URL."""
+        body = req.json_object()
+        result = fb_webhooks.check_verify(
+            body.get("url") or self.app.fb_webhook_url,
+            verify_token=str(body.get("verify_token") or fb_webhooks.DEFAULT_VERIFY_TOKEN),
+            challenge=body.get("challenge"),
+        )
+        return Response(200, result)

@@ -5,13 +5,14 @@ The path is a regex searched in the path after the network prefix
 (e.g. ``/2/users/999/mentions``). Kinds fall in four groups, by where they act:
 
 * short-circuit (answer instead of the handler): rate_limit, rate_limit_no_reset,
-  server_error, bad_gateway_html, expired_token, permission, duplicate_post;
+  server_error, bad_gateway_html, expired_token, permission, duplicate_post,
+  outside_window;
   the network module renders these in its own error dialect;
 * delay: hang (sleep, then answer normally);
 * shaping (the handler cooperates through ``request.fault``): duplicate_page,
   out_of_order;
 * post-processing (the handler runs, then the answer is spoiled):
-  malformed_json, partial_errors, after_write_error. The write is performed in
+  malformed_json, partial_errors, after_write_error, no_content_type. The write is performed in
   these cases, which is the whole point of after_write_error ("unknown outcome").
 """
 
@@ -35,10 +36,14 @@ SHORT_CIRCUIT_KINDS = frozenset(
         "expired_token",
         "permission",
         "duplicate_post",
+        "outside_window",  # Facebook: Messenger's 24-hour window (code 10 / 2018278)
     }
 )
 SHAPING_KINDS = frozenset({"duplicate_page", "out_of_order"})
-POST_KINDS = frozenset({"malformed_json", "partial_errors", "after_write_error"})
+POST_KINDS = frozenset(
+    # no_content_type: the answer has no Content-Type header (facebook-sdk then fails with KeyError)
+    {"malformed_json", "partial_errors", "after_write_error", "no_content_type"}
+)
 ALL_KINDS = SHORT_CIRCUIT_KINDS | SHAPING_KINDS | POST_KINDS | {"hang"}
 
 
@@ -188,6 +193,11 @@ def truncate_json(response: Response) -> Response:
     except ValueError:
         pass
     return Response(response.status, cut, response.headers, response.content_type)
+
+
+def without_content_type(response: Response) -> Response:
+    """The same answer with no Content-Type header at all (the server sends none for "")."""
+    return Response(response.status, response.encoded(), response.headers, content_type="")
 
 
 def add_errors(response: Response, errors: list[dict[str, Any]]) -> Response:

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sandbox import fb_inject
 from sandbox.traffic import TrafficGenerator
+from sandbox.traffic_texts import FOLLOW_UPS
 from sandbox.x_inject import flavour_of, new_citizen
 from sandbox.x_models import XUser
 
 if TYPE_CHECKING:
+    from sandbox.fb_models import FbPage, FbPost, FbUser
     from sandbox.state import SandboxState
 
 SCENARIO_SEED = 2026
@@ -126,6 +129,10 @@ def _counts(state: SandboxState) -> dict[str, int]:
         "tweets": len(x.tweets),
         "mentions": sum(len(x.mentions_of(a.id)) for a in x.accounts()),
         "dm_events": len(x.dm_events),
+        "fb_pages": len(state.fb.pages),
+        "fb_posts": len(state.fb.posts),
+        "fb_comments": len(state.fb.comments),
+        "fb_messages": len(state.fb.messages),
     }
 
 
@@ -250,6 +257,7 @@ def council(state: SandboxState) -> None:
 
     steps.extend(_dm_steps(gen, rng, start, council_acct, roads, crowd, notable[DETRACTOR]))
     _execute(state, steps, now)
+    facebook_council(state)
 
 
 def _dm_steps(
@@ -358,6 +366,110 @@ def crisis(state: SandboxState) -> None:
             )
         )
     _execute(state, steps, now)
+
+
+# -- Facebook -------------------------------------------------------------------------
+
+FB_PAGES = (
+    {
+        "id": "104857600000",
+        "name": "Riverside Council",
+        "username": "RiversideCouncil",
+        "followers_count": 21_300,
+        "about": "Official Page of Riverside Council. Messages answered Mon-Fri 8am-6pm.",
+    },
+    {
+        "id": "104857600001",
+        "name": "Riverside Highways",
+        "username": "RiversideHighways",
+        "followers_count": 4_900,
+        "about": "Roadworks, closures and gritting across Riverside.",
+    },
+)
+FB_PAGE_REPLY = (
+    "Thanks for letting us know. Could you send us a private message with the exact location?",
+    "Sorry about this. We've passed it to the team and they'll be in touch.",
+    "Hi, this is now booked in. Thanks for your patience.",
+)
+
+
+def facebook_council(state: SandboxState) -> None:
+    """Two Pages, 7 posts with ~40 comments and replies, 8 Messenger threads.
+
+    One thread's last message is 30 hours old, so its reply window has closed
+    (useful for training on Messenger's 24-hour rule)."""
+    gen = TrafficGenerator(SCENARIO_SEED + 7)
+    rng = random.Random(SCENARIO_SEED + 7)
+    now = state.now()
+    start = now - timedelta(hours=48)
+    council_page, roads_page = (state.fb.add_page(**p) for p in FB_PAGES)
+    people = [fb_inject.new_person(state, gen) for _ in range(24)]
+    for page, hours in ((council_page, (1, 9, 20, 30, 41)), (roads_page, (5, 26))):
+        for h in hours:
+            post = state.fb.add_post(
+                page_id=page.id,
+                message=gen.announcement(fb_inject.flavour_of(page)),
+                created_time=start + timedelta(hours=h),
+            )
+            _fb_comments(state, gen, rng, page, post, people, now)
+    for n, person in enumerate(rng.sample(people, 8)):
+        page = roads_page if n in (2, 6) else council_page
+        at = now - timedelta(hours=30) if n == 0 else start + timedelta(hours=rng.uniform(20, 47))
+        conv = state.fb.conversation_with(page.id, person.id)
+        for turn in range(1 if n == 0 else rng.randint(1, 3)):
+            staff = turn % 2 == 1
+            text = (
+                f"Hi {person.name.split()[0]}, " + rng.choice(FB_PAGE_REPLY)
+                if staff
+                else gen.dm("question" if turn == 0 else None)[1]
+            )
+            state.fb.add_message(
+                conversation=conv,
+                from_id=page.id if staff else person.id,
+                text=text,
+                created_time=min(at, now - timedelta(seconds=1)),
+                origin="seed",
+            )
+            at += timedelta(minutes=rng.randint(4, 90))
+
+
+def _fb_comments(
+    state: SandboxState,
+    gen: TrafficGenerator,
+    rng: random.Random,
+    page: FbPage,
+    post: FbPost,
+    people: list[FbUser],
+    now: datetime,
+) -> None:
+    at = post.created_time
+    for _ in range(rng.randint(3, 7)):
+        at += timedelta(minutes=rng.randint(3, 200))
+        if at >= now:
+            return
+        person = rng.choice(people)
+        _, text = fb_inject.comment_text(gen, None, fb_inject.flavour_of(page))
+        comment = state.fb.add_comment(
+            post=post, from_id=person.id, message=text, created_time=at, origin="seed"
+        )
+        if rng.random() < 0.3 and at + timedelta(minutes=40) < now:
+            reply = state.fb.add_comment(
+                post=post,
+                from_id=page.id,
+                message=rng.choice(FB_PAGE_REPLY),
+                parent=comment,
+                created_time=at + timedelta(minutes=rng.randint(10, 40)),
+                origin="seed",
+            )
+            if rng.random() < 0.5 and reply.created_time + timedelta(minutes=30) < now:
+                state.fb.add_comment(
+                    post=post,
+                    from_id=person.id,
+                    message=gen.fill(rng.choice(FOLLOW_UPS)),
+                    parent=comment,
+                    created_time=reply.created_time + timedelta(minutes=rng.randint(5, 30)),
+                    origin="seed",
+                )
 
 
 SCENARIOS: dict[str, Callable[[SandboxState], None]] = {

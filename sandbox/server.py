@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from sandbox import fb_webhooks
 from sandbox.app import DEFAULT_WEBHOOK_SECRET, SandboxApp
 from sandbox.router import Request, Response
 from sandbox.state import SandboxState
@@ -100,7 +101,8 @@ class _Handler(BaseHTTPRequestHandler):
         payload = response.encoded()
         try:
             self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
+            if response.content_type:  # "" means no Content-Type (a fault)
+                self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(payload)))
             for name, value in response.headers.items():
                 self.send_header(name, value)
@@ -136,6 +138,8 @@ class SandboxServer:
         seed: int | None = None,
         log_requests: bool = False,
         allow_remote_control: bool = False,
+        fb_webhook_url: str | None = None,
+        fb_app_secret: str = fb_webhooks.DEFAULT_APP_SECRET,
     ) -> None:
         self.state = SandboxState(seed=seed)
         if scenario and scenario != "none":
@@ -145,6 +149,8 @@ class SandboxServer:
             webhook_url=webhook_url,
             webhook_secret=webhook_secret,
             allow_remote_control=allow_remote_control,
+            fb_webhook_url=fb_webhook_url,
+            fb_app_secret=fb_app_secret,
         )
         self._httpd = _HTTPServer((host, port), self.app, log_requests)
         self._thread: threading.Thread | None = None
@@ -208,8 +214,17 @@ class SandboxServer:
 
     def _announce(self, item: dict[str, Any]) -> None:
         """Trickle callback: log the item and, if configured, deliver it by webhook."""
-        who = (item.get("author") or {}).get("username", "?")
-        log.info("trickle: %s %s from @%s: %s", item["kind"], item["id"], who, item["text"][:80])
+        author = item.get("author") or {}
+        who = author.get("username") or author.get("name") or "?"
+        log.info("trickle: %s %s from %s: %s", item["kind"], item["id"], who, item["text"][:80])
+        if item.get("network") == "fb":
+            if self.app.fb_webhook_url:
+                payload = fb_webhooks.payload_for_event(self.state, item["id"])
+                result = fb_webhooks.fire(
+                    self.app.fb_webhook_url, payload, secret=self.app.fb_app_secret
+                )
+                log.info("trickle: Facebook webhook answered %s", result[0].get("status"))
+            return
         if self.app.webhook_url:
             payload = payload_for_event(self.state, item["id"], item["account_id"])
             result = fire(self.app.webhook_url, payload, secret=self.app.webhook_secret)

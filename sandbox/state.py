@@ -15,6 +15,7 @@ from typing import Any
 from sandbox import scenarios
 from sandbox.clock import SandboxClock
 from sandbox.faults import FaultBook
+from sandbox.fb_store import FbStore
 from sandbox.ids import SnowflakeIds
 from sandbox.outbox import Outbox
 from sandbox.ratelimit import RateLimiter
@@ -34,6 +35,7 @@ class SandboxState:
         self.ratelimits = RateLimiter(self.lock, self.clock)
         self.traffic = TrafficGenerator(seed)
         self.x = XStore(self)
+        self.fb = FbStore(self)
         self.scenarios: list[str] = []
 
     def now(self) -> datetime:
@@ -44,6 +46,7 @@ class SandboxState:
         """Back to an empty world: no accounts, items, outbox, faults or rate-limit use."""
         with self.lock:
             self.x.clear()
+            self.fb.clear()
             self.outbox.reset()
             self.faults.clear()
             self.ratelimits.reset()
@@ -67,6 +70,7 @@ class SandboxState:
                 "clock": self.clock.snapshot(),
                 "scenarios": list(self.scenarios),
                 "x": self.x.summary(),
+                "fb": self.fb.summary(),
                 "outbox": len(self.outbox),
                 "faults": len(self.faults.list()),
             }

@@ -13,13 +13,16 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from sandbox import fb_inject
 from sandbox.x_inject import InjectError, inject_dm, inject_mention
 
 if TYPE_CHECKING:
+    from sandbox.fb_models import FbPage
     from sandbox.state import SandboxState
 
 log = logging.getLogger("sandbox.trickle")
 KIND_WEIGHTS = {"mention": 70, "dm": 20, "reply": 10}
+FB_KIND_WEIGHTS = {"comment": 60, "message": 25, "reply": 15}
 
 
 class Trickle:
@@ -50,22 +53,26 @@ class Trickle:
         while not self._stop.wait(self.interval * self.rng.uniform(0.6, 1.4)):
             try:
                 item = self.inject_one()
-            except (InjectError, ValueError) as exc:
+            except (InjectError, fb_inject.FbInjectError, ValueError) as exc:
                 log.warning("trickle skipped an item: %s", exc)
                 continue
             if item is not None and self.on_item is not None:
                 self.on_item(item)
 
     def inject_one(self) -> dict[str, Any] | None:
-        """Inject one realistic item; None when no org account is registered yet."""
+        """Inject one realistic item; None when no org account or Page is registered yet."""
         with self.state.lock:
             accounts = self.state.x.accounts()
-            if not accounts:
+            pages = list(self.state.fb.pages.values())
+            if not accounts and not pages:
                 return None
             # Bigger audiences get more traffic, as in life.
+            choices: list = [*accounts, *pages]
             account = self.rng.choices(
-                accounts, weights=[max(1, a.followers_count) for a in accounts]
+                choices, weights=[max(1, a.followers_count) for a in choices]
             )[0]
+            if account in pages:
+                return self._facebook_item(account)
             kind = self.rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
             if kind == "dm":
                 return inject_dm(self.state, account)
@@ -81,3 +88,17 @@ class Trickle:
             self.state.x.mentions_of(account_id)[:15] + self.state.x.timeline_of(account_id)[:5]
         )
         return self.rng.choice(recent).id if recent else None
+
+    def _facebook_item(self, page: FbPage) -> dict[str, Any]:
+        """A comment on one of the Page's latest posts, a reply, or a Messenger message."""
+        kind = self.rng.choices(list(FB_KIND_WEIGHTS), weights=list(FB_KIND_WEIGHTS.values()))[0]
+        if kind == "message":
+            return fb_inject.inject_message(self.state, page)
+        if kind == "reply":
+            try:
+                return fb_inject.inject_reply(self.state, page)
+            except fb_inject.FbInjectError:
+                pass  # no comment to answer yet: comment instead
+        posts = self.state.fb.posts_of(page.id)[:3]
+        post_id = self.rng.choice(posts).id if posts else None
+        return fb_inject.inject_comment(self.state, page, post_id=post_id)

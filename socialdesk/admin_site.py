@@ -43,3 +43,20 @@ class AdminRoleMixin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return _is_admin(request.user)
+
+
+class ReadOnlyAdminRoleMixin(AdminRoleMixin):
+    """For records people may look at and clear, never write (lockouts)."""
+
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def reregister_for_admin_role(site, model, base, mixin=AdminRoleMixin) -> None:
+    """Give a third-party app's admin page to the SocialDesk admin role."""
+    if site.is_registered(model):
+        site.unregister(model)
+    site.register(model, type(f"Role{base.__name__}", (mixin, base), {}))

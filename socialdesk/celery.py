@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
 
@@ -17,4 +18,19 @@ DISPATCH_EVERY = float(os.environ.get("POLL_DISPATCH_SECONDS", "5"))
 app.conf.beat_schedule = {
     "dispatch-polls": {"task": "inbox.tasks.dispatch_polls", "schedule": DISPATCH_EVERY},
     "sweep-outbound": {"task": "inbox.tasks.sweep_outbound", "schedule": 30.0},
+    "kpis-refresh-rollups": {"task": "kpis.tasks.refresh_rollups", "schedule": 60.0},
+    "kpis-fetch-metrics": {"task": "kpis.tasks.dispatch_metrics_fetch", "schedule": 3600.0},
+    "kpis-weekly-summary": {
+        "task": "kpis.tasks.send_weekly_summaries",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
+    "sweep-webhooks": {"task": "inbox.tasks.sweep_webhook_deliveries", "schedule": 30.0},
+    "seal-events": {"task": "audit.tasks.seal_events", "schedule": 10.0},
+    "apply-retention": {"task": "records.tasks.apply_retention", "schedule": 6 * 3600.0},
+    # Response targets, rules, out-of-hours replies; a late run is skipped, not queued up.
+    "escalation-evaluate": {
+        "task": "escalation.tasks.evaluate",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }

@@ -70,6 +70,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    # Before our apps, so accounts/admin.py can re-register their admin pages
+    # for the SocialDesk admin role.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -78,18 +84,27 @@ INSTALLED_APPS = [
     "inbox",
     "escalation",
     "kpis",
+    "audit",
+    "records",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.RequestContextMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionPolicyMiddleware",
+    "accounts.middleware.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "socialdesk.urls"
@@ -106,6 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.roles",
             ],
         },
     },
@@ -141,6 +157,11 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox:list"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username/address is refused before any password check.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -148,7 +169,28 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # ASVS 6.2: long passphrases allowed, no composition rules, 128 at most.
+    {"NAME": "accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
 ]
+
+# Lock out repeated failures per username and address (django-axes).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+AXES_VERBOSE = False
+
+# MFA (TOTP via django-otp). Required for admins and managers; set
+# MFA_REQUIRED_FOR_ALL to require it of officers too.
+MFA_REQUIRED_FOR_ALL = env_bool("MFA_REQUIRED_FOR_ALL", False)
+MFA_ENFORCED = env_bool("MFA_ENFORCED", True)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "SocialDesk")
+# Sensitive changes (MFA, e-mail, password) need the password again this recently.
+REAUTH_SECONDS = env_int("REAUTH_SECONDS", 300)
+# Sessions: signed out after this long without activity, and in any case
+# this long after signing in (ASVS 7.3.1 / 7.3.2).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
@@ -156,14 +198,32 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 10 * 3600)  # absolute lifetime
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preload is on in production (check --deploy asks for it); turn it off with the
+# env var if the parent domain cannot commit to HTTPS everywhere.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline scripts or styles anywhere, no third-party origins (django-csp).
+# Data lives in <script type="application/json"> blocks read by static JS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -238,6 +298,29 @@ OUTBOUND_SEND_LEASE_SECONDS = env_int("OUTBOUND_SEND_LEASE_SECONDS", 90)
 # network and retrying: a delayed request may still land in the meantime.
 OUTBOUND_UNKNOWN_SETTLE_SECONDS = env_int("OUTBOUND_UNKNOWN_SETTLE_SECONDS", 60)
 
+# --- Webhooks and network apps (issue 4) ------------------------------------------
+# X signs Account Activity webhooks (and answers CRC checks) with the app's
+# consumer secret; Meta signs with the app secret and checks the subscription
+# with the verify token. Outside production they default to the sandbox
+# network's values; in production, unset means every webhook is refused (403)
+# and polling alone keeps the inbox current.
+_SANDBOX_DEFAULT = not PRODUCTION
+X_CONSUMER_KEY = env_str("X_CONSUMER_KEY", "sandbox-consumer-key" if _SANDBOX_DEFAULT else "")
+X_CONSUMER_SECRET = env_str(
+    "X_CONSUMER_SECRET", "sandbox-consumer-secret" if _SANDBOX_DEFAULT else ""
+)
+FACEBOOK_APP_ID = env_str("FACEBOOK_APP_ID", "900000000000001" if _SANDBOX_DEFAULT else "")
+FACEBOOK_APP_SECRET = env_str(
+    "FACEBOOK_APP_SECRET", "sandbox-app-secret" if _SANDBOX_DEFAULT else ""
+)
+FACEBOOK_VERIFY_TOKEN = env_str(
+    "FACEBOOK_VERIFY_TOKEN", "sandbox-verify-token" if _SANDBOX_DEFAULT else ""
+)
+# Webhook deliveries processed per task (one batch of ingest).
+WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 500)
+# Processed deliveries (raw bodies) are kept this long, then deleted.
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30)
+
 # --- E-mail ---------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -266,6 +349,7 @@ SPECTACULAR_SETTINGS = {
     "scoped by the same access rule as the pages. Session or token authentication.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 LOGGING = {

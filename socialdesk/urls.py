@@ -4,6 +4,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
+
+from inbox.api.docs import api_docs
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox:list", permanent=False)),
@@ -15,6 +18,17 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("accounts.urls")),
+    path("records/", include("records.urls")),
+    path("audit/", include("audit.urls")),
     path("inbox/", include("inbox.urls")),
+    path("webhooks/", include("inbox.webhooks.urls")),
+    path("channels/", include("inbox.channels_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", api_docs, name="api-docs"),
+    path("api/kpis/", include("kpis.api.urls")),
+    path("api/", include("inbox.api.urls")),
+    path("escalation/", include("escalation.urls")),
+    path("kpis/", include("kpis.urls")),
     path("admin/", admin.site.urls),
 ]

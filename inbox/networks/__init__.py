@@ -17,4 +17,10 @@ def client_for(channel: Channel) -> NetworkClient:
         return XClient(
             account_id=channel.external_account_id, credentials=channel.get_credentials()
         )
+    if channel.network == "facebook":
+        from inbox.networks.facebook import FacebookClient
+
+        return FacebookClient(
+            page_id=channel.external_account_id, credentials=channel.get_credentials()
+        )
     raise NotImplementedError(f"no client for network {channel.network!r}")

@@ -50,12 +50,19 @@ def conversation_assign(
     return conv
 
 
+RESOLUTION_REASONS = {"no_reply_needed": "No reply needed"}
+
+
 def conversation_set_status(
-    *, conversation: Conversation, actor: User, status: str
+    *, conversation: Conversation, actor: User, status: str, reason: str = ""
 ) -> Conversation:
+    """``reason="no_reply_needed"`` on a resolve counts the conversation apart
+    in the response rate (a name-check, spam), not as a miss."""
     access.ensure_can_act(actor, conversation)
     if status not in Status.values:
         raise ValidationError(f"Unknown status {status!r}.")
+    if reason and (reason not in RESOLUTION_REASONS or status != Status.RESOLVED):
+        raise ValidationError(f"Unknown resolution reason {reason!r}.")
     with transaction.atomic():
         conv = _locked(conversation)
         previous = conv.status
@@ -67,7 +74,7 @@ def conversation_set_status(
             type="conversation.status_changed",
             actor=actor,
             conversation=conv,
-            data={"from": previous, "to": status},
+            data={"from": previous, "to": status, **({"reason": reason} if reason else {})},
         )
     return conv
 

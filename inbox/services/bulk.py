@@ -14,11 +14,17 @@ import hashlib
 import io
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
 
 BATCH = 500
+
+
+def db_value(value: Any) -> Any:
+    """A Python value as this database's driver wants it in raw SQL."""
+    return _db_value(value)
 
 
 def insert_rows(
@@ -89,6 +95,10 @@ def _copy_insert(table, columns, rows, ignore_conflicts, returning, nullable) ->
 def _db_value(value: Any) -> Any:
     if isinstance(value, dict | list):
         return json.dumps(value)
+    if isinstance(value, datetime):
+        # The backend's own format (on SQLite: naive UTC text), so raw rows
+        # sort and compare like rows the ORM wrote.
+        return connection.ops.adapt_datetimefield_value(value)
     return value
 
 

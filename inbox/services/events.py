@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from audit.context import current_ip
 from inbox.models import Event
 
 
@@ -22,6 +23,10 @@ def event_record(
     """Append one event. Call it inside the transaction that makes the change."""
     if channel is None and conversation is not None:
         channel = conversation.channel_id
+    data = dict(data or {})
+    ip = current_ip()
+    if ip and "ip" not in data:
+        data["ip"] = ip  # who acted from where (ASVS 16.2.1); absent for system work
     return Event.objects.create(
         type=type,
         at=at or timezone.now(),
@@ -29,5 +34,5 @@ def event_record(
         conversation=conversation,
         message=message,
         channel_id=channel if isinstance(channel, int) else getattr(channel, "pk", None),
-        data=data or {},
+        data=data,
     )

@@ -15,6 +15,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -24,16 +25,18 @@ from inbox.models import (
     Channel,
     Contact,
     Conversation,
+    ConversationKind,
     DeliveryState,
     Direction,
     Event,
     Message,
+    Network,
     Priority,
     QuarantinedPayload,
     Status,
 )
 from inbox.networks.base import Author, InboundItem, Unparseable
-from inbox.services.bulk import BATCH, insert_rows
+from inbox.services.bulk import BATCH, db_value, insert_rows
 
 PREVIEW_LENGTH = 280
 
@@ -257,7 +260,24 @@ _SUMMARY = (
     ("status", "varchar"),
     ("first_response_at", "timestamptz"),
     ("awaiting_since", "timestamptz"),
+    ("reply_window_closes_at", "timestamptz"),
 )
+
+# Messenger's 24-hour rule (issue 4): a Page may answer a private conversation
+# only until 24 hours after the person's last message. Kept on the
+# conversation so the composer can show it and reply_create can refuse a reply
+# Facebook would refuse anyway. Null for every other kind of conversation.
+MESSENGER_WINDOW = timedelta(hours=24)
+
+
+def _reply_window_closes_at(item: InboundItem, last_inbound_at: Any) -> Any:
+    if (
+        item.network == Network.FACEBOOK
+        and item.conversation_kind == ConversationKind.PRIVATE
+        and last_inbound_at is not None
+    ):
+        return last_inbound_at + MESSENGER_WINDOW
+    return None
 
 
 def _conversations_for(
@@ -289,6 +309,7 @@ def _conversations_for(
                 newest.text[:PREVIEW_LENGTH],
                 max(inbound) if inbound else None,
                 min(inbound) if inbound else None,
+                _reply_window_closes_at(thread[0], max(inbound) if inbound else None),
                 now,
             )
         )
@@ -307,12 +328,13 @@ def _conversations_for(
                 "last_message_preview",
                 "last_inbound_at",
                 "awaiting_since",
+                "reply_window_closes_at",
                 "created_at",
             ),
             rows,
             ignore_conflicts=True,
             returning=("id", "thread_key"),
-            nullable=("last_inbound_at", "awaiting_since"),
+            nullable=("last_inbound_at", "awaiting_since", "reply_window_closes_at"),
         )
     )
     raced = [key for key in missing if key not in created]  # a concurrent batch made them
@@ -333,6 +355,7 @@ class _ConversationRow:
     status: str
     first_response_at: Any
     awaiting_since: Any
+    reply_window_closes_at: Any
 
 
 def _locked_by_key(channel: Channel, keys: list[str]) -> dict[str, _ConversationRow]:
@@ -365,6 +388,7 @@ _MESSAGE_COLUMNS = (
     "is_automated",
     "attempts",
     "last_error",
+    "approval_comment",
 )
 
 
@@ -397,6 +421,7 @@ def _messages_insert(
                 DeliveryState.SENT if outbound else DeliveryState.RECEIVED,
                 False,
                 0,
+                "",
                 "",
             )
         )
@@ -434,6 +459,9 @@ def _conversations_update(
         inbound = [i.created_at for i in new_items if i.direction == Direction.IN]
         if inbound:
             conv.last_inbound_at = max(filter(None, [conv.last_inbound_at, max(inbound)]))
+            conv.reply_window_closes_at = _reply_window_closes_at(
+                new_items[0], conv.last_inbound_at
+            )
             if conv.status == Status.RESOLVED:
                 reopened.append((conv, conv.status))
                 conv.status = Status.OPEN
@@ -464,7 +492,7 @@ def _conversations_write(conversations: list[_ConversationRow]) -> None:
             params = []
             for conv in chunk:
                 params.append(conv.pk)
-                params.extend(getattr(conv, col) for col, _ in _SUMMARY)
+                params.extend(db_value(getattr(conv, col)) for col, _ in _SUMMARY)
             values = ",".join(["(" + ",".join(["%s"] * width) + ")"] * len(chunk))
             cur.execute(
                 f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS v "  # noqa: S608

@@ -31,6 +31,7 @@ from inbox.models import (
     DeliveryState,
     Direction,
     Message,
+    Network,
     NetworkAction,
 )
 from inbox.networks import client_for
@@ -41,12 +42,15 @@ from inbox.networks.base import (
     RateLimited,
     UnknownOutcome,
 )
+from inbox.services import approvals
 from inbox.services.events import event_record
 from inbox.text_rules import length_problem
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+PRIVATE_REPLY = "private_reply"  # Message.kind of a Messenger reply to a public comment
+MESSENGER_WINDOW = timedelta(hours=24)
 
 
 def _lease() -> timedelta:
@@ -84,6 +88,11 @@ def reply_create(
     problem = length_problem(conversation.channel.network, conversation.kind, text)
     if problem:
         raise ValidationError(problem)
+    if (
+        conversation.kind == ConversationKind.PRIVATE
+        and conversation.channel.network == Network.FACEBOOK
+    ):
+        messenger_window_check(conversation=conversation)
     key = idempotency_key or uuid.uuid4().hex
     existing = Message.objects.filter(idempotency_key=key).first()
     if existing is not None:
@@ -98,6 +107,8 @@ def reply_create(
         ) or ""
         if not target:
             raise ValidationError("There is no public post to reply to in this conversation.")
+    # The two-person rule: such a reply waits for an approver and is not sent.
+    held = not automated and approvals.reply_needs_approval(author=actor, conversation=conversation)
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -109,21 +120,118 @@ def reply_create(
                 author_user=None if automated else actor,
                 text=text,
                 sent_at=timezone.now(),
-                state=DeliveryState.QUEUED,
+                state=DeliveryState.AWAITING_APPROVAL if held else DeliveryState.QUEUED,
                 idempotency_key=key,
                 is_automated=automated,
             )
             event_record(
-                type="message.queued",
+                type="message.approval_requested" if held else "message.queued",
                 actor=None if automated else actor,
                 conversation=conversation,
                 message=message,
                 data={"automated": automated, "in_reply_to": target},
             )
-            transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+            if not held:
+                transaction.on_commit(lambda: _enqueue_delivery(message.pk))
     except IntegrityError:
         # The same key raced in from a second request: that one wins.
         return Message.objects.get(idempotency_key=key)
+    return message
+
+
+def messenger_window_check(*, conversation: Conversation, now: datetime | None = None) -> None:
+    """Refuse, before anything is queued, a Messenger reply Facebook would
+    refuse: a Page may answer only within 24 hours of the person's last
+    message (ingest keeps ``reply_window_closes_at``)."""
+    from inbox.networks.facebook import window_explanation
+
+    closes = conversation.reply_window_closes_at
+    if closes is None and conversation.last_inbound_at is not None:
+        closes = conversation.last_inbound_at + MESSENGER_WINDOW  # stored before the field existed
+    if closes is None:
+        raise ValidationError(
+            "Messenger only allows replies within 24 hours of the person's last message, and "
+            "they have not messaged the Page yet. Ask them to message the Page, or reply by "
+            "another channel."
+        )
+    if (now or timezone.now()) >= closes:
+        raise ValidationError(window_explanation(closes))
+
+
+def private_reply_create(
+    *,
+    conversation: Conversation,
+    actor: User,
+    text: str,
+    comment_external_id: str = "",
+    idempotency_key: str | None = None,
+) -> Message:
+    """Answer a public Facebook comment privately (Messenger's "private reply":
+    one per comment, within 7 days). The message goes in the Page's Messenger
+    conversation with the commenter, created if needed, so their answer threads
+    there; delivery is the same exactly-once path as every reply."""
+    access.ensure_can_act(actor, conversation)
+    if (
+        conversation.channel.network != Network.FACEBOOK
+        or conversation.kind != ConversationKind.COMMENT
+    ):
+        raise ValidationError(
+            "Private replies to comments are only available for Facebook comments."
+        )
+    text = text.strip()
+    problem = length_problem(Network.FACEBOOK, ConversationKind.PRIVATE, text) if text else None
+    if not text or problem:
+        raise ValidationError(problem or "A reply cannot be empty.")
+    inbound = conversation.messages.filter(direction=Direction.IN)
+    comment = (
+        inbound.filter(external_id=comment_external_id).first()
+        if comment_external_id
+        else inbound.order_by("-sent_at", "-pk").first()
+    )
+    if comment is None:
+        raise ValidationError("There is no comment from this person to reply to privately.")
+    key = idempotency_key or uuid.uuid4().hex
+    existing = Message.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    if (
+        Message.objects.filter(kind=PRIVATE_REPLY, in_reply_to_external_id=comment.external_id)
+        .exclude(state=DeliveryState.FAILED)
+        .exists()
+    ):
+        raise ValidationError("This comment already has a private reply; Facebook allows one.")
+    with transaction.atomic():
+        private, _ = Conversation.objects.get_or_create(
+            channel=conversation.channel,
+            thread_key=f"fbm:{conversation.contact.external_id}",
+            defaults={
+                "contact": conversation.contact,
+                "kind": ConversationKind.PRIVATE,
+                "last_message_at": timezone.now(),
+                "assignee": conversation.assignee,
+                "team": conversation.team,
+            },
+        )
+        message = Message.objects.create(
+            conversation=private,
+            channel=conversation.channel,
+            direction=Direction.OUT,
+            kind=PRIVATE_REPLY,
+            in_reply_to_external_id=comment.external_id,
+            author_user=actor,
+            text=text,
+            sent_at=timezone.now(),
+            state=DeliveryState.QUEUED,
+            idempotency_key=key,
+        )
+        event_record(
+            type="message.queued",
+            actor=actor,
+            conversation=private,
+            message=message,
+            data={"private_reply_to": comment.external_id, "from_conversation": conversation.pk},
+        )
+        transaction.on_commit(lambda: _enqueue_delivery(message.pk))
     return message
 
 
@@ -213,7 +321,11 @@ def message_deliver(*, message_id: int) -> Delivery:
             if found:
                 _mark_sent(message, found, reconciled=True)
                 return Delivery(DeliveryState.SENT)
-        if recipient:
+        if message.kind == PRIVATE_REPLY:
+            result = client.send_private_reply(
+                comment_id=message.in_reply_to_external_id, text=message.text
+            )
+        elif recipient:
             result = client.send_private(
                 thread_key=conversation.thread_key, recipient_id=recipient, text=message.text
             )

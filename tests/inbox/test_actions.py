@@ -108,3 +108,16 @@ def test_officer_of_other_team_cannot_act_at_service_level(other_officer, conver
     assert not conversation_a.labels.exists()
     assert not Note.objects.exists()
     assert _events(conversation_a) == []
+
+
+@pytest.mark.django_db
+def test_resolving_as_no_reply_needed_records_the_reason(officer, conversation_a):
+    actions.conversation_set_status(
+        conversation=conversation_a, actor=officer, status="resolved", reason="no_reply_needed"
+    )
+    [event] = _events(conversation_a)
+    assert event.data == {"from": "new", "to": "resolved", "reason": "no_reply_needed"}
+    with pytest.raises(ValidationError):
+        actions.conversation_set_status(
+            conversation=conversation_a, actor=officer, status="open", reason="whatever"
+        )

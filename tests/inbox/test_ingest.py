@@ -178,6 +178,26 @@ def test_query_count_does_not_grow_with_batch_size(channel_a):
 @pytest.mark.django_db
 def test_nul_bytes_and_copy_special_text_survive(channel_a):
     texts = ["", "\\N", 'quote " and, comma', "line\nbreak\ttab", "nul\x00byte"]
-    messages_ingest(channel=channel_a, items=[mention(i, text=t or " ") for i, t in enumerate(texts)])
+    messages_ingest(
+        channel=channel_a, items=[mention(i, text=t or " ") for i, t in enumerate(texts)]
+    )
     stored = list(Message.objects.order_by("sent_at").values_list("text", flat=True))
     assert stored == [" ", "\\N", 'quote " and, comma', "line\nbreak\ttab", "nulbyte"]
+
+
+@pytest.mark.django_db
+def test_times_written_by_ingest_compare_like_orm_times(channel_a):
+    """Raw bulk SQL and the ORM must store instants the same way (SQLite keeps
+    them as text), or range filters and ordering silently go wrong."""
+    messages_ingest(channel=channel_a, items=[mention(1), mention(2, conversation="c2")])
+    cutoff = T0 + timedelta(minutes=1, seconds=30)
+    assert Message.objects.filter(sent_at__gt=cutoff).count() == 1
+    assert (
+        Message.objects.filter(sent_at__lte=T0 + timedelta(minutes=1)).count() == 1
+    )  # equal instants
+    assert Conversation.objects.filter(last_message_at__gt=cutoff).count() == 1
+    assert list(
+        Conversation.objects.order_by("-last_message_at").values_list(
+            "last_message_preview", flat=True
+        )
+    ) == ["@council_help question number 2", "@council_help question number 1"]

@@ -68,3 +68,32 @@ def test_postgres_refuses_raw_update_of_events(officer, conversation_a):
         connection.cursor() as cur,
     ):
         cur.execute("UPDATE inbox_event SET type = 'x' WHERE id = %s", [event.pk])
+
+
+@pytest.mark.django_db
+def test_credentials_rotate_to_a_new_key_and_old_keys_can_then_be_dropped(channel_a, settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from inbox import crypto
+
+    old_key = settings.CREDENTIAL_KEYS[0]
+    channel_a.set_credentials({"access_token": "999-abc"})
+    channel_a.save()
+    new_key = Fernet.generate_key().decode()
+    settings.CREDENTIAL_KEYS = [new_key, old_key]
+    call_command("credentials_rotate")
+    settings.CREDENTIAL_KEYS = [new_key]
+    assert Channel.objects.get(pk=channel_a.pk).get_credentials() == {"access_token": "999-abc"}
+    settings.CREDENTIAL_KEYS = [old_key]
+    with pytest.raises(crypto.CredentialsError):
+        Channel.objects.get(pk=channel_a.pk).get_credentials()
+
+
+def test_secrets_can_be_read_from_files(tmp_path, monkeypatch):
+    from socialdesk.env import env_str
+
+    (tmp_path / "secret").write_text("from-a-file\n")
+    monkeypatch.setenv("SOME_SECRET", "from-env")
+    monkeypatch.setenv("SOME_SECRET_FILE", str(tmp_path / "secret"))
+    assert env_str("SOME_SECRET") == "from-a-file"

@@ -50,5 +50,8 @@ def test_trickle_injects_items_in_the_background():
 def test_the_server_binds_a_free_port_and_stops_cleanly():
     with SandboxServer(port=0) as server:
         assert server.url.startswith("http://127.0.0.1:")
-        assert requests.get(server.url + "/", timeout=5).json()["networks"] == {"x": "/x"}
+        assert requests.get(server.url + "/", timeout=5).json()["networks"] == {
+            "x": "/x",
+            "fb": "/fb",
+        }
         assert requests.get(server.url + "/nowhere", timeout=5).status_code == 404

@@ -1,0 +1,91 @@
+"""Session policy (idle timeout, absolute lifetime) and the MFA gate."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+
+from accounts.services import mfa, sessions
+from inbox.services.events import event_record
+
+# Requests the page makes on its own (htmx polling, presence heartbeats) send
+# this header: they must not keep an unattended session alive.
+BACKGROUND_HEADER = "X-SocialDesk-Background"
+TOUCH_EVERY = 60  # seconds: don't write the session on every request
+
+
+def _redirect(request, url: str):
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+class SessionPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            expired = self._expired(request)
+            if expired:
+                event_record(
+                    type="auth.session_expired",
+                    actor=user,
+                    data={"target": f"user:{user.pk}", "reason": expired},
+                )
+                sessions.session_forget(session_key=request.session.session_key or "")
+                logout(request)
+                return _redirect(request, reverse("login") + "?" + urlencode({"expired": expired}))
+        return self.get_response(request)
+
+    @staticmethod
+    def _expired(request) -> str | None:
+        session = request.session
+        now = time.time()
+        started = session.setdefault("auth_started", now)
+        last = session.setdefault("last_activity", now)
+        if now - started > settings.SESSION_COOKIE_AGE:
+            return "lifetime"
+        if now - last > settings.SESSION_IDLE_SECONDS:
+            return "idle"
+        if not request.headers.get(BACKGROUND_HEADER) and now - last > TOUCH_EVERY:
+            session["last_activity"] = now
+            sessions.session_touch(session_key=session.session_key or "")
+        return None
+
+
+MFA_OPEN_PATHS = ("/login/", "/logout/", "/account/mfa/", "/account/password-reset/", "/static/")
+
+
+class MfaRequiredMiddleware:
+    """Admins and managers (and everyone, if configured) must pass a second
+    factor before anything else; the password alone opens nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(MFA_OPEN_PATHS)
+            and mfa.mfa_required(user)
+            and not user.is_verified()
+        ):
+            has_device = user.totpdevice_set.filter(confirmed=True).exists()
+            target = reverse("mfa_verify" if has_device else "mfa_setup")
+            nxt = request.get_full_path()
+            if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+                target += "?" + urlencode({"next": nxt})
+            return _redirect(request, target)
+        return self.get_response(request)

@@ -1,0 +1,414 @@
+"""Webhook and polling latency: from the network to the officer's inbox list.
+
+    python bench/webhook_latency.py [N] [--rate R] [--poll-samples K] [--poll-interval S]
+    (N default 200; needs DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://...)
+
+Real parts only: the sandbox network, the app under gunicorn (2 sync workers)
+on a free port, a real Celery worker (2 processes) and beat, Postgres and Redis.
+
+1. Webhooks: N signed deliveries (Facebook comments, Messenger messages and X
+   mentions in turn) are fired by the sandbox at the app, R per second from a
+   few threads. Each is timed from just before the sandbox's POST to the moment
+   the inbox list query (``selectors.conversation_list``, as an officer's page
+   runs it) shows its text. Polling is kept out of the way for these channels.
+   A warm-up of W deliveries (default 10) runs first and is reported apart:
+   freshly started processes pay for imports and new database connections.
+2. Polling alone: K mentions are injected into the sandbox at random moments
+   for a channel polled every S seconds (beat dispatching every second) and
+   timed to the same inbox query.
+
+Goal: webhook p95 <= 2 s; polling <= poll interval + 2 s. Prints figures and
+one JSON line; never passes or fails on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WEBHOOK_GOAL_S = 2.0
+PAGE = "104857600000"
+PAGE_TOKEN = "sbx-page-104857600000-bench"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", nargs="?", type=int, default=200, help="webhook deliveries (200)")
+    parser.add_argument("--rate", type=float, default=20.0, help="deliveries per second (20)")
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="deliveries first sent and not counted (10)"
+    )
+    parser.add_argument(
+        "--poll-samples", type=int, default=12, help="mentions timed by polling (12)"
+    )
+    parser.add_argument("--poll-interval", type=int, default=5, help="channel poll interval, s (5)")
+    return parser.parse_args()
+
+
+class Processes:
+    """The app's processes, started and stopped by their own pids."""
+
+    def __init__(self, env: dict[str, str], logs: Path):
+        self.env, self.logs, self.procs = env, logs, []
+
+    def start(self, name: str, *args: str) -> subprocess.Popen:
+        log = (self.logs / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _wait(predicate, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def _log_says(path: Path, text: bytes) -> bool:
+    return path.exists() and text in path.read_bytes()
+
+
+def _setup(poll_interval: int):
+    """An admin, a Facebook Page and an X account for webhooks (never polled
+    during the bench), and an X account polled every ``poll_interval`` s."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Membership, Role, Team, User
+    from inbox.models import Channel
+
+    team = Team.objects.create(name="Bench team", slug="bench-team")
+    officer = User.objects.create_user("bench-officer", password="unused-password-1234")
+    Membership.objects.create(user=officer, team=team, role=Role.OFFICER)
+    later = timezone.now() + timedelta(days=1)
+    specs = [
+        (
+            "facebook",
+            PAGE,
+            {"page_access_token": PAGE_TOKEN, "app_secret": "sandbox-app-secret"},
+            later,
+            3600,
+        ),
+        ("x", "999", _x_creds("999"), later, 3600),
+        ("x", "997", _x_creds("997"), None, poll_interval),
+    ]
+    channels = []
+    for network, account, creds, next_poll, interval in specs:
+        channel = Channel(
+            network=network,
+            name=f"Bench {network} {account}",
+            handle=account,
+            external_account_id=account,
+            is_sandbox=True,
+            next_poll_at=next_poll,
+            poll_interval_seconds=interval,
+        )
+        channel.set_credentials(creds)
+        channel.save()
+        channel.teams.add(team)
+        channels.append(channel)
+    return officer, channels
+
+
+def _x_creds(account: str) -> dict[str, str]:
+    return {
+        "consumer_key": "sandbox-consumer-key",
+        "consumer_secret": "sandbox-consumer-secret",
+        "access_token": f"{account}-bench",
+        "access_token_secret": "bench",
+    }
+
+
+class InboxWatcher(threading.Thread):
+    """Runs the officer's inbox list query in a loop and notes when each awaited
+    text first shows."""
+
+    def __init__(self, officer, every: float = 0.02):
+        super().__init__(daemon=True)
+        self.officer, self.every = officer, every
+        self.waiting: dict[str, float] = {}  # text -> start (perf_counter)
+        self.seen: dict[str, float] = {}  # text -> latency (s)
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+
+    def expect(self, text: str, started: float) -> None:
+        with self.lock:
+            self.waiting[text] = started
+
+    def run(self) -> None:
+        from django.db import connection
+
+        from inbox import selectors
+
+        try:
+            while not self.stop.is_set():
+                previews = selectors.conversation_list(user=self.officer).values_list(
+                    "last_message_preview", flat=True
+                )[:200]
+                now = time.perf_counter()
+                with self.lock:
+                    for text in set(previews) & set(self.waiting):
+                        self.seen[text] = now - self.waiting.pop(text)
+                time.sleep(self.every)
+        finally:
+            connection.close()
+
+    def wait_all(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if not self.waiting:
+                    return
+            time.sleep(0.05)
+
+
+def _fire_one(control, app_url: str, n: int, watcher: InboxWatcher) -> None:
+    kind = ("comment", "message", "mention")[n % 3]
+    text = f"bench delivery {n} {random.random():.8f}"  # a unique label
+    author_id = str(7_100_000_000_000_000 + n)
+    if kind == "mention":
+        [item] = control.post(
+            "/_sandbox/x/inject",
+            {
+                "kind": "mention",
+                "account_id": "999",
+                "text": f"@council_help {text}",
+                "author": {"id": str(800_000 + n), "username": f"bench{n}", "name": f"Bench {n}"},
+            },
+        )["items"]
+        text, body = item["text"], {"for_event": item["id"], "url": app_url + "/webhooks/x/"}
+    else:
+        [item] = control.post(
+            "/_sandbox/fb/inject",
+            {
+                "page_id": PAGE,
+                "kind": kind,
+                "text": text,
+                "author": {"id": author_id, "name": f"Bench {n}"},
+            },
+        )["items"]
+        body = {"network": "fb", "for_event": item["id"], "url": app_url + "/webhooks/facebook/"}
+    watcher.expect(text, time.perf_counter())
+    answer = control.post("/_sandbox/webhooks/fire", body)
+    if answer["status"] != 200:
+        raise SystemExit(f"the app answered {answer['status']} to delivery {n}")
+
+
+def _bench_webhooks(
+    control, app_url: str, officer, n: int, rate: float, first: int = 0
+) -> list[float]:
+    watcher = InboxWatcher(officer)
+    watcher.start()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = []
+        start = time.perf_counter()
+        for i in range(n):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            futures.append(pool.submit(_fire_one, control, app_url, first + i, watcher))
+        for future in futures:
+            future.result()
+    watcher.wait_all(timeout=60)
+    watcher.stop.set()
+    watcher.join()
+    if watcher.waiting:
+        raise SystemExit(f"{len(watcher.waiting)} deliveries never reached the inbox")
+    return list(watcher.seen.values())
+
+
+def _bench_polling(control, officer, samples: int, interval: int) -> list[float]:
+    watcher = InboxWatcher(officer, every=0.05)
+    watcher.start()
+    rng = random.Random(7)
+    for i in range(samples):
+        time.sleep(rng.uniform(0, interval))  # arrive anywhere in the poll cycle
+        text = f"@riverside_roads bench poll {i} {rng.random():.8f}"
+        watcher.expect(text, time.perf_counter())
+        control.post(
+            "/_sandbox/x/inject",
+            {
+                "kind": "mention",
+                "account_id": "997",
+                "text": text,
+                "author": {"id": str(5_000_000 + i), "username": f"poll{i}", "name": f"Poll {i}"},
+            },
+        )
+        watcher.wait_all(timeout=interval + 30)
+    watcher.stop.set()
+    watcher.join()
+    if watcher.waiting:
+        raise SystemExit(f"{len(watcher.waiting)} mentions never reached the inbox by polling")
+    return list(watcher.seen.values())
+
+
+def main() -> None:
+    args = _parse()
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if not broker.startswith(("redis://", "rediss://")):
+        sys.exit("this bench needs CELERY_BROKER_URL=redis://... and DATABASE_URL=postgres://...")
+    work = Path(tempfile.mkdtemp(prefix="sd-bench-webhooks-"))
+    os.environ["SOCIALDESK_VAR_DIR"] = str(work)
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _db import bench_database, percentile
+
+    from sandbox.control_client import Control
+    from sandbox.server import SandboxServer
+
+    sandbox = SandboxServer(port=0, seed=11).start()
+    os.environ["SOCIAL_SANDBOX_URL"] = sandbox.url
+    control = Control(sandbox.url)
+    control.post(
+        "/_sandbox/fb/pages", {"id": PAGE, "name": "Riverside Council", "access_token": PAGE_TOKEN}
+    )
+    for account, username in (("999", "council_help"), ("997", "riverside_roads")):
+        control.post(
+            "/_sandbox/x/accounts", {"id": account, "username": username, "name": username}
+        )
+
+    with bench_database("webhook_latency"):
+        from socialdesk.celery import app as celery_app
+
+        celery_app.control.purge()
+        officer, _ = _setup(args.poll_interval)
+        from django.db import connection
+
+        connection.close()  # the watcher threads open their own
+        port = _free_port()
+        env = {**os.environ, "POLL_DISPATCH_SECONDS": "1", "CELERY_TASK_ALWAYS_EAGER": "0"}
+        procs = Processes(env, work)
+        try:
+            procs.start("web", "gunicorn", "socialdesk.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2")
+            procs.start(
+                "worker",
+                "celery",
+                "-A",
+                "socialdesk",
+                "worker",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "2",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "WARNING",
+            )
+            procs.start(
+                "beat",
+                "celery",
+                "-A",
+                "socialdesk",
+                "beat",
+                "--loglevel",
+                "WARNING",
+                "-s",
+                str(work / "beat-schedule"),
+            )
+            app_url = f"http://127.0.0.1:{port}"
+            _wait(lambda: _reachable(app_url), "gunicorn")
+            _wait(lambda: _worker_ready(celery_app), "the celery worker")
+            print(f"sandbox {sandbox.url}, app {app_url}, logs in {work}", flush=True)
+
+            # The first requests after start pay for imports and new connections
+            # in each gunicorn and Celery process: timed, reported, not counted.
+            warm = _bench_webhooks(control, app_url, officer, args.warmup, args.rate, 100_000)
+            webhook = _bench_webhooks(control, app_url, officer, args.n, args.rate)
+            polling = _bench_polling(control, officer, args.poll_samples, args.poll_interval)
+        finally:
+            procs.stop()
+            sandbox.stop()
+            celery_app.control.purge()
+
+    w50, w95, wmax = (percentile(webhook, p) for p in (50, 95, 100))
+    p50, p95, pmax = (percentile(polling, p) for p in (50, 95, 100))
+    poll_goal = args.poll_interval + 2.0
+    if warm:
+        print(f"warm-up (not counted): n={len(warm)}  max {max(warm):.3f} s")
+    print(
+        f"webhook -> inbox list: n={len(webhook)} at {args.rate:g}/s  p50 {w50:.3f} s  p95 {w95:.3f} s  max {wmax:.3f} s (goal p95 <= {WEBHOOK_GOAL_S:g} s)"
+    )
+    print(
+        f"polling -> inbox list: n={len(polling)}, interval {args.poll_interval} s  p50 {p50:.3f} s  p95 {p95:.3f} s  max {pmax:.3f} s (goal <= {poll_goal:g} s)"
+    )
+    result = {
+        "bench": "webhook_latency",
+        "n": len(webhook),
+        "rate_per_s": args.rate,
+        "warmup_n": len(warm),
+        "warmup_max_s": round(max(warm), 4) if warm else None,
+        "webhook_p50_s": round(w50, 4),
+        "webhook_p95_s": round(w95, 4),
+        "webhook_max_s": round(wmax, 4),
+        "poll_interval_s": args.poll_interval,
+        "polling_n": len(polling),
+        "polling_p50_s": round(p50, 4),
+        "polling_p95_s": round(p95, 4),
+        "polling_max_s": round(pmax, 4),
+        "polling_ratio": round(pmax / poll_goal, 4),
+        "ratio": round(w95 / WEBHOOK_GOAL_S, 4),
+        "goal": "webhook p95 <= 2 s; polling <= interval + 2 s",
+        "goal_met": w95 <= WEBHOOK_GOAL_S and pmax <= poll_goal,
+    }
+    print(json.dumps(result), flush=True)
+
+
+def _reachable(url: str) -> bool:
+    import requests
+
+    try:
+        return requests.get(url + "/webhooks/x/", params={"crc_token": "up"}, timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def _worker_ready(celery_app) -> bool:
+    try:
+        return bool(celery_app.control.ping(timeout=1))
+    except Exception:  # not up yet
+        return False
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,318 @@
+"""Reads for the escalation app. Anything fetched for a person goes through
+the access rule (``accounts.access``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts import access
+from accounts.models import User
+from escalation import clock as business_clock
+from escalation.models import (
+    ConversationTarget,
+    CrisisMode,
+    Escalation,
+    EscalationRule,
+    StaffedHours,
+)
+from inbox.models import (
+    CannedResponse,
+    Channel,
+    Contact,
+    Conversation,
+    ConversationKind,
+    Network,
+    Status,
+)
+
+MESSENGER_WINDOW = timedelta(hours=24)
+# "Window closing" is raised when less than this is left and nobody has answered.
+MESSENGER_WARNING = timedelta(hours=4)
+
+
+def schedules_by_channel(
+    *, channel_ids: Sequence[int] | None = None
+) -> dict[int, business_clock.Schedule]:
+    """Each channel's staffed-hours schedule; channels missing are 24/7."""
+    qs = StaffedHours.objects.prefetch_related("intervals", "exceptions")
+    if channel_ids is not None:
+        qs = qs.filter(channel_id__in=list(channel_ids))
+    return {h.channel_id: h.schedule() for h in qs}
+
+
+def staffed_hours_for(*, channel: Channel) -> StaffedHours | None:
+    return (
+        StaffedHours.objects.prefetch_related("intervals", "exceptions")
+        .filter(channel=channel)
+        .first()
+    )
+
+
+def channel_hours_statement(*, channel: Channel) -> str:
+    """The text for the channel's profile bio, generated from its hours."""
+    hours = staffed_hours_for(channel=channel)
+    return business_clock.hours_statement(
+        hours=hours.schedule() if hours else None,
+        emergency_text=hours.emergency_text if hours else "",
+    )
+
+
+def hours_statements(*, channels: Iterable[Channel]) -> dict[int, str]:
+    """The profile-bio statement of each channel, in three queries."""
+    channels = list(channels)
+    found = {
+        h.channel_id: h
+        for h in StaffedHours.objects.filter(channel__in=channels).prefetch_related(
+            "intervals", "exceptions"
+        )
+    }
+    return {
+        c.pk: business_clock.hours_statement(
+            hours=found[c.pk].schedule() if c.pk in found else None,
+            emergency_text=found[c.pk].emergency_text if c.pk in found else "",
+        )
+        for c in channels
+    }
+
+
+def active_crises() -> QuerySet[CrisisMode]:
+    return (
+        CrisisMode.objects.filter(ended_at__isnull=True)
+        .select_related("started_by")
+        .prefetch_related("channels")
+    )
+
+
+def crisis_for_channels(*, channel_ids: Iterable[int] | None = None) -> dict[int, CrisisMode]:
+    """The active crisis of each channel (of all channels when None)."""
+    found: dict[int, CrisisMode] = {}
+    wanted = set(channel_ids) if channel_ids is not None else None
+    for crisis in active_crises():
+        for channel in crisis.channels.all():
+            if wanted is None or channel.pk in wanted:
+                found[channel.pk] = crisis
+    return found
+
+
+# --- what the inbox shows -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConversationFlags:
+    """Everything escalation knows about one conversation, for the inbox.
+    ``state`` is never shown by colour alone: ``label`` is its words."""
+
+    state: str  # "" | "paused" | "ok" | "warning" | "breached" | "limit"
+    label: str
+    due_at: datetime | None
+    limit_at: datetime | None
+    detractor: bool
+    window_closes_at: datetime | None
+    window_closing: bool
+    open_escalations: int
+    escalation_level: int
+    in_crisis: bool
+
+
+_STATE_LABELS = {
+    "": "",
+    "paused": "Clock paused (waiting on the citizen)",
+    "ok": "Within target",
+    "warning": "Near target",
+    "breached": "Target breached",
+    "limit": "Outer limit breached",
+}
+
+
+def _target_state(target: ConversationTarget | None, conv: Conversation, now: datetime) -> str:
+    if target is None or conv.awaiting_since is None or conv.status == Status.RESOLVED:
+        return ""
+    if conv.status == Status.PENDING:
+        return "paused"
+    for state, at in (
+        ("limit", target.limit_at),
+        ("breached", target.due_at),
+        ("warning", target.warn_at),
+    ):
+        if at is not None and at <= now:
+            return state
+    return "ok"
+
+
+def messenger_window(
+    conversation: Conversation, now: datetime, *, network: str | None = None
+) -> tuple[datetime | None, bool]:
+    """(when the Messenger reply window closes, whether it is closing soon
+    with the citizen unanswered) for Facebook private conversations."""
+    network = network or conversation.channel.network
+    if conversation.kind != ConversationKind.PRIVATE or network != Network.FACEBOOK:
+        return None, False
+    # Ingest keeps reply_window_closes_at; older rows only have the last inbound.
+    closes = conversation.reply_window_closes_at or (
+        conversation.last_inbound_at + MESSENGER_WINDOW if conversation.last_inbound_at else None
+    )
+    if closes is None:
+        return None, False
+    closing = conversation.awaiting_since is not None and now < closes <= now + MESSENGER_WARNING
+    return closes, closing
+
+
+def conversation_flags(
+    conversations: Sequence[Conversation], *, now: datetime | None = None
+) -> dict[int, ConversationFlags]:
+    """Flags for a page of conversations in a fixed number of queries (five),
+    whatever the page size. Pass conversations already checked by the
+    access rule (``inbox.selectors.conversation_list``)."""
+    now = now or timezone.now()
+    ids = [c.pk for c in conversations]
+    if not ids:
+        return {}
+    targets = ConversationTarget.objects.in_bulk(ids)
+    detractors = set(
+        Contact.objects.filter(
+            pk__in={c.contact_id for c in conversations}, is_detractor=True
+        ).values_list("pk", flat=True)
+    )
+    escalations: dict[int, list[int]] = {}
+    for conv_id, level in Escalation.objects.filter(
+        conversation_id__in=ids, acknowledged_at__isnull=True
+    ).values_list("conversation_id", "level"):
+        escalations.setdefault(conv_id, []).append(level)
+    channel_ids = {c.channel_id for c in conversations}
+    networks = dict(Channel.objects.filter(pk__in=channel_ids).values_list("pk", "network"))
+    crisis = crisis_for_channels(channel_ids=channel_ids)
+    flags = {}
+    for conv in conversations:
+        target = targets.get(conv.pk)
+        state = _target_state(target, conv, now)
+        closes, closing = messenger_window(conv, now, network=networks.get(conv.channel_id))
+        levels = escalations.get(conv.pk, [])
+        flags[conv.pk] = ConversationFlags(
+            state=state,
+            label=_STATE_LABELS[state],
+            due_at=target.due_at if target and state else None,
+            limit_at=target.limit_at if target and state else None,
+            detractor=conv.contact_id in detractors,
+            window_closes_at=closes,
+            window_closing=closing,
+            open_escalations=len(levels),
+            escalation_level=max(levels, default=0),
+            in_crisis=conv.channel_id in crisis,
+        )
+    return flags
+
+
+def escalated_q() -> Q:
+    """Conversations with an unacknowledged escalation: for the inbox's
+    "Escalated" view (``inbox.selectors.escalated_q`` can return this)."""
+    return Q(
+        Exists(Escalation.objects.filter(conversation=OuterRef("pk"), acknowledged_at__isnull=True))
+    )
+
+
+def messenger_window_closing_q(*, now: datetime, within: timedelta = MESSENGER_WARNING) -> Q:
+    """Facebook private conversations whose Messenger window closes after
+    ``now`` and within ``within`` (``reply_window_closes_at``, or the last
+    inbound + 24 h on rows from before ingest kept it)."""
+    kept = Q(reply_window_closes_at__gt=now, reply_window_closes_at__lte=now + within)
+    older = Q(
+        reply_window_closes_at__isnull=True,
+        last_inbound_at__gt=now - MESSENGER_WINDOW,
+        last_inbound_at__lte=now - MESSENGER_WINDOW + within,
+    )
+    return Q(channel__network=Network.FACEBOOK, kind=ConversationKind.PRIVATE) & (kept | older)
+
+
+def messenger_windows_closing(*, now: datetime) -> QuerySet[Conversation]:
+    """Unanswered Messenger conversations whose window closes within the warning time."""
+    return Conversation.objects.filter(
+        messenger_window_closing_q(now=now), awaiting_since__isnull=False
+    ).exclude(status=Status.RESOLVED)
+
+
+# --- escalations and rules for a person -----------------------------------------------
+
+
+def escalations_open_for_user(*, user: User) -> QuerySet[Escalation]:
+    """Unacknowledged escalations on channels the user may see."""
+    return (
+        Escalation.objects.filter(
+            acknowledged_at__isnull=True, channel__in=access.channels_visible_to(user).values("pk")
+        )
+        .select_related("rule", "conversation", "conversation__contact", "channel")
+        .order_by("-level", "raised_at")
+    )
+
+
+def escalation_get_for_user(*, user: User, pk: int) -> Escalation:
+    try:
+        return (
+            Escalation.objects.filter(channel__in=access.channels_visible_to(user).values("pk"))
+            .select_related("rule", "conversation", "channel")
+            .get(pk=pk)
+        )
+    except Escalation.DoesNotExist as exc:
+        raise Http404("No such escalation") from exc
+
+
+def rules_for_user(*, user: User) -> QuerySet[EscalationRule]:
+    """Rules a manager may see: admins see all; managers see rules confined
+    to channels they cover (a rule for every channel is an admin's)."""
+    qs = EscalationRule.objects.prefetch_related("channels", "levels").order_by("name")
+    if access.is_admin(user):
+        return qs
+    if not access.is_manager_or_admin(user):
+        return qs.none()
+    visible = access.channels_visible_to(user).values("pk")
+    through = EscalationRule.channels.through
+    elsewhere = through.objects.exclude(channel_id__in=visible).values("escalationrule_id")
+    return qs.filter(channels__isnull=False).exclude(pk__in=elsewhere).distinct()
+
+
+def rule_get_for_user(*, user: User, pk: int) -> EscalationRule:
+    try:
+        return rules_for_user(user=user).get(pk=pk)
+    except EscalationRule.DoesNotExist as exc:
+        raise Http404("No such rule") from exc
+
+
+def crisis_get_for_user(*, user: User, pk: int) -> CrisisMode:
+    if not access.is_manager_or_admin(user):
+        raise Http404("No such crisis")
+    visible = set(access.channels_visible_to(user).values_list("pk", flat=True))
+    crisis = CrisisMode.objects.prefetch_related("channels").filter(pk=pk).first()
+    if crisis is None or not {c.pk for c in crisis.channels.all()} <= visible:
+        raise Http404("No such crisis")
+    return crisis
+
+
+def contact_get_for_user(*, user: User, pk: int) -> Contact:
+    """A contact the user has at least one visible conversation with."""
+    visible = access.conversations_visible_to(user)
+    contact = Contact.objects.filter(pk=pk, conversations__in=visible.values("pk")).first()
+    if contact is None:
+        raise Http404("No such contact")
+    return contact
+
+
+def canned_responses_for(
+    *, channel: Channel, responses: Iterable[CannedResponse]
+) -> list[CannedResponse]:
+    """``responses`` with the holding statement of the channel's active
+    crisis (if any) pinned first."""
+    crisis = crisis_for_channels(channel_ids=[channel.pk]).get(channel.pk)
+    pinned_id = crisis.canned_response_id if crisis else None
+    ordered = list(responses)
+    if pinned_id is None:
+        return ordered
+    pinned = [r for r in ordered if r.pk == pinned_id]
+    if not pinned:
+        extra = CannedResponse.objects.filter(pk=pinned_id).first()
+        pinned = [extra] if extra else []
+    return pinned + [r for r in ordered if r.pk != pinned_id]

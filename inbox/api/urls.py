@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from inbox.api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("conversations/", views.ConversationListApi.as_view(), name="conversation_list"),
+    path(
+        "conversations/counts/", views.ConversationCountsApi.as_view(), name="conversation_counts"
+    ),
+    path("conversations/bulk/", views.ConversationBulkApi.as_view(), name="conversation_bulk"),
+    path(
+        "conversations/<int:pk>/", views.ConversationDetailApi.as_view(), name="conversation_detail"
+    ),
+    path(
+        "conversations/<int:pk>/messages/",
+        views.MessageListApi.as_view(),
+        name="conversation_messages",
+    ),
+    path(
+        "conversations/<int:pk>/assign/",
+        views.ConversationAssignApi.as_view(),
+        name="conversation_assign",
+    ),
+    path(
+        "conversations/<int:pk>/status/",
+        views.ConversationStatusApi.as_view(),
+        name="conversation_status",
+    ),
+    path(
+        "conversations/<int:pk>/labels/",
+        views.ConversationLabelApi.as_view(),
+        name="conversation_label",
+    ),
+    path("conversations/<int:pk>/notes/", views.NoteListApi.as_view(), name="note_list"),
+    path("conversations/<int:pk>/notes/create/", views.NoteCreateApi.as_view(), name="note_create"),
+    path(
+        "conversations/<int:pk>/replies/create/",
+        views.ReplyCreateApi.as_view(),
+        name="reply_create",
+    ),
+    path(
+        "conversations/<int:pk>/canned-responses/",
+        views.CannedResponseListApi.as_view(),
+        name="canned_list",
+    ),
+    path(
+        "conversations/<int:pk>/presence/",
+        views.ConversationPresenceApi.as_view(),
+        name="conversation_presence",
+    ),
+    path(
+        "conversations/<int:pk>/contact/block/",
+        views.ContactBlockApi.as_view(),
+        name="contact_block",
+    ),
+    path(
+        "conversations/<int:pk>/contact/unblock/",
+        views.ContactUnblockApi.as_view(),
+        name="contact_unblock",
+    ),
+    path("messages/<int:mid>/like/", views.MessageLikeApi.as_view(), name="message_like"),
+    path("messages/<int:mid>/hide/", views.MessageHideApi.as_view(), name="message_hide"),
+    path("messages/<int:mid>/approve/", views.MessageApproveApi.as_view(), name="message_approve"),
+    path("messages/<int:mid>/reject/", views.MessageRejectApi.as_view(), name="message_reject"),
+    path("messages/<int:mid>/reveal/", views.MessageRevealApi.as_view(), name="message_reveal"),
+    path("search/", views.SearchApi.as_view(), name="search"),
+    path("notifications/", views.NotificationListApi.as_view(), name="notification_list"),
+    path("notifications/read/", views.NotificationReadApi.as_view(), name="notification_read"),
+]

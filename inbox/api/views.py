@@ -1,0 +1,494 @@
+"""The inbox API: one view per operation (``<Entity><Action>Api``), explicit
+input and output serializers, the same selectors and services as the pages.
+
+Another team's conversation, message or contact is a 404 before any service
+runs. A service's ``ValidationError`` becomes a 400 with ``detail``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Team, User
+from inbox import selectors
+from inbox.api import serializers as s
+from inbox.models import Label
+from inbox.services import actions, approvals, contacts, outbound, presence
+from inbox.services.bulk_actions import conversations_bulk_apply
+from inbox.services.notifications import note_create, notifications_mark_read
+from inbox.services.replies import canned_render, reply_send
+from inbox.services.search import inbox_search
+from inbox.services.shield import message_reveal, shield_load
+
+NOT_FOUND = OpenApiResponse(s.ErrorOut, description="Not found, or not on a channel you cover")
+BAD = OpenApiResponse(s.ErrorOut, description="Refused; nothing changed")
+
+
+class InboxApi(APIView):
+    # Shared by every inbox endpoint (a comment, not a docstring: the schema
+    # would show a docstring as every operation's description).
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DjangoValidationError):
+            exc = ValidationError({"detail": " ".join(exc.messages)})
+        return super().handle_exception(exc)
+
+    def conversation(self, pk: int):
+        return selectors.conversation_get_for_user(user=self.request.user, pk=pk)
+
+    @staticmethod
+    def valid(serializer_class, data) -> dict:
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+def _conversation_out(request: Request, conversation) -> dict:
+    fresh = selectors.conversation_row_for_user(user=request.user, pk=conversation.pk)
+    return s.ConversationOut(fresh, context={"shield": shield_load()}).data
+
+
+def _shielded_messages(user, conversation) -> list:
+    shield = shield_load()
+    revealed = selectors.revealed_message_ids(user=user, conversation=conversation)
+    messages = list(selectors.conversation_messages(conversation=conversation))
+    for m in messages:
+        m.shielded = m.direction == "in" and shield.matches(m.text) and m.pk not in revealed
+    return messages
+
+
+# --- conversations -----------------------------------------------------------------------
+
+
+class ConversationListApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_list",
+        parameters=[s.ConversationFilterIn],
+        responses={200: s.ConversationOut(many=True)},
+        summary="The inbox list: a saved view with filters, newest activity first",
+    )
+    def get(self, request: Request) -> Response:
+        data = self.valid(s.ConversationFilterIn, request.query_params)
+        filters = selectors.InboxFilters(
+            view=data["view"],
+            channel_id=data.get("channel"),
+            network=data.get("network", ""),
+            status=data.get("status", ""),
+            priority=data.get("priority"),
+            label_id=data.get("label"),
+            assignee_id=data.get("assignee"),
+            kind=data.get("kind", ""),
+            needs_reply=data["needs_reply"],
+            sort=data["sort"],
+        )
+        paginator = LimitOffsetPagination()
+        rows = paginator.paginate_queryset(
+            selectors.conversation_inbox_rows(user=request.user, filters=filters),
+            request,
+            view=self,
+        )
+        out = s.ConversationOut(rows, many=True, context={"shield": shield_load()})
+        return paginator.get_paginated_response(out.data)
+
+
+class ConversationCountsApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_counts",
+        responses={200: {"type": "object", "additionalProperties": {"type": "integer"}}},
+        summary="Open conversations per saved view",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.inbox_counts(user=request.user))
+
+
+class ConversationDetailApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_retrieve",
+        responses={200: s.ConversationOut, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(_conversation_out(request, self.conversation(pk)))
+
+
+class MessageListApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_messages_list",
+        responses={200: s.MessageOut(many=True), 404: NOT_FOUND},
+        summary="The thread, oldest first; shielded text is null until revealed",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        messages = _shielded_messages(request.user, conversation)
+        return Response(s.MessageOut(messages, many=True).data)
+
+
+class ConversationAssignApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_assign",
+        request=s.AssignIn,
+        responses={200: s.ConversationOut, 400: BAD, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        data = self.valid(s.AssignIn, request.data)
+        colleagues = selectors.colleagues_for(conversation=conversation)
+        assignee = _person(request.user, data.get("assignee"), data["me"], colleagues)
+        team = _team(data.get("team"), selectors.teams_for(conversation=conversation))
+        actions.conversation_assign(
+            conversation=conversation, actor=request.user, assignee=assignee, team=team
+        )
+        return Response(_conversation_out(request, conversation))
+
+
+def _person(user: User, pk: int | None, me: bool, colleagues: list[User]) -> User | None:
+    if me:
+        return user
+    if pk is None:
+        return None
+    found = next((u for u in colleagues if u.pk == pk), None)
+    if found is None:
+        raise DjangoValidationError("That person does not cover this conversation's channel.")
+    return found
+
+
+def _team(pk: int | None, teams: list[Team]) -> Team | None:
+    if pk is None:
+        return None
+    found = next((t for t in teams if t.pk == pk), None)
+    if found is None:
+        raise DjangoValidationError("That team does not cover this conversation's channel.")
+    return found
+
+
+class ConversationStatusApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_set_status",
+        request=s.StatusIn,
+        responses={200: s.ConversationOut, 400: BAD, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        data = self.valid(s.StatusIn, request.data)
+        actions.conversation_set_status(
+            conversation=conversation, actor=request.user, status=data["status"]
+        )
+        return Response(_conversation_out(request, conversation))
+
+
+class ConversationLabelApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_label",
+        request=s.LabelIn,
+        responses={200: s.ConversationOut, 400: BAD, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        data = self.valid(s.LabelIn, request.data)
+        label = Label.objects.filter(pk=data["label"]).first()
+        if label is None:
+            raise DjangoValidationError("No such label.")
+        actions.conversation_label(
+            conversation=conversation, actor=request.user, label=label, add=not data["remove"]
+        )
+        return Response(_conversation_out(request, conversation))
+
+
+class ConversationBulkApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_bulk",
+        request=s.BulkIn,
+        responses={200: s.BulkOut, 400: BAD, 404: NOT_FOUND},
+        summary="Assign, label or resolve several conversations: all or nothing",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.valid(s.BulkIn, request.data)
+        conversations = selectors.conversations_get_for_user(user=request.user, pks=data["ids"])
+        assignee = request.user if data["me"] else None
+        if data.get("assignee") is not None:
+            assignee = User.objects.filter(pk=data["assignee"], is_active=True).first()
+            if assignee is None:
+                raise DjangoValidationError("No such colleague.")
+        team = Team.objects.filter(pk=data["team"]).first() if data.get("team") else None
+        label = Label.objects.filter(pk=data["label"]).first() if data.get("label") else None
+        changed = conversations_bulk_apply(
+            conversations=conversations,
+            actor=request.user,
+            action=data["action"],
+            assignee=assignee,
+            team=team,
+            label=label,
+        )
+        return Response({"changed": changed})
+
+
+class ConversationPresenceApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_presence",
+        request=s.PresenceIn,
+        responses={200: s.PresenceOut(many=True), 404: NOT_FOUND},
+        summary="Heartbeat: say you have it open (or are typing); see who else has",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        data = self.valid(s.PresenceIn, request.data)
+        presence.presence_touch(user=request.user, conversation=conversation, typing=data["typing"])
+        cutoff = selectors.typing_cutoff()
+        others = [
+            {"name": str(p.user), "typing": bool(p.typing_at and p.typing_at >= cutoff)}
+            for p in selectors.viewers_of(user=request.user, conversation=conversation)
+        ]
+        return Response(s.PresenceOut(others, many=True).data)
+
+
+# --- notes and replies -------------------------------------------------------------------
+
+
+class NoteListApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_notes_list",
+        responses={200: s.NoteOut(many=True), 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        notes = selectors.conversation_notes(conversation=self.conversation(pk))
+        return Response(s.NoteOut(notes, many=True).data)
+
+
+class NoteCreateApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_notes_create",
+        request=s.NoteIn,
+        responses={201: s.NoteCreatedOut, 400: BAD, 404: NOT_FOUND},
+        summary="Add an internal note; @username notifies colleagues who cover the channel",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        data = self.valid(s.NoteIn, request.data)
+        result = note_create(conversation=conversation, actor=request.user, text=data["text"])
+        out = s.NoteCreatedOut(
+            {"note": result.note, "notified": result.notified, "not_notified": result.not_notified}
+        )
+        return Response(out.data, status=status.HTTP_201_CREATED)
+
+
+class ReplyCreateApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_replies_create",
+        request=s.ReplyIn,
+        responses={
+            201: s.MessageOut,
+            400: BAD,
+            404: NOT_FOUND,
+            409: OpenApiResponse(
+                s.ReplyCollisionOut,
+                description="A colleague replied since seen_outbound_id; nothing was queued",
+            ),
+        },
+        summary="Queue a reply (sent after commit, exactly once per idempotency key)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        data = self.valid(s.ReplyIn, request.data)
+        outcome = reply_send(
+            conversation=conversation,
+            actor=request.user,
+            text=data["text"],
+            idempotency_key=data["idempotency_key"],
+            seen_outbound_id=data["seen_outbound_id"],
+            confirmed=data["confirm"],
+            private=data["private"],
+        )
+        if outcome.collisions:
+            body = {
+                "detail": "A colleague replied after you opened this conversation. "
+                "Send again with confirm=true to reply as well.",
+                "collisions": s.MessageOut(outcome.collisions, many=True).data,
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        return Response(s.MessageOut(outcome.message).data, status=status.HTTP_201_CREATED)
+
+
+class CannedResponseListApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_canned_responses_list",
+        responses={200: s.CannedOut(many=True), 404: NOT_FOUND},
+        summary="Canned responses offered to you, placeholders filled for this conversation",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        items = [
+            {
+                "id": c.pk,
+                "title": c.title,
+                "text": canned_render(canned=c, conversation=conversation, officer=request.user),
+            }
+            for c in selectors.canned_for(user=request.user)
+        ]
+        return Response(s.CannedOut(items, many=True).data)
+
+
+# --- messages and contacts ---------------------------------------------------------------
+
+
+class _MessageApi(InboxApi):
+    def message(self, mid: int):
+        return selectors.message_get_for_user(user=self.request.user, pk=mid)
+
+    def network_action(self, request: Request, mid: int, kind: str) -> Response:
+        message = self.message(mid)
+        if message.direction != "in" or not message.external_id:
+            raise DjangoValidationError("Only a message from the public can be liked or hidden.")
+        action = outbound.action_create(
+            conversation=message.conversation,
+            actor=request.user,
+            kind=kind,
+            target_external_id=message.external_id,
+        )
+        return Response(s.NetworkActionOut(action).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MessageLikeApi(_MessageApi):
+    @extend_schema(
+        operation_id="messages_like",
+        request=None,
+        responses={202: s.NetworkActionOut, 400: BAD, 404: NOT_FOUND},
+        summary="Like a name-check instead of replying (queued, done once)",
+    )
+    def post(self, request: Request, mid: int) -> Response:
+        return self.network_action(request, mid, "like")
+
+
+class MessageHideApi(_MessageApi):
+    @extend_schema(
+        operation_id="messages_hide",
+        request=None,
+        responses={202: s.NetworkActionOut, 400: BAD, 404: NOT_FOUND},
+        summary="Hide a comment (Facebook) or a reply (X) on the network",
+    )
+    def post(self, request: Request, mid: int) -> Response:
+        return self.network_action(request, mid, "hide")
+
+
+class MessageRevealApi(_MessageApi):
+    @extend_schema(
+        operation_id="messages_reveal",
+        request=None,
+        responses={200: s.MessageOut, 404: NOT_FOUND},
+        summary="Read a shielded message; the reveal is logged",
+    )
+    def post(self, request: Request, mid: int) -> Response:
+        message = self.message(mid)
+        message_reveal(message=message, actor=request.user)
+        message.shielded = False
+        return Response(s.MessageOut(message).data)
+
+
+class ContactBlockApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_contact_block",
+        request=s.BlockIn,
+        responses={200: s.ContactOut, 400: BAD, 404: NOT_FOUND},
+        summary="Block the conversation's contact, with a reason (logged)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        data = self.valid(s.BlockIn, request.data)
+        contact = contacts.contact_block(
+            contact=conversation.contact,
+            actor=request.user,
+            reason=data["reason"],
+            conversation=conversation,
+        )
+        return Response(s.ContactOut(contact).data)
+
+
+class ContactUnblockApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_contact_unblock",
+        request=None,
+        responses={200: s.ContactOut, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        contact = contacts.contact_unblock(
+            contact=conversation.contact, actor=request.user, conversation=conversation
+        )
+        return Response(s.ContactOut(contact).data)
+
+
+# --- search and notifications ------------------------------------------------------------
+
+
+class SearchApi(InboxApi):
+    @extend_schema(
+        operation_id="search",
+        parameters=[s.SearchIn],
+        responses={200: s.SearchOut, 400: BAD},
+        summary="Search message text, names and handles on the channels you cover",
+    )
+    def get(self, request: Request) -> Response:
+        data = self.valid(s.SearchIn, request.query_params)
+        results = inbox_search(user=request.user, query=data["q"])
+        shield = shield_load()
+        for m in results.messages:
+            m.shielded = m.direction == "in" and shield.matches(m.text)
+        out = s.SearchOut(results, context={"shield": shield})
+        return Response(out.data)
+
+
+class NotificationListApi(InboxApi):
+    @extend_schema(operation_id="notifications_list", responses={200: s.NotificationOut(many=True)})
+    def get(self, request: Request) -> Response:
+        items = selectors.notifications_for(user=request.user)
+        return Response(s.NotificationOut(items, many=True).data)
+
+
+class NotificationReadApi(InboxApi):
+    @extend_schema(
+        operation_id="notifications_mark_read",
+        request=None,
+        responses={200: {"type": "object", "properties": {"marked": {"type": "integer"}}}},
+    )
+    def post(self, request: Request) -> Response:
+        return Response({"marked": notifications_mark_read(user=request.user)})
+
+
+class MessageApproveApi(_MessageApi):
+    @extend_schema(
+        operation_id="messages_approve",
+        request=s.ApproveIn,
+        responses={200: s.MessageOut, 400: BAD, 403: BAD, 404: NOT_FOUND},
+        summary="Approve a held reply (never your own); it is sent once",
+    )
+    def post(self, request: Request, mid: int) -> Response:
+        data = self.valid(s.ApproveIn, request.data)
+        message = approvals.reply_approve(
+            message=self.message(mid),
+            approver=request.user,
+            text=data.get("text"),
+            comment=data["comment"],
+        )
+        message.shielded = False
+        return Response(s.MessageOut(message).data)
+
+
+class MessageRejectApi(_MessageApi):
+    @extend_schema(
+        operation_id="messages_reject",
+        request=s.RejectIn,
+        responses={200: s.MessageOut, 400: BAD, 403: BAD, 404: NOT_FOUND},
+        summary="Reject a held reply with a comment; it never reaches the network",
+    )
+    def post(self, request: Request, mid: int) -> Response:
+        data = self.valid(s.RejectIn, request.data)
+        message = approvals.reply_reject(
+            message=self.message(mid), approver=request.user, comment=data["comment"]
+        )
+        message.shielded = False
+        return Response(s.MessageOut(message).data)

@@ -1,0 +1,64 @@
+"""Forms of the channel connection pages. Secrets use password inputs that
+never render their value back (a re-shown form asks for them again)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import Team
+
+TOKEN_WIDGET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
+
+
+class _TeamsMixin(forms.Form):
+    name = forms.CharField(
+        max_length=120,
+        required=False,
+        help_text="Shown to officers. Leave empty to use the account's own name.",
+    )
+    teams = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Officers of these teams will see the channel's conversations.",
+    )
+
+
+class XConnectForm(_TeamsMixin):
+    access_token = forms.CharField(max_length=300, widget=TOKEN_WIDGET)
+    access_token_secret = forms.CharField(max_length=300, widget=TOKEN_WIDGET)
+
+
+class FacebookConnectForm(_TeamsMixin):
+    page_id = forms.RegexField(
+        regex=r"^\d{1,30}$",
+        max_length=30,
+        label="Page id",
+        error_messages={"invalid": "A Page id is a number, e.g. 104857600000."},
+    )
+    page_access_token = forms.CharField(max_length=500, widget=TOKEN_WIDGET)
+
+
+class FacebookChooseForm(_TeamsMixin):
+    page = forms.ChoiceField(widget=forms.RadioSelect, label="Page")
+
+    def __init__(self, *args, pages: list[dict[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["page"].choices = [(p["id"], p["name"]) for p in pages]
+
+
+class XReconnectForm(forms.Form):
+    access_token = forms.CharField(max_length=300, widget=TOKEN_WIDGET, required=False)
+    access_token_secret = forms.CharField(max_length=300, widget=TOKEN_WIDGET, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("access_token")) != bool(data.get("access_token_secret")):
+            raise forms.ValidationError(
+                "Give both the access token and its secret, or neither to keep the current ones."
+            )
+        return data
+
+
+class FacebookReconnectForm(forms.Form):
+    page_access_token = forms.CharField(max_length=500, widget=TOKEN_WIDGET, required=False)

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from inbox import views_channels as views
+
+app_name = "channels"
+
+urlpatterns = [
+    path("", views.channel_list, name="list"),
+    path("connect/x/", views.channel_connect_x, name="connect_x"),
+    path("connect/facebook/", views.channel_connect_facebook, name="connect_facebook"),
+    path("connect/facebook/login/", views.facebook_login, name="facebook_login"),
+    path("connect/facebook/callback/", views.facebook_callback, name="facebook_callback"),
+    path("connect/facebook/choose/", views.facebook_choose, name="facebook_choose"),
+    path("<int:pk>/reconnect/", views.channel_reconnect, name="reconnect"),
+]

@@ -1,0 +1,412 @@
+"""Facebook Pages and Messenger through facebook-sdk's ``GraphAPI``.
+
+Quirks handled here (see shared/reference/network-apis.md §2):
+- the constructor only accepts Graph versions 2.8-3.1 and defaults to 2.8,
+  which Meta silently upgrades to its oldest live version: set the current
+  version on the object after building it;
+- no timeout by default and a fixed host: one ``requests.Session`` with the
+  transport adapter (default timeout; sandbox rewrite only when
+  ``SOCIAL_SANDBOX_URL`` is set);
+- errors are read from the content type, never the status: an HTML error page
+  is a bare GraphAPIError, no content type is a KeyError, a cut-off JSON body
+  a JSONDecodeError. On a write all three mean "may have been posted";
+- ``get_all_connections`` fails when ``paging.next`` lacks ``access_token``,
+  so paging is done here and tolerates it;
+- response headers are not returned: a session hook keeps the last
+  ``X-Business-Use-Case-Usage`` so a rate limit can say when it ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import facebook
+import requests
+
+from inbox.networks import transport
+from inbox.networks.base import (
+    AuthError,
+    InboundItem,
+    NetworkClient,
+    NetworkError,
+    RateLimited,
+    Refused,
+    SendResult,
+    StreamResult,
+    TransientError,
+    UnknownOutcome,
+    Unparseable,
+)
+from inbox.networks.facebook_mapping import map_comment, map_message, parse_time
+
+GRAPH_VERSION = "v21.0"
+GRAPH_HOSTS = ["https://graph.facebook.com"]
+RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 80006})
+TRANSIENT_CODES = frozenset({1, 2})
+WINDOW_SUBCODE = 2018278
+ALREADY_REPLIED_CODE = 10900
+# Comments on older posts still arrive by webhook; polling looks at this many.
+MAX_POSTS = 50
+MAX_PAGES = 100  # bounds a misbehaving server, never reached in practice
+COMMENT_FIELDS = "id,message,from{id,name},created_time,like_count,comment_count,parent{id,from}"
+MESSAGE_FIELDS = "id,message,from,created_time"
+
+
+def window_explanation(closed_at: datetime | None = None) -> str:
+    """What the officer reads when Messenger's 24-hour window has closed."""
+    when = (
+        f"it closed at {closed_at.astimezone(UTC):%d %b %Y %H:%M} UTC"
+        if closed_at is not None
+        else "that window has closed"
+    )
+    return (
+        "Messenger only allows replies within 24 hours of the person's last message; "
+        f"{when}. Ask them to message again, or reply by another channel."
+    )
+
+
+def make_graph(access_token: str) -> facebook.GraphAPI:
+    """The one place a GraphAPI is built: current version, timeout, adapter."""
+    from django.conf import settings
+
+    session = requests.Session()
+    transport.mount(session, real_bases=GRAPH_HOSTS, sandbox_prefix="/fb")
+    graph = facebook.GraphAPI(
+        access_token=access_token, timeout=settings.NETWORK_HTTP_TIMEOUT, session=session
+    )
+    graph.version = GRAPH_VERSION  # the constructor's check rejects current versions
+    return graph
+
+
+def _usage_regain_at(headers: dict[str, str]) -> datetime | None:
+    """When Graph says the Page may call again (minutes in the BUC header)."""
+    raw = headers.get("X-Business-Use-Case-Usage") or headers.get("x-business-use-case-usage")
+    try:
+        usage = json.loads(raw) if raw else {}
+        minutes = [
+            int(entry["estimated_time_to_regain_access"])
+            for entries in usage.values()
+            for entry in entries
+            if "estimated_time_to_regain_access" in entry
+        ]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if not minutes or max(minutes) <= 0:
+        return None
+    return datetime.now(UTC) + timedelta(minutes=max(minutes))
+
+
+def translate(exc: Exception, *, write: bool) -> NetworkError:
+    """Map facebook-sdk/requests errors to the interface's errors."""
+    unsure = UnknownOutcome if write else TransientError
+    if isinstance(exc, facebook.GraphAPIError):
+        error = exc.result.get("error") if isinstance(exc.result, dict) else None
+        if not isinstance(error, dict):
+            # "Maintype was not text, image, or querystring": an HTML error page.
+            return unsure(f"Facebook sent an error page instead of an answer: {exc}")
+        return _graph_error(error, unsure)
+    if isinstance(exc, KeyError):
+        return unsure("Facebook sent an answer with no content type")
+    if isinstance(
+        exc, requests.exceptions.ConnectTimeout | requests.exceptions.ConnectionError
+    ) and not isinstance(exc, requests.exceptions.ReadTimeout):
+        return TransientError(f"cannot reach Facebook: {exc.__class__.__name__}")
+    if isinstance(exc, requests.Timeout):
+        return unsure("Facebook did not answer in time")
+    if isinstance(exc, ValueError):  # requests.JSONDecodeError
+        return unsure("Facebook sent a malformed response")
+    return unsure(f"Facebook request failed: {exc!r}")
+
+
+def _graph_error(error: dict[str, Any], unsure: type[TransientError]) -> NetworkError:
+    code = error.get("code")
+    subcode = error.get("error_subcode")
+    message = str(error.get("message") or "unknown error")
+    if code in RATE_LIMIT_CODES:
+        return RateLimited(f"Facebook rate limit reached ({message})")
+    if code == 190 or code == 102:
+        return AuthError(f"Facebook rejected the Page token ({message}): reconnect the Page")
+    if code == 10 and (subcode == WINDOW_SUBCODE or "outside of allowed window" in message):
+        return Refused(window_explanation())
+    if code == ALREADY_REPLIED_CODE:
+        return Refused("Facebook says this comment already has a private reply.")
+    if code in TRANSIENT_CODES or error.get("is_transient"):
+        return unsure(f"Facebook had a temporary problem ({message})")
+    return Refused(f"Facebook refused the request: {message}")
+
+
+class FacebookClient(NetworkClient):
+    """One Facebook Page: its posts' comments and its Messenger inbox."""
+
+    network = "facebook"
+
+    def __init__(self, *, page_id: str, credentials: dict[str, str]):
+        self.page_id = page_id
+        self.graph = make_graph(credentials.get("page_access_token", ""))
+        self.last_headers: dict[str, str] = {}
+        self.graph.session.hooks["response"].append(self._remember_headers)
+
+    def _remember_headers(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.last_headers = dict(response.headers)
+
+    def _call(self, fn: Callable[..., Any], *args: Any, write: bool = False, **kwargs: Any) -> Any:
+        self.last_headers = {}
+        try:
+            return fn(*args, **kwargs)
+        except (facebook.GraphAPIError, requests.RequestException, KeyError, ValueError) as exc:
+            error = translate(exc, write=write)
+            if isinstance(error, RateLimited):
+                error.retry_at = _usage_regain_at(self.last_headers)
+            raise error from exc
+
+    def _get(self, path: str, **args: Any) -> dict[str, Any]:
+        return self._call(self.graph.request, f"{self.graph.version}/{path}", args) or {}
+
+    def _pages(self, path: str, **args: Any) -> Iterator[list[dict[str, Any]]]:
+        """Follow ``paging.next`` (only its query matters, as in facebook-sdk)."""
+        for _ in range(MAX_PAGES):
+            page = self._get(path, **args)
+            data = page.get("data") or []
+            yield data
+            following = (page.get("paging") or {}).get("next")
+            if not following or not data:
+                return
+            args = {k: v[0] for k, v in parse_qs(urlparse(following).query).items()}
+            args.pop("access_token", None)  # the client adds its own
+
+    # --- reading ---------------------------------------------------------------------
+
+    def fetch(self, cursor: dict[str, Any]) -> list[StreamResult]:
+        return [
+            self._stream("comments", cursor.get("comments_since_id"), self._comment_items),
+            self._stream("messenger", cursor.get("messenger_since_id"), self._message_items),
+        ]
+
+    def _stream(self, name: str, since: Any, reader: Callable) -> StreamResult:
+        """The cursor is the newest created_time (epoch seconds) fully read. The
+        second it names is read again next time (Graph times have whole
+        seconds); ingest drops what it already has."""
+        since_epoch = int(since) if since else 0
+        items: list[InboundItem] = []
+        bad: list[Unparseable] = []
+        try:
+            reader(since_epoch, items, bad)
+        except NetworkError as exc:
+            return StreamResult(name, items[::-1], bad, cursor=since, error=exc)
+        # Graph lists newest first with whole-second times; oldest first keeps
+        # same-second comments in the order they were written (ingest's sort is stable).
+        items.reverse()
+        newest = max([since_epoch, *(int(i.created_at.timestamp()) for i in items)])
+        return StreamResult(name, items, bad, cursor=str(newest) if newest else since)
+
+    def _comment_items(self, since: int, items: list, bad: list) -> None:
+        posts_seen = 0
+        for posts in self._pages(
+            f"{self.page_id}/feed", fields="id,created_time,updated_time", limit=25
+        ):
+            for post in posts:
+                posts_seen += 1
+                updated = parse_time(post.get("updated_time") or post["created_time"])
+                if updated.timestamp() >= since:
+                    self._post_comments(str(post["id"]), since, items, bad)
+                if posts_seen >= MAX_POSTS:
+                    return
+
+    def _post_comments(self, post_id: str, since: int, items: list, bad: list) -> None:
+        for comments in self._pages(
+            f"{post_id}/comments",
+            fields=COMMENT_FIELDS,
+            filter="stream",
+            order="reverse_chronological",
+            limit=100,
+        ):
+            older = False
+            for raw in comments:
+                item = self._mapped(
+                    bad, raw, lambda r: map_comment(r, post_id=post_id, page_id=self.page_id)
+                )
+                if item is not None and item.created_at.timestamp() < since:
+                    older = True
+                    continue
+                if item is not None:
+                    items.append(item)
+            if older:
+                return  # newest first: the rest of the pages are older still
+
+    def _message_items(self, since: int, items: list, bad: list) -> None:
+        for conversations in self._pages(
+            f"{self.page_id}/conversations",
+            platform="messenger",
+            fields=f"id,updated_time,participants,messages.limit(25){{{MESSAGE_FIELDS}}}",
+            limit=25,
+        ):
+            older = False
+            for conv in conversations:
+                if parse_time(conv["updated_time"]).timestamp() < since:
+                    older = True  # threads come most recently active first
+                    continue
+                self._thread_messages(conv, since, items, bad)
+            if older:
+                return
+
+    def _thread_messages(self, conv: dict[str, Any], since: int, items: list, bad: list) -> None:
+        people = [
+            p
+            for p in (conv.get("participants") or {}).get("data", [])
+            if str(p.get("id")) != self.page_id
+        ]
+        if not people:
+            bad.append(Unparseable(payload=conv, error="a Messenger thread with no participant"))
+            return
+        psid = str(people[0]["id"])
+        inline = conv.get("messages") or {}
+        pages: Iterator[list[dict[str, Any]]] = iter([inline.get("data") or []])
+        if (inline.get("paging") or {}).get("next"):
+            after = ((inline.get("paging") or {}).get("cursors") or {}).get("after")
+            pages = _chain(
+                pages,
+                self._pages(
+                    f"{conv['id']}/messages", fields=MESSAGE_FIELDS, limit=100, after=after
+                ),
+            )
+        for messages in pages:
+            older = False
+            for raw in messages:
+                item = self._mapped(
+                    bad, raw, lambda r: map_message(r, psid=psid, page_id=self.page_id)
+                )
+                if item is not None and item.created_at.timestamp() < since:
+                    older = True  # newest first: finish this page, skip the older ones
+                    continue
+                if item is not None:
+                    items.append(item)
+            if older:
+                return
+
+    @staticmethod
+    def _mapped(bad: list, raw: dict[str, Any], mapper: Callable) -> InboundItem | None:
+        try:
+            return mapper(raw)
+        except (KeyError, TypeError, ValueError) as exc:
+            bad.append(Unparseable(payload=raw, error=f"{exc.__class__.__name__}: {exc}"))
+            return None
+
+    # --- writing ---------------------------------------------------------------------
+
+    def _comment_target(self, comment_id: str) -> str:
+        """Facebook keeps comments two levels deep: answer under the top-level comment."""
+        found = self._get(comment_id, fields="id,parent{id}")
+        return str((found.get("parent") or {}).get("id") or comment_id)
+
+    def send_reply(self, *, in_reply_to: str, text: str) -> SendResult:
+        target = self._comment_target(in_reply_to)
+        data = self._call(self.graph.put_object, target, "comments", write=True, message=text)
+        return SendResult(external_id=str(data["id"]), thread_id=target)
+
+    def send_private(self, *, thread_key: str, recipient_id: str, text: str) -> SendResult:
+        return self._message({"id": recipient_id}, text)
+
+    def send_private_reply(self, *, comment_id: str, text: str) -> SendResult:
+        """A private reply to a public comment (Messenger, once per comment, 7 days)."""
+        return self._message({"comment_id": comment_id}, text)
+
+    def _message(self, recipient: dict[str, str], text: str) -> SendResult:
+        data = self._call(
+            self.graph.put_object,
+            self.page_id,
+            "messages",
+            write=True,
+            recipient=json.dumps(recipient),
+            messaging_type="RESPONSE",
+            message=json.dumps({"text": text}),
+        )
+        psid = str(data.get("recipient_id") or recipient.get("id") or "")
+        return SendResult(external_id=str(data["message_id"]), thread_id=f"fbm:{psid}")
+
+    def find_sent(
+        self, *, text: str, in_reply_to: str = "", recipient_id: str = "", since: datetime
+    ) -> str | None:
+        wanted = " ".join(text.split())
+
+        def ours(raw: dict[str, Any]) -> bool:
+            sender = str((raw.get("from") or {}).get("id", ""))
+            return (
+                sender == self.page_id and " ".join(str(raw.get("message", "")).split()) == wanted
+            )
+
+        if recipient_id:
+            threads = self._get(
+                f"{self.page_id}/conversations",
+                platform="messenger",
+                user_id=recipient_id,
+                fields=f"id,messages.limit(50){{{MESSAGE_FIELDS}}}",
+            )
+            for conv in threads.get("data") or []:
+                for raw in (conv.get("messages") or {}).get("data") or []:
+                    if ours(raw):
+                        return str(raw["id"])
+            return None
+        target = self._comment_target(in_reply_to)
+        replies = self._get(
+            f"{target}/comments",
+            fields="id,message,from{id},created_time",
+            order="reverse_chronological",
+            limit=100,
+        )
+        return next((str(r["id"]) for r in replies.get("data") or [] if ours(r)), None)
+
+    def like(self, *, external_id: str) -> None:
+        self._call(self.graph.put_object, external_id, "likes", write=True)
+
+    def hide(self, *, external_id: str) -> None:
+        self._call(
+            self.graph.request,
+            f"{self.graph.version}/{external_id}",
+            post_args={"is_hidden": "true"},
+            write=True,
+        )
+
+    def mute(self, *, user_id: str) -> None:
+        raise Refused(
+            "Facebook Pages cannot mute people. Hide their comments instead, "
+            "or ban them from the Page in Meta Business Suite."
+        )
+
+    def webhooks_subscribe(self, *, fields: str) -> None:
+        """Subscribe the app to this Page's webhook fields (feed, messages)."""
+        self._call(
+            self.graph.put_object,
+            self.page_id,
+            "subscribed_apps",
+            write=True,
+            subscribed_fields=fields,
+        )
+
+    def follower_count(self) -> int:
+        data = self._get(self.page_id, fields="followers_count")
+        return int(data["followers_count"])
+
+    def page_info(self) -> dict[str, Any]:
+        """The Page's id, name and username: the connection check."""
+        return self._get(self.page_id, fields="id,name,username,followers_count")
+
+    def post_metrics(self, external_ids: list[str]) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for start in range(0, len(external_ids), 50):
+            chunk = external_ids[start : start + 50]
+            data = self._get("", ids=",".join(chunk), fields="id,like_count,comment_count")
+            for ext_id, obj in data.items():
+                out[str(ext_id)] = {
+                    "like_count": int(obj.get("like_count", 0)),
+                    "reply_count": int(obj.get("comment_count", 0)),
+                }
+        return out
+
+
+def _chain(*iterators: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+    for iterator in iterators:
+        yield from iterator

@@ -1,0 +1,137 @@
+"""Reply approval: the two-person rule.
+
+A reply from someone who needs approval is stored ``awaiting_approval`` and
+not sent. An approver (a manager, an admin, or someone granted it) who covers
+the channel approves it (optionally edited) or rejects it with a comment;
+nobody approves their own reply. Only an approved reply is handed to the
+outbound service, once: the state change is a conditional update.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from accounts import access
+from accounts.models import Membership, ReplyApprovalRule, User
+from inbox.models import Conversation, DeliveryState, Message, Notification
+from inbox.services.events import event_record
+from inbox.text_rules import length_problem
+
+
+def reply_needs_approval(*, author: User, conversation: Conversation) -> bool:
+    teams = Membership.objects.filter(user=author).values("team_id")
+    if ReplyApprovalRule.objects.filter(
+        Q(user=author) | Q(team__in=teams) | Q(channel_id=conversation.channel_id)
+    ).exists():
+        return True
+    from escalation.selectors import crisis_for_channels
+
+    return conversation.channel_id in crisis_for_channels(channel_ids=[conversation.channel_id])
+
+
+def can_approve(*, user: User, message: Message) -> bool:
+    if user.pk == message.author_user_id:
+        return False
+    if not (user.can_approve_replies or access.is_manager_or_admin(user)):
+        return False
+    return access.can_act_on(user, message.conversation)
+
+
+def _decide(*, message: Message, approver: User) -> Message:
+    if approver.pk == message.author_user_id:
+        raise PermissionDenied("You cannot approve your own reply: ask a colleague.")
+    if not can_approve(user=approver, message=message):
+        raise PermissionDenied("You are not an approver for this channel.")
+    locked = (
+        Message.objects.select_for_update()
+        .select_related("conversation__channel")
+        .get(pk=message.pk)
+    )
+    if locked.state != DeliveryState.AWAITING_APPROVAL:
+        raise ValidationError("This reply has already been decided.")
+    return locked
+
+
+def reply_approve(
+    *, message: Message, approver: User, text: str | None = None, comment: str = ""
+) -> Message:
+    """Approve (and optionally edit) a held reply; it is queued to send once."""
+    from inbox.services.outbound import _enqueue_delivery
+
+    with transaction.atomic():
+        locked = _decide(message=message, approver=approver)
+        edited = text is not None and text.strip() != locked.text
+        if edited:
+            text = text.strip()
+            problem = length_problem(locked.channel.network, locked.conversation.kind, text)
+            if problem or not text:
+                raise ValidationError(problem or "A reply cannot be empty.")
+            locked.text = text
+        locked.state = DeliveryState.QUEUED
+        locked.approved_by = approver
+        locked.approval_comment = comment
+        locked.save(update_fields=["text", "state", "approved_by", "approval_comment"])
+        event_record(
+            type="message.approved",
+            actor=approver,
+            conversation=locked.conversation,
+            message=locked,
+            data={
+                "target": f"message:{locked.pk}",
+                "edited": edited,
+                "comment": comment,
+                "author": locked.author_user_id,
+            },
+        )
+        _notify_author(
+            locked, f"{approver} approved your reply" + (" with edits" if edited else "")
+        )
+        transaction.on_commit(lambda: _enqueue_delivery(locked.pk))
+    return locked
+
+
+def reply_reject(*, message: Message, approver: User, comment: str) -> Message:
+    if not comment.strip():
+        raise ValidationError("Say why the reply is rejected, so its author can improve it.")
+    with transaction.atomic():
+        locked = _decide(message=message, approver=approver)
+        locked.state = DeliveryState.REJECTED
+        locked.approved_by = approver
+        locked.approval_comment = comment.strip()
+        locked.save(update_fields=["state", "approved_by", "approval_comment"])
+        event_record(
+            type="message.rejected",
+            actor=approver,
+            conversation=locked.conversation,
+            message=locked,
+            data={
+                "target": f"message:{locked.pk}",
+                "comment": comment.strip(),
+                "author": locked.author_user_id,
+            },
+        )
+        _notify_author(locked, f"{approver} rejected your reply: {comment.strip()[:200]}")
+    return locked
+
+
+def _notify_author(message: Message, text: str) -> None:
+    if message.author_user_id:
+        Notification.objects.create(
+            user_id=message.author_user_id,
+            text=text,
+            url=f"/inbox/c/{message.conversation_id}/",
+            dedupe_key=f"approval:{message.pk}:{message.state}",
+        )
+
+
+def awaiting_approval_for(*, user: User):
+    """Held replies this person may decide (never their own)."""
+    visible = access.conversations_visible_to(user).values("pk")
+    qs = Message.objects.filter(state=DeliveryState.AWAITING_APPROVAL, conversation__in=visible)
+    if not (user.can_approve_replies or access.is_manager_or_admin(user)):
+        return qs.none()
+    return qs.exclude(author_user=user).select_related(
+        "conversation__contact", "channel", "author_user"
+    )

@@ -1,0 +1,275 @@
+"""Connecting channels: an admin adds an X account or a Facebook Page, or
+reconnects one that needs attention.
+
+Credentials are checked against the network before anything is stored (a
+typo never becomes a channel that fails every minute). Against the sandbox the
+admin types sandbox credentials; in production a Facebook Page comes through
+Facebook Login (``facebook_login_url`` / ``facebook_pages_from_code``) with
+the app keys from the environment. Every change writes its Event.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from accounts import access
+from accounts.models import Team, User
+from inbox.models import Channel, Network
+from inbox.networks.base import AuthError, NetworkError
+from inbox.services.events import event_record
+from inbox.services.polling import channel_mark_fixed
+
+log = logging.getLogger(__name__)
+
+FACEBOOK_SCOPES = (
+    "pages_show_list",
+    "pages_read_engagement",
+    "pages_read_user_content",
+    "pages_manage_metadata",
+    "pages_manage_engagement",
+    "pages_messaging",
+)
+WEBHOOK_FIELDS = "feed,messages"
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """Who the credentials belong to, as the network says."""
+
+    external_account_id: str
+    handle: str
+    name: str
+
+
+def _ensure_admin(actor: User) -> None:
+    if not access.can_configure_channels(actor):
+        raise PermissionDenied("Only admins connect channels.")
+
+
+def _explain(network: str, exc: NetworkError) -> ValidationError:
+    label = Network(network).label
+    if isinstance(exc, AuthError):
+        return ValidationError(
+            f"{label} did not accept these credentials. Check them and try again."
+        )
+    if exc.permanent:
+        return ValidationError(f"{label} refused the check: {exc}")
+    return ValidationError(f"Could not reach {label} just now ({exc}). Try again in a minute.")
+
+
+def x_credentials(*, access_token: str, access_token_secret: str) -> dict[str, str]:
+    """An account's user tokens with the app's consumer keys from the environment."""
+    return {
+        "consumer_key": settings.X_CONSUMER_KEY,
+        "consumer_secret": settings.X_CONSUMER_SECRET,
+        "access_token": access_token.strip(),
+        "access_token_secret": access_token_secret.strip(),
+    }
+
+
+def facebook_credentials(*, page_access_token: str) -> dict[str, str]:
+    return {
+        "page_access_token": page_access_token.strip(),
+        "app_secret": settings.FACEBOOK_APP_SECRET,
+    }
+
+
+def account_check(*, network: str, credentials: dict[str, str], page_id: str = "") -> AccountInfo:
+    """Ask the network who these credentials are; ValidationError (for the admin) if it says no."""
+    try:
+        if network == Network.X:
+            return _x_check(credentials)
+        return _facebook_check(page_id, credentials)
+    except NetworkError as exc:
+        raise _explain(network, exc) from exc
+
+
+def _x_check(credentials: dict[str, str]) -> AccountInfo:
+    from inbox.networks.x import NETWORK_EXCEPTIONS, make_client, translate
+
+    try:
+        data = make_client(credentials).get_me(user_auth=True)["data"]
+    except NETWORK_EXCEPTIONS as exc:
+        raise translate(exc, write=False) from exc
+    return AccountInfo(
+        str(data["id"]), f"@{data['username']}", data.get("name") or data["username"]
+    )
+
+
+def _facebook_check(page_id: str, credentials: dict[str, str]) -> AccountInfo:
+    from inbox.networks.facebook import FacebookClient
+
+    if not page_id.isdigit():
+        raise ValidationError("A Facebook Page id is a number, e.g. 104857600000.")
+    page = FacebookClient(page_id=page_id, credentials=credentials).page_info()
+    return AccountInfo(
+        str(page["id"]), page.get("username") or str(page["id"]), page.get("name") or ""
+    )
+
+
+def channel_connect(
+    *,
+    actor: User,
+    network: str,
+    credentials: dict[str, str],
+    teams: list[Team],
+    name: str = "",
+    page_id: str = "",
+    via: str = "credentials",
+) -> Channel:
+    """Check the credentials with the network, then store the channel (encrypted
+    credentials, covering teams) and its ``channel.connected`` event together.
+    A Facebook Page is then subscribed to the app's webhooks."""
+    _ensure_admin(actor)
+    info = account_check(network=network, credentials=credentials, page_id=page_id)
+    try:
+        with transaction.atomic():
+            channel = Channel(
+                network=network,
+                name=(name.strip() or info.name or info.handle)[:120],
+                handle=info.handle[:120],
+                external_account_id=info.external_account_id,
+                is_sandbox=bool(settings.SOCIAL_SANDBOX_URL),
+                poll_interval_seconds=settings.DEFAULT_POLL_INTERVAL_SECONDS,
+            )
+            channel.set_credentials(credentials)
+            channel.save()
+            channel.teams.set(teams)
+            event_record(
+                type="channel.connected",
+                actor=actor,
+                channel=channel,
+                data={
+                    "network": network,
+                    "account": info.external_account_id,
+                    "handle": info.handle,
+                    "via": via,
+                    "teams": sorted(t.name for t in teams),
+                    "sandbox": channel.is_sandbox,
+                },
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            f"{info.handle} is already connected. Use Reconnect on the channel list to renew it."
+        ) from exc
+    if network == Network.FACEBOOK:
+        facebook_webhooks_subscribe(channel=channel, actor=actor)
+    return channel
+
+
+def facebook_webhooks_subscribe(*, channel: Channel, actor: User | None) -> bool:
+    """Ask Meta to send this Page's comments and messages to our webhook.
+    Polling still works if this fails; the outcome is recorded either way."""
+    from inbox.networks.facebook import FacebookClient
+
+    client = FacebookClient(
+        page_id=channel.external_account_id, credentials=channel.get_credentials()
+    )
+    try:
+        client.webhooks_subscribe(fields=WEBHOOK_FIELDS)
+    except NetworkError as exc:
+        event_record(
+            type="channel.webhooks_failed",
+            actor=actor,
+            channel=channel,
+            data={"error": str(exc)[:500]},
+        )
+        return False
+    event_record(
+        type="channel.webhooks_subscribed",
+        actor=actor,
+        channel=channel,
+        data={"fields": WEBHOOK_FIELDS},
+    )
+    return True
+
+
+def channel_reconnect(
+    *, channel: Channel, actor: User, credentials: dict[str, str] | None = None
+) -> Channel:
+    """Check the channel's (new or current) credentials, store new ones, and
+    clear "needs attention" so polling resumes. Refused if the network still
+    says no: the channel then stays flagged."""
+    _ensure_admin(actor)
+    current = channel.get_credentials()
+    merged = {**current, **(credentials or {})}
+    info = account_check(
+        network=channel.network, credentials=merged, page_id=channel.external_account_id
+    )
+    if info.external_account_id != channel.external_account_id:
+        raise ValidationError(
+            f"These credentials belong to {info.handle}, not to {channel.handle}. "
+            "Connect that account as a new channel instead."
+        )
+    with transaction.atomic():
+        if credentials:
+            channel.set_credentials(merged)
+            channel.save(update_fields=["credentials_encrypted"])
+            event_record(
+                type="channel.credentials_updated",
+                actor=actor,
+                channel=channel,
+                data={"fields": sorted(credentials)},  # which fields, never their values
+            )
+        channel_mark_fixed(channel=channel, actor=actor)
+    channel.refresh_from_db()
+    return channel
+
+
+# --- Facebook Login (OAuth) -------------------------------------------------------------
+
+
+def facebook_login_url(*, redirect_uri: str, state: str) -> str:
+    """Meta's login dialog, or the sandbox's (which consents at once)."""
+    from inbox.networks.facebook import GRAPH_VERSION
+
+    if not settings.FACEBOOK_APP_ID or not settings.FACEBOOK_APP_SECRET:
+        raise ValidationError(
+            "FACEBOOK_APP_ID and FACEBOOK_APP_SECRET must be set to use Facebook Login."
+        )
+    sandbox = settings.SOCIAL_SANDBOX_URL.rstrip("/")
+    base = f"{sandbox}/fb" if sandbox else "https://www.facebook.com"
+    query = urlencode(
+        {
+            "client_id": settings.FACEBOOK_APP_ID,
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "response_type": "code",
+            "scope": ",".join(FACEBOOK_SCOPES),
+        }
+    )
+    return f"{base}/{GRAPH_VERSION}/dialog/oauth?{query}"
+
+
+def facebook_pages_from_code(*, code: str, redirect_uri: str) -> list[dict[str, str]]:
+    """Exchange the dialog's code for a long-lived user token, then list the
+    Pages it manages with their Page tokens (which then do not expire)."""
+    import facebook
+
+    from inbox.networks.facebook import make_graph
+
+    app_id, secret = settings.FACEBOOK_APP_ID, settings.FACEBOOK_APP_SECRET
+    graph = make_graph("")
+    try:
+        short = graph.get_access_token_from_code(code, redirect_uri, app_id, secret)["access_token"]
+        graph.access_token = short
+        graph.access_token = graph.extend_access_token(app_id, secret)["access_token"]
+        pages = graph.get_connections("me", "accounts", fields="id,name,access_token,tasks")
+    except (facebook.GraphAPIError, KeyError, ValueError, OSError) as exc:
+        log.warning("Facebook Login exchange failed: %s", exc)
+        raise ValidationError("Facebook did not complete the sign-in. Please try again.") from exc
+    return [
+        {
+            "id": str(p["id"]),
+            "name": str(p.get("name") or p["id"]),
+            "access_token": str(p["access_token"]),
+        }
+        for p in pages.get("data") or []
+        if p.get("access_token")
+    ]

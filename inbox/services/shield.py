@@ -1,0 +1,78 @@
+"""The abusive-content shield: text matching an admin-kept word list stays
+hidden until an officer chooses to reveal it, and every reveal is logged.
+
+Shielded text is withheld from the page (not blurred with CSS), so a screen
+reader does not read it out either and a reveal is always a deliberate,
+logged act.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from accounts import access
+from accounts.models import User
+from inbox.models import AbuseTerm, Event, Message
+from inbox.services.events import event_record
+
+
+@dataclass(frozen=True)
+class Shield:
+    """A compiled word list. One query builds it; matching is in memory."""
+
+    pattern: re.Pattern[str] | None
+
+    def matches(self, text: str) -> bool:
+        return bool(self.pattern and text and self.pattern.search(text))
+
+
+def shield_load() -> Shield:
+    terms = [t for t in AbuseTerm.objects.values_list("term", flat=True) if t.strip()]
+    if not terms:
+        return Shield(pattern=None)
+    # Longest first so a phrase wins over a word it contains; \b on both sides
+    # so "ass" does not shield "class" (the Scunthorpe problem).
+    alternatives = "|".join(re.escape(t.strip()) for t in sorted(terms, key=len, reverse=True))
+    return Shield(pattern=re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE))
+
+
+def message_reveal(*, message: Message, actor: User) -> Event:
+    """Record that ``actor`` chose to read a shielded message."""
+    access.ensure_can_act(actor, message.conversation)
+    with transaction.atomic():
+        return event_record(
+            type="message.revealed",
+            actor=actor,
+            conversation=message.conversation,
+            message=message,
+            data={"message_id": message.pk},
+        )
+
+
+def abuse_term_add(*, term: str, actor: User) -> AbuseTerm:
+    if not access.is_admin(actor):
+        raise PermissionDenied("Only admins can change the abuse word list.")
+    term = " ".join(term.split()).lower()
+    if not term:
+        raise ValidationError("Enter a word or phrase.")
+    if len(term) > 100:
+        raise ValidationError("A term can be at most 100 characters.")
+    try:
+        with transaction.atomic():
+            created = AbuseTerm.objects.create(term=term, created_by=actor)
+            event_record(type="shield.term_added", actor=actor, data={"term": term})
+    except IntegrityError as exc:
+        raise ValidationError(f"“{term}” is already on the list.") from exc
+    return created
+
+
+def abuse_term_remove(*, term: AbuseTerm, actor: User) -> None:
+    if not access.is_admin(actor):
+        raise PermissionDenied("Only admins can change the abuse word list.")
+    with transaction.atomic():
+        event_record(type="shield.term_removed", actor=actor, data={"term": term.term})
+        term.delete()

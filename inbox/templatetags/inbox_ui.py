@@ -1,0 +1,97 @@
+"""Small presentation helpers for the inbox templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from inbox.models import Status
+
+register = template.Library()
+
+SOON_MINUTES = 15
+
+
+def _span(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return f"{minutes // (24 * 60)} days"
+
+
+def due_clock(conversation, now: datetime | None = None) -> dict[str, str] | None:
+    """The response-target clock as words and an urgency level. The words
+    carry the meaning; the colour only repeats it (WCAG 1.4.1)."""
+    due = getattr(conversation, "due_at", None)
+    if due is None or conversation.status == Status.RESOLVED:
+        return None
+    if conversation.awaiting_since is None:
+        return None  # answered: no clock running
+    now = now or timezone.now()
+    seconds = (due - now).total_seconds()
+    minutes = max(0, int(abs(seconds) // 60))
+    if seconds < 0:
+        return {"level": "overdue", "label": f"Overdue by {_span(minutes)}"}
+    level = "soon" if minutes < SOON_MINUTES else "ok"
+    return {"level": level, "label": f"Due in {_span(minutes)}"}
+
+
+ICONS = {"overdue": "!", "soon": "◷", "ok": "○"}
+
+
+@register.simple_tag
+def due_html(conversation) -> SafeString | str:
+    """The clock as markup: an icon (hidden from screen readers), the words,
+    and a machine-readable time."""
+    clock = due_clock(conversation)
+    if clock is None:
+        return ""
+    return format_html(
+        '<span class="due due-{}"><span class="due-icon" aria-hidden="true">{}</span> '
+        '<time datetime="{}">{}</time></span>',
+        clock["level"],
+        ICONS[clock["level"]],
+        timezone.localtime(conversation.due_at).isoformat(),
+        clock["label"],
+    )
+
+
+@register.simple_tag
+def flags_html(contact) -> SafeString | str:
+    """Flags beside a contact's name, in words (never colour alone). The
+    escalation app can add its own here (e.g. "Escalated", "Messenger window
+    closes in 2 h")."""
+    flags = []
+    if contact.is_detractor:
+        flags.append(("detractor", "Detractor"))
+    if contact.blocked:
+        flags.append(("blocked", "Blocked"))
+    if contact.verified:
+        flags.append(("verified", "Verified"))
+    return format_html_join(" ", '<span class="flag flag-{}">{}</span>', flags)
+
+
+@register.filter
+def initials(user) -> str:
+    name = str(user or "").strip()
+    parts = [p for p in name.replace(".", " ").split() if p]
+    if not parts:
+        return "?"
+    if len(parts) == 1:
+        return parts[0][:2].upper()
+    return (parts[0][0] + parts[-1][0]).upper()
+
+
+@register.filter
+def approvable_by(message, user) -> bool:
+    """May this person approve or reject this held reply? (Only asked for
+    replies awaiting approval, so the access check runs rarely.)"""
+    from inbox.services.approvals import can_approve
+
+    return message.state == "awaiting_approval" and can_approve(user=user, message=message)

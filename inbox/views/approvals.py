@@ -1,0 +1,52 @@
+"""Approve or reject a held reply from the conversation page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from inbox import selectors
+from inbox.services import approvals
+
+
+def _held(request: HttpRequest, pk: int, mid: int):
+    conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
+    message = selectors.message_get_for_user(user=request.user, pk=mid)
+    if message.conversation_id != conversation.pk:
+        raise PermissionDenied("That reply is not in this conversation.")
+    return message
+
+
+@login_required
+@require_POST
+def message_approve(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
+    message = _held(request, pk, mid)
+    try:
+        approvals.reply_approve(
+            message=message,
+            approver=request.user,
+            text=request.POST.get("text"),
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, "Approved: the reply is on its way.")
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("inbox:conversation", pk=pk)
+
+
+@login_required
+@require_POST
+def message_reject(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
+    message = _held(request, pk, mid)
+    try:
+        approvals.reply_reject(
+            message=message, approver=request.user, comment=request.POST.get("comment", "")
+        )
+        messages.success(request, "Rejected: the author has been told why.")
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("inbox:conversation", pk=pk)

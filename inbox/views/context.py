@@ -1,0 +1,313 @@
+"""Building what the inbox templates show. Reads only: every fetch goes
+through ``inbox.selectors`` (the access rule); nothing here writes except the
+read marker and presence heartbeat the conversation view records."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import partial
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, QueryDict
+
+from inbox import selectors
+from inbox.forms import (
+    AssignForm,
+    BlockForm,
+    InboxFilterForm,
+    LabelForm,
+    NoteForm,
+    ReplyForm,
+    SearchForm,
+)
+from inbox.models import (
+    ActionKind,
+    Conversation,
+    ConversationKind,
+    Direction,
+    Network,
+    Priority,
+    Status,
+)
+from inbox.services import presence
+from inbox.services.replies import can_reply_privately
+from inbox.services.shield import Shield, shield_load
+from inbox.templatetags.inbox_ui import due_clock
+from inbox.text_rules import LIMITS, x_weighted_length
+from inbox.views.rows import render_rows
+
+POLL_SECONDS = 3
+COUNTS_POLL_SECONDS = 10
+FILTER_KEYS = (
+    "view",
+    "channel",
+    "network",
+    "status",
+    "priority",
+    "label",
+    "assignee",
+    "kind",
+    "needs_reply",
+    "sort",
+    "page",
+)
+
+
+def signature(parts) -> str:
+    """A short fingerprint of what a fragment shows: a poll that would render
+    the same thing answers 204 and the browser keeps the page as it is (no
+    flicker, no lost focus, nothing re-read by a screen reader)."""
+    return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def filter_query(params: QueryDict, *, drop: tuple[str, ...] = ()) -> str:
+    """The filter part of a query string, to carry from the list into links."""
+    kept = [(k, v) for k in FILTER_KEYS if k not in drop for v in params.getlist(k) if v]
+    return urlencode(kept)
+
+
+# --- list -------------------------------------------------------------------------------
+
+
+def list_context(
+    request: HttpRequest, *, shield: Shield | None = None, current_pk: int | None = None
+) -> dict:
+    form = InboxFilterForm(request.GET)
+    filters = form.filters()
+    page = selectors.conversation_inbox(user=request.user, filters=filters, page=form.page_number())
+    shield = shield or shield_load()
+    for row in page.rows:
+        row.snippet_shielded = shield.matches(row.last_message_preview)
+        row.is_unread = bool(row.last_inbound_at) and not row.seen_latest
+        row.clock = due_clock(row)
+    parts = [
+        (
+            r.pk,
+            r.last_message_at,
+            r.status,
+            r.assignee_id,
+            r.priority,
+            r.due_at,
+            r.is_unread,
+            r.snippet_shielded,
+            r.last_message_preview,
+            r.contact.blocked,
+            r.contact.is_detractor,
+            tuple(lb.pk for lb in r.label_list),
+            tuple(v.user_id for v in r.viewers),
+            r.clock and r.clock["label"],
+        )
+        for r in page.rows
+    ]
+    query = filter_query(request.GET)
+    return {
+        "page": page,
+        # Called by the template only when it renders (a 204 poll never does).
+        "rows_html": partial(render_rows, page.rows, filter_query=query, current_pk=current_pk),
+        "filters": filters,
+        "view_name": selectors.SAVED_VIEW_NAMES.get(filters.view, "All I may see"),
+        "filter_query": query,
+        "list_query": filter_query(request.GET, drop=("page",)),
+        "list_sig": signature([parts, page.has_more, page.page]),
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+def counts_context(request: HttpRequest) -> dict:
+    form = InboxFilterForm(request.GET)
+    counts = selectors.inbox_counts(user=request.user)
+    current = form.filters().view
+    views = [
+        {"key": key, "name": name, "count": counts.get(key), "current": key == current}
+        for key, name in selectors.SAVED_VIEWS
+    ]
+    return {
+        "saved_views": views,
+        "counts_sig": signature([*sorted(counts.items()), current]),
+        "counts_poll_seconds": COUNTS_POLL_SECONDS,
+        "filter_query_noview": filter_query(request.GET, drop=("view", "page")),
+    }
+
+
+def filters_context(request: HttpRequest) -> dict:
+    user = request.user
+    return {
+        "filter_form": InboxFilterForm(request.GET),
+        "filter_channels": selectors.channels_for_filter(user=user),
+        "filter_labels": selectors.labels_all(),
+        "filter_assignees": selectors.assignees_for_filter(user=user),
+        "networks": Network.choices,
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "kinds": [
+            (ConversationKind.PUBLIC, "Public post"),
+            (ConversationKind.COMMENT, "Comment"),
+            (ConversationKind.PRIVATE, "Direct message"),
+        ],
+        "search_form": SearchForm(),
+    }
+
+
+# --- conversation -----------------------------------------------------------------------
+
+
+def _length_rule(network: str, kind: str) -> dict:
+    measure, limit = LIMITS.get(network, {}).get(kind, (len, 10000))
+    return {"rule": "x-weighted" if measure is x_weighted_length else "chars", "limit": limit}
+
+
+def thread_context(request: HttpRequest, conversation: Conversation, *, shield=None) -> dict:
+    """The live part of a conversation: messages, notes, facts. Polled."""
+    user = request.user
+    shield = shield or shield_load()
+    revealed = selectors.revealed_message_ids(user=user, conversation=conversation)
+    done = selectors.conversation_actions_done(conversation=conversation)
+    messages = list(selectors.conversation_messages(conversation=conversation))
+    network = conversation.channel.network
+    for m in messages:
+        inbound = m.direction == Direction.IN
+        m.shield_matched = inbound and shield.matches(m.text)
+        m.shielded = m.shield_matched and m.pk not in revealed
+        m.like_state = done.get((ActionKind.LIKE, m.external_id or ""))
+        m.hide_state = done.get((ActionKind.HIDE, m.external_id or ""))
+        m.can_like = inbound and bool(m.external_id) and network == Network.X
+        m.can_hide = (
+            inbound
+            and bool(m.external_id)
+            and (m.kind == "comment" or (network == Network.X and m.kind == "reply"))
+        )
+    notes = selectors.conversation_notes(conversation=conversation)
+    labels = list(conversation.labels.order_by("name"))
+    clock = due_clock(conversation)
+    sig = signature(
+        [
+            [(m.pk, m.state, m.shielded, m.like_state, m.hide_state) for m in messages],
+            [n.pk for n in notes],
+            [lb.pk for lb in labels],
+            conversation.status,
+            conversation.assignee_id,
+            conversation.team_id,
+            conversation.priority,
+            clock and clock["label"],
+            conversation.contact.blocked,
+            conversation.contact.is_detractor,
+        ]
+    )
+    return {
+        "conversation": conversation,
+        "messages_": messages,
+        "notes": notes,
+        "conversation_labels": labels,
+        "clock": clock,
+        "thread_sig": sig,
+        "poll_seconds": POLL_SECONDS,
+        "latest_outbound_id": max(
+            (m.pk for m in messages if m.direction == Direction.OUT), default=0
+        ),
+    }
+
+
+def composer_context(
+    request: HttpRequest,
+    conversation: Conversation,
+    *,
+    form: ReplyForm | None = None,
+    seen_outbound_id: int = 0,
+    collisions=None,
+    canned=None,
+) -> dict:
+    network = conversation.channel.network
+    if form is None:
+        form = ReplyForm(
+            initial={
+                "idempotency_key": ReplyForm.new_key(),
+                "seen_outbound_id": seen_outbound_id,
+            }
+        )
+    return {
+        "conversation": conversation,
+        "reply_form": form,
+        "collisions": collisions or [],
+        "collisions_last_id": max((m.pk for m in collisions or []), default=0),
+        "canned_responses": canned
+        if canned is not None
+        else selectors.canned_for(user=request.user),
+        "public_rule": _length_rule(network, conversation.kind),
+        "private_rule": _length_rule(network, ConversationKind.PRIVATE),
+        "can_reply_privately": can_reply_privately(conversation)
+        and conversation.kind != ConversationKind.PRIVATE,
+    }
+
+
+def controls_context(request: HttpRequest, conversation: Conversation) -> dict:
+    colleagues = selectors.colleagues_for(conversation=conversation)
+    teams = selectors.teams_for(conversation=conversation)
+    labels = selectors.labels_all()
+    return {
+        "conversation": conversation,
+        "assign_form": AssignForm(
+            colleagues=colleagues,
+            teams=teams,
+            initial={
+                "assignee": str(conversation.assignee_id or ""),
+                "team": str(conversation.team_id or ""),
+            },
+        ),
+        "label_form": LabelForm(labels=labels),
+        "all_labels": labels,
+        "statuses": Status.choices,
+        "colleagues": colleagues,
+    }
+
+
+def contact_context(request: HttpRequest, conversation: Conversation) -> dict:
+    user = request.user
+    earlier = selectors.conversation_earlier(user=user, conversation=conversation)
+    stats = selectors.contact_interactions(user=user, contact=conversation.contact)
+    return {
+        "conversation": conversation,
+        "contact": conversation.contact,
+        "earlier": earlier,
+        "interactions": stats,
+        "contact_tags": selectors.contact_tags(user=user, contact=conversation.contact),
+        "block_form": BlockForm(),
+    }
+
+
+def conversation_context(
+    request: HttpRequest,
+    conversation: Conversation,
+    *,
+    record_presence: bool = True,
+    shield: Shield | None = None,
+) -> dict:
+    """Everything the conversation pane shows, in a fixed number of queries."""
+    user = request.user
+    if record_presence:
+        presence.conversation_mark_read(user=user, conversation=conversation)
+        presence.presence_touch(user=user, conversation=conversation)
+    ctx = thread_context(request, conversation, shield=shield or shield_load())
+    ctx.update(controls_context(request, conversation))
+    ctx.update(contact_context(request, conversation))
+    ctx.update(composer_context(request, conversation, seen_outbound_id=ctx["latest_outbound_id"]))
+    ctx.update(presence_context(request, conversation))
+    ctx["note_form"] = NoteForm()
+    ctx["back_query"] = filter_query(request.GET)
+    return ctx
+
+
+def presence_context(request: HttpRequest, conversation: Conversation) -> dict:
+    viewers = selectors.viewers_of(user=request.user, conversation=conversation)
+    typing_after = selectors.typing_cutoff()
+    people = [
+        {
+            "name": str(p.user),
+            "typing": bool(p.typing_at and p.typing_at >= typing_after),
+        }
+        for p in viewers
+    ]
+    return {
+        "conversation": conversation,
+        "viewers": people,
+        "presence_sig": signature(people),
+    }

@@ -1,0 +1,174 @@
+"""The inbox pages and the fragments htmx polls.
+
+Each URL is one thing: the full page for a normal request, its fragment for
+an htmx request (``request.htmx``), except history restores, which need the
+whole page back.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import access
+from inbox import selectors
+from inbox.forms import ReplyForm, SearchForm
+from inbox.services import presence
+from inbox.services.notifications import notifications_mark_read
+from inbox.services.replies import canned_render
+from inbox.services.search import inbox_search
+from inbox.services.shield import shield_load
+from inbox.views import context as ctx
+
+
+def is_fragment(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _unchanged(request: HttpRequest, sig: str) -> bool:
+    return is_fragment(request) and request.GET.get("sig", request.POST.get("sig")) == sig
+
+
+def render_page(
+    request: HttpRequest, conversation=None, *, status: int = 200, **extra
+) -> HttpResponse:
+    shield = shield_load()
+    data = {}
+    if conversation is not None:
+        # First, so the list below already shows this conversation as read.
+        data.update(ctx.conversation_context(request, conversation, shield=shield))
+    data.update(
+        ctx.list_context(
+            request, shield=shield, current_pk=conversation.pk if conversation else None
+        )
+    )
+    data.update(ctx.counts_context(request))
+    data.update(ctx.filters_context(request))
+    data["notifications_unread"] = selectors.notifications_unread_count(user=request.user)
+    data["is_admin"] = access.is_admin(request.user)
+    data.update(extra)
+    return render(request, "inbox/inbox.html", data, status=status)
+
+
+@login_required
+@require_GET
+def inbox_list(request: HttpRequest) -> HttpResponse:
+    if not is_fragment(request):
+        return render_page(request)
+    data = ctx.list_context(request)
+    if _unchanged(request, data["list_sig"]):
+        return HttpResponse(status=204)
+    return render(request, "inbox/_list.html", data)
+
+
+@login_required
+@require_GET
+def inbox_counts(request: HttpRequest) -> HttpResponse:
+    data = ctx.counts_context(request)
+    if _unchanged(request, data["counts_sig"]):
+        return HttpResponse(status=204)
+    return render(request, "inbox/_saved_views.html", data)
+
+
+@login_required
+@require_GET
+def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
+    if not is_fragment(request):
+        return render_page(request, conversation)
+    data = ctx.conversation_context(request, conversation)
+    data["as_fragment"] = True  # carries a <title> for htmx to put on the page
+    response = render(request, "inbox/_conversation.html", data)
+    # The list's unread marker for this row just changed.
+    response["HX-Trigger"] = "inbox:changed"
+    return response
+
+
+@login_required
+@require_GET
+def conversation_thread(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
+    data = ctx.thread_context(request, conversation)
+    if _unchanged(request, data["thread_sig"]):
+        return HttpResponse(status=204)
+    if not is_fragment(request):
+        return render_page(request, conversation)
+    # Seeing the thread refreshed counts as reading it.
+    presence.conversation_mark_read(user=request.user, conversation=conversation)
+    data["refresh_notes"] = True
+    return render(request, "inbox/_live.html", data)
+
+
+@login_required
+@require_POST
+def conversation_presence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Heartbeat: 'I have this open' (and 'I am typing' with typing=1).
+    Answers with who else is here."""
+    conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
+    if request.POST.get("leave"):
+        presence.presence_leave(user=request.user, conversation=conversation)
+        return HttpResponse(status=204)
+    presence.presence_touch(
+        user=request.user, conversation=conversation, typing=request.GET.get("typing") == "1"
+    )
+    if request.GET.get("typing") == "1":
+        return HttpResponse(status=204)
+    data = ctx.presence_context(request, conversation)
+    if _unchanged(request, data["presence_sig"]):
+        return HttpResponse(status=204)
+    return render(request, "inbox/_presence.html", data)
+
+
+@login_required
+@require_GET
+def conversation_composer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The composer with a canned response inserted after what was typed."""
+    conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
+    text = request.GET.get("text", "")
+    canned_id = request.GET.get("canned", "")
+    if canned_id.isdigit():
+        canned = selectors.canned_get_for_user(user=request.user, pk=int(canned_id))
+        filled = canned_render(canned=canned, conversation=conversation, officer=request.user)
+        text = f"{text.rstrip()}\n\n{filled}" if text.strip() else filled
+    seen = request.GET.get("seen_outbound_id", "")
+    form = ReplyForm(
+        initial={
+            "text": text,
+            "idempotency_key": request.GET.get("idempotency_key") or ReplyForm.new_key(),
+            "seen_outbound_id": int(seen) if seen.isdigit() else 0,
+            "private": request.GET.get("private") == "on",
+        }
+    )
+    if not is_fragment(request):
+        return render_page(request, conversation, reply_form=form)
+    data = ctx.composer_context(request, conversation, form=form)
+    return render(request, "inbox/_composer.html", data)
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        results = inbox_search(user=request.user, query=form.cleaned_data["q"])
+        shield = shield_load()
+        for m in results.messages:
+            m.shielded = m.direction == "in" and shield.matches(m.text)
+        for c in results.conversations:
+            c.snippet_shielded = shield.matches(c.last_message_preview)
+    data = {"search_form": form, "results": results}
+    if is_fragment(request) and request.htmx.target == "search-results":
+        return render(request, "inbox/_search_results.html", data)
+    return render(request, "inbox/search.html", data)
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        notifications_mark_read(user=request.user)
+        return redirect("inbox:notifications")
+    items = selectors.notifications_for(user=request.user)
+    return render(request, "inbox/notifications.html", {"notifications": items})

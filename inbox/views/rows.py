@@ -1,0 +1,119 @@
+"""The inbox list's rows, rendered in Python.
+
+The list is the hottest page in the product (every officer's browser asks
+for it every few seconds), and Django's template engine spends about a
+millisecond per row resolving variables, filters and includes. Building the
+same markup here is an order of magnitude cheaper.
+
+Safety: every value that comes from the database or the public goes through
+``esc`` (the standard library's ``html.escape`` with quotes), and nothing
+else is interpolated; ``tests/inbox/test_views.py`` feeds hostile names,
+handles and text through it, and the browser tests run axe on the result.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape as esc
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from inbox.templatetags.inbox_ui import due_html, flags_html, initials
+
+NETWORK_LETTER = {"x": "X", "facebook": "f"}
+KIND_WORD = {"private": "DM", "comment": "comment", "public": "public"}
+SNIPPET = 140
+
+
+def age(then: datetime, now: datetime) -> str:
+    """ "5 min", "3 h", "2 days": short, and the <time> element carries the exact time."""
+    minutes = max(0, int((now - then).total_seconds() // 60))
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} days ago"
+
+
+def _snippet(text: str) -> str:
+    return text if len(text) <= SNIPPET else text[: SNIPPET - 1].rstrip() + "…"
+
+
+def _head(row, url: str, is_current: bool) -> str:
+    channel, contact = row.channel, row.contact
+    badge = (
+        '<span class="badge badge-unread">Unread<span class="visually-hidden">:</span></span> '
+        if row.is_unread
+        else ""
+    )
+    handle = f'<span class="handle">@{esc(contact.handle)}</span> ' if contact.handle else ""
+    current = ' aria-current="true"' if is_current else ""
+    return (
+        f'<p class="row-head"><span class="net net-{esc(channel.network)}" aria-hidden="true">'
+        f"{NETWORK_LETTER.get(channel.network, '?')}</span>\n"
+        f'<a class="row-link" href="{esc(url)}" hx-get="{esc(url)}" '
+        f'hx-target="#conversation-pane" hx-swap="innerHTML" hx-push-url="true"{current}>'
+        f'{badge}<span class="name">{esc(str(contact))}</span></a>\n{handle}'
+        f'<span class="kind">{esc(channel.get_network_display())} · '
+        f"{esc(KIND_WORD.get(row.kind, row.kind))}</span></p>"
+    )
+
+
+def _meta(row, now: datetime) -> str:
+    if row.assignee_id:
+        assignee = (
+            f'<span class="assignee"><span class="avatar" aria-hidden="true">'
+            f"{esc(initials(row.assignee))}</span>"
+            f'<span class="visually-hidden">Assigned to </span>{esc(str(row.assignee))}</span>'
+        )
+    else:
+        assignee = '<span class="assignee unassigned">Unassigned</span>'
+    priority = (
+        f'<span class="priority priority-{int(row.priority)}">'
+        f"{esc(row.get_priority_display())} priority</span> "
+        if row.priority >= 2
+        else ""
+    )
+    labels = "".join(f'<span class="label-tag">{esc(lb.name)}</span> ' for lb in row.label_list)
+    viewers = "".join(
+        f'<span class="viewer">{esc(str(v.user))} viewing</span>' for v in row.viewers
+    )
+    return (
+        f'<p class="row-meta"><time datetime="{row.last_message_at.isoformat()}">'
+        f"{age(row.last_message_at, now)}</time> {due_html(row)} "
+        f'<span class="status status-{esc(row.status)}">{esc(row.get_status_display())}</span> '
+        f"{priority}{assignee} {labels}{flags_html(row.contact)} {viewers}</p>"
+    )
+
+
+def render_rows(rows, *, filter_query: str, current_pk: int | None) -> SafeString:
+    now = timezone.now()
+    # One reverse for the page: row URLs differ only in the id.
+    prefix = reverse("inbox:conversation", args=[1]).removesuffix("1/")
+    suffix = f"?{filter_query}" if filter_query else ""
+    parts = []
+    for row in rows:
+        pk = int(row.pk)
+        url = f"{prefix}{pk}/{suffix}"
+        is_current = pk == current_pk
+        classes = "row" + (" is-unread" if row.is_unread else "")
+        classes += " is-current" if is_current else ""
+        snippet = (
+            '<span class="shielded">Hidden: may contain abusive language</span>'
+            if row.snippet_shielded
+            else esc(_snippet(row.last_message_preview))
+        )
+        parts.append(
+            f'<li class="{classes}" data-id="{pk}">\n'
+            f'<input type="checkbox" class="row-select" name="ids" value="{pk}" '
+            f'form="bulk-form" id="sel-{pk}">\n'
+            f'<label for="sel-{pk}" class="visually-hidden">Select conversation with '
+            f"{esc(str(row.contact))}</label>\n"
+            f'<div class="row-body">{_head(row, url, is_current)}\n'
+            f'<p class="snippet">{snippet}</p>\n{_meta(row, now)}</div></li>\n'
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped

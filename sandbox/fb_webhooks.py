@@ -1,0 +1,160 @@
+"""Outbound Meta webhooks: Page feed and Messenger payloads, signatures, verification.
+
+Meta signs each POST with ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of
+the raw body, keyed with the app secret>`` and verifies the endpoint with a
+GET carrying hub.mode, hub.verify_token and hub.challenge (echo the challenge).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import urllib.error
+import urllib.request
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit
+
+from sandbox.fb_models import FbComment, FbMessage
+from sandbox.webhooks import SIGNATURE_MODES, WebhookError, _check_url, _post
+
+if TYPE_CHECKING:
+    from sandbox.state import SandboxState
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+DEFAULT_APP_SECRET = "sandbox-app-secret"
+DEFAULT_VERIFY_TOKEN = "sandbox-verify-token"
+APP_ID = "900000000000001"
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _ms(moment: Any) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def comment_payload(state: SandboxState, comment: FbComment) -> dict[str, Any]:
+    """A Page `feed` change for a new comment or reply (parent_id is the post
+    itself for a top-level comment, as Meta sends it)."""
+    with state.lock:
+        post = state.fb.posts[comment.post_id]
+        value = {
+            "from": {"id": comment.from_id, "name": state.fb.name_of(comment.from_id)},
+            "post": {
+                "status_type": "mobile_status_update",
+                "is_published": True,
+                "updated_time": post.updated_time.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "permalink_url": f"https://www.facebook.com/{post.page_id}/posts/{post.number}",
+                "promotion_status": "inactive",
+                "id": post.id,
+            },
+            "message": comment.message,
+            "post_id": post.id,
+            "comment_id": comment.id,
+            "created_time": int(comment.created_time.timestamp()),
+            "item": "comment",
+            "parent_id": comment.parent_id or post.id,
+            "verb": "add",
+        }
+        return {
+            "object": "page",
+            "entry": [
+                {
+                    "id": post.page_id,
+                    "time": _ms(state.now()),
+                    "changes": [{"field": "feed", "value": value}],
+                }
+            ],
+        }
+
+
+def message_payload(state: SandboxState, message: FbMessage) -> dict[str, Any]:
+    """A Messenger `messages` event; the Page's own messages come as echoes."""
+    with state.lock:
+        conv = state.fb.conversations[message.conversation_id]
+        body: dict[str, Any] = {"mid": message.id, "text": message.text}
+        if message.from_id == conv.page_id:
+            body = {"is_echo": True, "app_id": int(APP_ID), **body}
+        event = {
+            "sender": {"id": message.from_id},
+            "recipient": {"id": message.to_id},
+            "timestamp": _ms(message.created_time),
+            "message": body,
+        }
+        return {
+            "object": "page",
+            "entry": [{"id": conv.page_id, "time": _ms(state.now()), "messaging": [event]}],
+        }
+
+
+def payload_for_event(state: SandboxState, event_id: str) -> dict[str, Any]:
+    with state.lock:
+        comment = state.fb.comments.get(event_id)
+        if comment is not None:
+            return comment_payload(state, comment)
+        message = state.fb.messages.get(event_id)
+        if message is not None:
+            return message_payload(state, message)
+    raise WebhookError(f"no Facebook comment or message with id {event_id}")
+
+
+def fire(
+    url: str | None,
+    payload: dict[str, Any] | str,
+    *,
+    secret: str,
+    signature: str = "valid",
+    repeat: int = 1,
+    timeout: float = 10.0,
+) -> list[dict[str, Any]]:
+    """POST the payload `repeat` times (Meta re-delivers too); returns the app's answers."""
+    target = _check_url(url)
+    if signature not in SIGNATURE_MODES:
+        raise WebhookError(f"signature must be one of {SIGNATURE_MODES}")
+    body = (
+        payload.encode()
+        if isinstance(payload, str)
+        else json.dumps(payload, separators=(",", ":")).encode()
+    )
+    headers = {"Content-Type": "application/json", "User-Agent": "facebookexternalua"}
+    if signature == "valid":
+        headers[SIGNATURE_HEADER] = sign(secret, body)
+    elif signature == "invalid":
+        headers[SIGNATURE_HEADER] = sign(secret + "-wrong-" + secrets.token_hex(4), body)
+    results = []
+    for _ in range(max(1, repeat)):
+        result = _post(target, body, headers, timeout)
+        result["signature"] = headers.get(SIGNATURE_HEADER)
+        results.append(result)
+    return results
+
+
+def check_verify(
+    url: str | None,
+    *,
+    verify_token: str,
+    challenge: str | None = None,
+    timeout: float = 10.0,
+) -> dict[str, Any]:
+    """Meta's subscription check: the app must answer 200 with the challenge."""
+    target = _check_url(url)
+    challenge = challenge or str(secrets.randbelow(10**9))
+    query = urlencode(
+        {"hub.mode": "subscribe", "hub.verify_token": verify_token, "hub.challenge": challenge}
+    )
+    separator = "&" if urlsplit(target).query else "?"
+    result: dict[str, Any] = {"challenge": challenge, "valid": False}
+    try:
+        with urllib.request.urlopen(f"{target}{separator}{query}", timeout=timeout) as answer:  # noqa: S310 (scheme checked)
+            result["status"] = answer.status
+            result["body"] = answer.read(4000).decode("utf-8", "replace")
+        result["valid"] = result["status"] == 200 and result["body"] == challenge
+    except urllib.error.HTTPError as exc:
+        result["status"] = exc.code
+    except (urllib.error.URLError, OSError) as exc:
+        result.setdefault("status", None)
+        result["error"] = str(exc)
+    return result

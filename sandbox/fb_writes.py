@@ -1,0 +1,233 @@
+"""Write endpoints: comment replies, hide/unhide, delete, likes, Messenger sends.
+
+Each successful write is applied and recorded in the outbox under the state
+lock, so the outbox is exactly what "reached Facebook". Graph's rules that the
+app must cope with are enforced: the Page may only act on its own posts'
+comments, Messenger's 24-hour window (by the sandbox clock), one private reply
+per comment within 7 days.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sandbox import fb_errors as errors
+from sandbox.fb_auth import json_param, params_of, require_page
+from sandbox.fb_models import HUMAN_AGENT_DAYS, WINDOW_HOURS, FbComment, FbPage, FbPost
+from sandbox.fb_reads import owned
+from sandbox.router import Request, Response
+
+if TYPE_CHECKING:
+    from sandbox.state import SandboxState
+
+MAX_MESSAGE_LENGTH = 2000
+MAX_COMMENT_LENGTH = 8000
+MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG")
+MESSAGE_TAGS = ("HUMAN_AGENT", "ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE")
+
+
+def _record(state: SandboxState, kind: str, page_id: str, target: str | None, **extra: Any) -> None:
+    state.outbox.record(network="fb", kind=kind, account_id=page_id, target=target, **extra)
+
+
+def _truthy(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    return value.strip().lower() in ("true", "1")
+
+
+def edge_post(state: SandboxState, req: Request, node: str, edge: str) -> Response:
+    with state.lock:
+        if node == "me":
+            node = require_page(req)
+        obj = owned(state, req, node, "post")
+        if edge == "comments" and isinstance(obj, FbComment | FbPost):
+            return _comment_create(state, req, obj)
+        if edge == "likes" and isinstance(obj, FbComment | FbPost):
+            return _like(state, req, obj, like=True)
+        if edge == "messages" and isinstance(obj, FbPage):
+            return _message_send(state, req, obj)
+        if edge == "subscribed_apps" and isinstance(obj, FbPage):
+            return _subscribe(state, req, obj)
+        raise errors.unsupported("post", f"{node}/{edge}")
+
+
+def node_post(state: SandboxState, req: Request, node: str) -> Response:
+    """POST /{comment} with is_hidden=true|false (hide or unhide)."""
+    with state.lock:
+        obj = owned(state, req, node, "post")
+        hidden = _truthy(params_of(req).get("is_hidden"))
+        if not isinstance(obj, FbComment) or hidden is None:
+            raise errors.unsupported("post", node)
+        post = state.fb.posts[obj.post_id]
+        if obj.from_id == post.page_id:
+            raise errors.invalid_param("A Page cannot hide its own comment")
+        if obj.is_hidden != hidden:
+            obj.is_hidden = hidden
+            _record(state, "hide" if hidden else "unhide", post.page_id, obj.id, result_id=obj.id)
+        return Response(200, {"success": True})
+
+
+def node_delete(state: SandboxState, req: Request, node: str) -> Response:
+    with state.lock:
+        obj = owned(state, req, node, "delete")
+        if not isinstance(obj, FbComment | FbPost):
+            raise errors.unsupported("delete", node)
+        obj.deleted = True
+        page_id = require_page(req)
+        _record(state, "delete", page_id, obj.id, result_id=obj.id)
+        return Response(200, {"success": True})
+
+
+def unlike(state: SandboxState, req: Request, node: str) -> Response:
+    with state.lock:
+        obj = owned(state, req, node, "delete")
+        if not isinstance(obj, FbComment | FbPost):
+            raise errors.unsupported("delete", f"{node}/likes")
+        return _like(state, req, obj, like=False)
+
+
+# -- comments -----------------------------------------------------------------------
+
+
+def _comment_create(state: SandboxState, req: Request, target: FbComment | FbPost) -> Response:
+    page_id = require_page(req)
+    text = (params_of(req).get("message") or "").strip()
+    if not text:
+        raise errors.invalid_param("param message must be non-empty")
+    if len(text) > MAX_COMMENT_LENGTH:
+        raise errors.invalid_param(f"param message must be at most {MAX_COMMENT_LENGTH} characters")
+    if isinstance(target, FbPost):
+        post, parent = target, None
+    else:
+        post, parent = state.fb.posts[target.post_id], target
+    created = state.fb.add_comment(
+        post=post, from_id=page_id, message=text, parent=parent, origin="api"
+    )
+    _record(
+        state,
+        "comment",
+        page_id,
+        target.id,
+        text=text,
+        result_id=created.id,
+        meta={"post_id": post.id, "parent_id": created.parent_id},
+    )
+    return Response(200, {"id": created.id})
+
+
+def _like(state: SandboxState, req: Request, target: FbComment | FbPost, *, like: bool) -> Response:
+    page_id = require_page(req)
+    if isinstance(target, FbComment) and target.liked_by_page != like:
+        target.liked_by_page = like
+        _record(state, "like" if like else "unlike", page_id, target.id, result_id=target.id)
+    elif isinstance(target, FbPost):
+        _record(state, "like" if like else "unlike", page_id, target.id, result_id=target.id)
+    return Response(200, {"success": True})
+
+
+# -- Messenger ----------------------------------------------------------------------
+
+
+def _message_send(state: SandboxState, req: Request, page: FbPage) -> Response:
+    params = params_of(req)
+    recipient = json_param(params, "recipient")
+    message = json_param(params, "message")
+    messaging_type = params.get("messaging_type")
+    if messaging_type not in MESSAGING_TYPES:
+        raise errors.invalid_param(
+            "The parameter messaging_type is required and must be one of RESPONSE, UPDATE, MESSAGE_TAG"
+        )
+    text = message.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise errors.invalid_param("param message[text] must be non-empty")
+    if len(text) > MAX_MESSAGE_LENGTH:
+        raise errors.invalid_param(
+            f"Length of param message[text] must be less than or equal to {MAX_MESSAGE_LENGTH}"
+        )
+    tag = params.get("tag")
+    if messaging_type == "MESSAGE_TAG" and tag not in MESSAGE_TAGS:
+        raise errors.invalid_param("param tag must be a supported message tag")
+    if recipient.get("comment_id"):
+        return _private_reply(state, page, str(recipient["comment_id"]), text)
+    if not recipient.get("id"):
+        raise errors.invalid_param("param recipient must be non-empty")
+    return _message_to(state, page, str(recipient["id"]), text, messaging_type, tag)
+
+
+def _message_to(
+    state: SandboxState, page: FbPage, psid: str, text: str, messaging_type: str, tag: str | None
+) -> Response:
+    last = state.fb.last_message_from_user(page.id, psid)
+    if last is None:
+        raise errors.invalid_param("No matching user found", subcode=2018001)
+    window = (
+        timedelta(days=HUMAN_AGENT_DAYS)
+        if messaging_type == "MESSAGE_TAG" and tag == "HUMAN_AGENT"
+        else timedelta(hours=WINDOW_HOURS)
+    )
+    # Other tags (ACCOUNT_UPDATE...) are not bound to the window, as on Messenger.
+    bound = messaging_type != "MESSAGE_TAG" or tag == "HUMAN_AGENT"
+    if bound and state.now() - last.created_time > window:
+        raise errors.outside_window()
+    conv = state.fb.conversation_with(page.id, psid)
+    sent = state.fb.add_message(
+        conversation=conv,
+        from_id=page.id,
+        text=text,
+        origin="api",
+        meta={"messaging_type": messaging_type, "tag": tag},
+    )
+    _record(
+        state,
+        "message",
+        page.id,
+        psid,
+        text=text,
+        result_id=sent.id,
+        meta={"conversation_id": conv.id, "messaging_type": messaging_type, "tag": tag},
+    )
+    return Response(200, {"recipient_id": psid, "message_id": sent.id})
+
+
+def _private_reply(state: SandboxState, page: FbPage, comment_id: str, text: str) -> Response:
+    """A private reply to a comment: one Messenger message per comment, within 7 days."""
+    comment = state.fb.comment(comment_id)
+    post = state.fb.posts.get(comment.post_id) if comment else None
+    if comment is None or post is None or post.page_id != page.id:
+        raise errors.invalid_param("Invalid comment_id for a private reply")
+    if comment.from_id == page.id:
+        raise errors.invalid_param("A Page cannot reply privately to its own comment")
+    if comment.private_reply_id is not None:
+        raise errors.already_replied()
+    if state.now() - comment.created_time > timedelta(days=HUMAN_AGENT_DAYS):
+        raise errors.outside_window()
+    conv = state.fb.conversation_with(page.id, comment.from_id)
+    sent = state.fb.add_message(
+        conversation=conv,
+        from_id=page.id,
+        text=text,
+        origin="api",
+        meta={"private_reply_to": comment.id},
+    )
+    comment.private_reply_id = sent.id
+    _record(
+        state,
+        "private_reply",
+        page.id,
+        comment.id,
+        text=text,
+        result_id=sent.id,
+        meta={"conversation_id": conv.id, "recipient_id": comment.from_id},
+    )
+    return Response(200, {"recipient_id": comment.from_id, "message_id": sent.id})
+
+
+def _subscribe(state: SandboxState, req: Request, page: FbPage) -> Response:
+    fields = [f for f in (params_of(req).get("subscribed_fields") or "").split(",") if f]
+    if not fields:
+        raise errors.invalid_param("param subscribed_fields must be non-empty")
+    page.subscribed_fields = sorted(set(page.subscribed_fields) | set(fields))
+    _record(state, "subscribe", page.id, page.id, meta={"fields": page.subscribed_fields})
+    return Response(200, {"success": True})

@@ -1,0 +1,45 @@
+"""bench/inbox.py runs end to end on a tiny data set (Postgres only)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+    reason="bench/inbox.py needs Postgres (DATABASE_URL=postgres://...)",
+)
+
+
+def test_bench_inbox_prints_one_json_line_with_its_figures():
+    result = subprocess.run(
+        [sys.executable, "bench/inbox.py", "300"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "BENCH_INBOX_ROUNDS": "5"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    last = result.stdout.strip().splitlines()[-1]
+    figures = json.loads(last)
+    assert figures["bench"] == "inbox"
+    assert figures["conversations"] == 300 and figures["messages"] == 1500
+    assert figures["goal"] == "list p95 < 50 ms and within 2x of bare SQL"
+    assert isinstance(figures["goal_met"], bool)
+    for key in (
+        "list_p95_ms",
+        "list_bare_sql_p95_ms",
+        "filtered_p95_ms",
+        "conversation_p95_ms",
+        "search_p95_ms",
+        "ratio",
+    ):
+        assert figures[key] > 0, key
