@@ -76,7 +76,11 @@ def audit_export(request, fmt: str):
     event_record(
         type="audit.exported",
         actor=request.user,
-        data={"format": fmt, "filters": {k: str(v) for k, v in filters.items() if v}},
+        data={
+            "target": "audit-log",
+            "format": fmt,
+            "filters": {k: str(v) for k, v in filters.items() if v},
+        },
     )
     rows = (_row(e) for e in events[:EXPORT_LIMIT].iterator(chunk_size=2000))
     if fmt == "json":

@@ -27,6 +27,15 @@ def event_record(
     ip = current_ip()
     if ip and "ip" not in data:
         data["ip"] = ip  # who acted from where (ASVS 16.2.1); absent for system work
+    if "target" not in data:
+        # What it was done to, in one searchable field of the audit log.
+        target = (
+            (message is not None and f"message:{message.pk}")
+            or (conversation is not None and f"conversation:{conversation.pk}")
+            or (channel is not None and f"channel:{getattr(channel, 'pk', channel)}")
+        )
+        if target:
+            data["target"] = target
     return Event.objects.create(
         type=type,
         at=at or timezone.now(),
