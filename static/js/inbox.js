@@ -128,11 +128,14 @@
     next.scrollIntoView({ block: "nearest" });
   }
 
-  var saved = null;
+  // One saved state per swap target: a live poll of the list may swap while
+  // an opened conversation is still settling, and must not take its state.
+  var savedByTarget = {};
   document.addEventListener("htmx:beforeSwap", function (e) {
     var target = e.detail.target;
     var active = document.activeElement;
-    saved = { targetId: target && target.id, focusId: null, focusRow: null, checked: [] };
+    var saved = { targetId: target && target.id, focusId: null, focusRow: null, checked: [] };
+    savedByTarget[saved.targetId] = saved;
     if (active && target && target.contains(active)) {
       var withId = active.id ? active : active.closest("[id]");
       saved.focusId = withId ? withId.id : null;
@@ -146,9 +149,10 @@
   });
 
   document.addEventListener("htmx:afterSettle", function (e) {
-    if (!saved) return;
-    var state = saved;
-    saved = null;
+    var targetId = e.detail.target && e.detail.target.id;
+    var state = savedByTarget[targetId];
+    if (!state) return;
+    delete savedByTarget[targetId];
     state.checked.forEach(function (id) {
       var box = document.getElementById("sel-" + id);
       if (box) box.checked = true;

@@ -24,6 +24,11 @@ CHANNELS = [
     ("999", "Riverside Council", "@council_help", "customer-services"),
     ("997", "Riverside Highways", "@riverside_roads", "highways"),
 ]
+# Sandbox Facebook Pages (sandbox/scenarios.py FB_PAGES); token "sbx-page-<id>".
+PAGES = [
+    ("104857600000", "Riverside Council (Facebook)", "RiversideCouncil", "customer-services"),
+    ("104857600001", "Riverside Highways (Facebook)", "RiversideHighways", "highways"),
+]
 LABELS = ["bins", "council tax", "potholes", "parking", "complaint", "praise", "flooding"]
 CANNED = [
     (
@@ -86,6 +91,24 @@ class Command(BaseCommand):
                     "access_token": f"{account_id}-sandbox-token",
                     "access_token_secret": "sandbox-token-secret",
                 }
+            )
+            channel.save()
+            channel.teams.set([teams[team_slug]])
+        for page_id, name, handle, team_slug in PAGES:
+            channel, _ = Channel.objects.update_or_create(
+                network=Network.FACEBOOK,
+                external_account_id=page_id,
+                defaults={
+                    "name": name,
+                    "handle": handle,
+                    "is_sandbox": True,
+                    "is_active": True,
+                    "needs_attention": False,
+                    "poll_interval_seconds": 15,
+                },
+            )
+            channel.set_credentials(
+                {"page_access_token": f"sbx-page-{page_id}", "app_secret": "sandbox-app-secret"}
             )
             channel.save()
             channel.teams.set([teams[team_slug]])
