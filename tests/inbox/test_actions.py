@@ -43,7 +43,7 @@ def test_set_status_writes_one_event_with_from_and_to(officer, conversation_a):
     [event] = _events(conversation_a)
     assert (event.type, event.data) == (
         "conversation.status_changed",
-        {"from": "new", "to": "pending"},
+        {"from": "new", "to": "pending", "target": f"conversation:{conversation_a.pk}"},
     )
 
 
@@ -116,7 +116,12 @@ def test_resolving_as_no_reply_needed_records_the_reason(officer, conversation_a
         conversation=conversation_a, actor=officer, status="resolved", reason="no_reply_needed"
     )
     [event] = _events(conversation_a)
-    assert event.data == {"from": "new", "to": "resolved", "reason": "no_reply_needed"}
+    assert event.data == {
+        "from": "new",
+        "to": "resolved",
+        "reason": "no_reply_needed",
+        "target": f"conversation:{conversation_a.pk}",
+    }
     with pytest.raises(ValidationError):
         actions.conversation_set_status(
             conversation=conversation_a, actor=officer, status="open", reason="whatever"
