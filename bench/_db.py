@@ -30,7 +30,9 @@ def bench_database(name: str):
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("benchmarks need DATABASE_URL=postgres://... (see scripts/local-services.sh)")
-    db = f"sd_bench_{name}"
+    # A suffix keeps a smoke run from dropping the database of a full run.
+    suffix = os.environ.get("BENCH_DB_SUFFIX", "")
+    db = f"sd_bench_{name}" + (f"_{suffix}" if suffix else "")
     admin = psycopg2.connect(_with_db(url, "postgres"))
     admin.autocommit = True
     with admin.cursor() as cur:

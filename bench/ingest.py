@@ -64,9 +64,8 @@ def make_items(count: int, seed: int = 7):
             )
         )
     redeliveries = [items[rng.randrange(unique)] for _ in range(count - unique)]
-    mixed = items + redeliveries
     # Re-deliveries arrive in later batches, interleaved, as overlapping polls would.
-    batches = [mixed[i : i + BATCH] for i in range(0, unique, BATCH)]
+    batches = [items[i : i + BATCH] for i in range(0, unique, BATCH)]
     for k, item in enumerate(redeliveries):
         batches[min(len(batches) - 1, (k * len(batches)) // max(1, len(redeliveries)) + 1)].append(
             item
@@ -93,7 +92,7 @@ def run_bare(batches) -> float:
     sql = (
         "INSERT INTO bench_bare (conversation_id, channel_id, direction, kind, external_id,"
         " in_reply_to_external_id, text, sent_at, received_at, metrics, raw, state,"
-        " is_automated, attempts, last_error) VALUES %s ON CONFLICT DO NOTHING"
+        " is_automated, attempts, last_error, approval_comment) VALUES %s ON CONFLICT DO NOTHING"
     )
     now = datetime.now(UTC)
     with Timer() as t:
@@ -115,6 +114,7 @@ def run_bare(batches) -> float:
                     "received",
                     False,
                     0,
+                    "",
                     "",
                 )
                 for i in batch
