@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sandbox import fb_inject, fb_webhooks, webhooks
 from sandbox.clock import parse_time
 from sandbox.faults import FaultSpecError
+from sandbox.inject_spec import parse_when
 from sandbox.router import ApiError, BodyError, Request, Response, Router
 from sandbox.scenarios import SCENARIOS, ScenarioError
 from sandbox.x_inject import InjectError, inject, user_item
@@ -293,7 +294,7 @@ class ControlApi:
         body = req.json_object()
         with self.state.lock:
             page = self.state.fb.ensure_page(str(body.get("page_id") or ""))
-            created_at = fb_inject._parse_when(body.get("created_at"))
+            created_at = parse_when(body.get("created_at"), fb_inject.FbInjectError)
             message = str(
                 body.get("message") or self.state.traffic.announcement(fb_inject.flavour_of(page))
             )

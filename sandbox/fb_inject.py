@@ -11,15 +11,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sandbox import traffic_texts as texts
-from sandbox.clock import parse_time
 from sandbox.fb_models import FbComment, FbMessage, FbPage, FbPost, FbUser, format_fb_time
+from sandbox.inject_spec import read_inject_spec
 from sandbox.traffic import TrafficGenerator
 
 if TYPE_CHECKING:
     from sandbox.state import SandboxState
 
 INJECT_KINDS = ("comment", "reply", "message")
-MAX_INJECT_COUNT = 500
 _SPACES = re.compile(r"\s+")
 
 
@@ -73,23 +72,13 @@ def resolve_person(
 
 def inject(state: SandboxState, spec: dict[str, Any]) -> list[dict[str, Any]]:
     """Handle one /_sandbox/fb/inject request; returns the created items."""
-    kind = spec.get("kind", "comment")
-    if kind not in INJECT_KINDS:
-        raise FbInjectError(f"kind must be one of {INJECT_KINDS}")
-    count = int(spec.get("count", 1))
-    if not 1 <= count <= MAX_INJECT_COUNT:
-        raise FbInjectError(f"count must be between 1 and {MAX_INJECT_COUNT}")
-    created_at = _parse_when(spec.get("created_at"))
+    kind, count, common = read_inject_spec(
+        spec, kinds=INJECT_KINDS, default_kind="comment", error=FbInjectError
+    )
     with state.lock:
         page = _page(state, spec.get("page_id"))
         items = []
         for _ in range(count):
-            common = {
-                "text": spec.get("text"),
-                "author": spec.get("author"),
-                "created_at": created_at,
-                "category": spec.get("category"),
-            }
             if kind == "message":
                 items.append(inject_message(state, page, **common))
             elif kind == "reply":
@@ -261,12 +250,3 @@ def _free_id(state: SandboxState, traffic: TrafficGenerator) -> str:
         candidate = str(traffic.rng.randint(10**15, 10**16 - 1))
         if state.fb.user(candidate) is None and state.fb.page(candidate) is None:
             return candidate
-
-
-def _parse_when(value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        return parse_time(str(value).replace("+0000", "+00:00"))
-    except ValueError as exc:
-        raise FbInjectError(f"created_at is not an ISO-8601 time: {value!r}") from exc

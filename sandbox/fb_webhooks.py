@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 import urllib.error
 import urllib.request
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from sandbox.fb_models import FbComment, FbMessage
-from sandbox.webhooks import SIGNATURE_MODES, WebhookError, _check_url, _post
+from sandbox.webhooks import WebhookError, _check_url, fire_signed
 
 if TYPE_CHECKING:
     from sandbox.state import SandboxState
@@ -111,25 +110,17 @@ def fire(
     timeout: float = 10.0,
 ) -> list[dict[str, Any]]:
     """POST the payload `repeat` times (Meta re-delivers too); returns the app's answers."""
-    target = _check_url(url)
-    if signature not in SIGNATURE_MODES:
-        raise WebhookError(f"signature must be one of {SIGNATURE_MODES}")
-    body = (
-        payload.encode()
-        if isinstance(payload, str)
-        else json.dumps(payload, separators=(",", ":")).encode()
+    return fire_signed(
+        url,
+        payload,
+        secret=secret,
+        signature=signature,
+        repeat=repeat,
+        timeout=timeout,
+        header=SIGNATURE_HEADER,
+        signer=sign,
+        user_agent="facebookexternalua",
     )
-    headers = {"Content-Type": "application/json", "User-Agent": "facebookexternalua"}
-    if signature == "valid":
-        headers[SIGNATURE_HEADER] = sign(secret, body)
-    elif signature == "invalid":
-        headers[SIGNATURE_HEADER] = sign(secret + "-wrong-" + secrets.token_hex(4), body)
-    results = []
-    for _ in range(max(1, repeat)):
-        result = _post(target, body, headers, timeout)
-        result["signature"] = headers.get(SIGNATURE_HEADER)
-        results.append(result)
-    return results
 
 
 def check_verify(

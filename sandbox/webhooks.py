@@ -14,6 +14,7 @@ import json
 import secrets
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
@@ -170,6 +171,33 @@ def fire(
     timeout: float = 10.0,
 ) -> list[dict[str, Any]]:
     """POST the payload `repeat` times (X re-delivers); returns what the app answered."""
+    return fire_signed(
+        url,
+        payload,
+        secret=secret,
+        signature=signature,
+        repeat=repeat,
+        timeout=timeout,
+        header=SIGNATURE_HEADER,
+        signer=sign,
+        user_agent="SocialDeskSandbox-Webhooks/1",
+    )
+
+
+def fire_signed(
+    url: str | None,
+    payload: dict[str, Any] | str,
+    *,
+    secret: str,
+    signature: str,
+    repeat: int,
+    timeout: float,
+    header: str,
+    signer: Callable[[str, bytes], str],
+    user_agent: str,
+) -> list[dict[str, Any]]:
+    """POST a payload signed the way one network signs (or badly, or not at
+    all), `repeat` times; each answer also records the signature sent."""
     target = _check_url(url)
     if signature not in SIGNATURE_MODES:
         raise WebhookError(f"signature must be one of {SIGNATURE_MODES}")
@@ -178,12 +206,17 @@ def fire(
         if isinstance(payload, str)
         else json.dumps(payload, separators=(",", ":")).encode()
     )
-    headers = {"Content-Type": "application/json", "User-Agent": "SocialDeskSandbox-Webhooks/1"}
+    headers = {"Content-Type": "application/json", "User-Agent": user_agent}
     if signature == "valid":
-        headers[SIGNATURE_HEADER] = sign(secret, body)
+        headers[header] = signer(secret, body)
     elif signature == "invalid":
-        headers[SIGNATURE_HEADER] = sign(secret + "-wrong-" + secrets.token_hex(4), body)
-    return [_post(target, body, headers, timeout) for _ in range(max(1, repeat))]
+        headers[header] = signer(secret + "-wrong-" + secrets.token_hex(4), body)
+    results = []
+    for _ in range(max(1, repeat)):
+        result = _post(target, body, headers, timeout)
+        result["signature"] = headers.get(header)
+        results.append(result)
+    return results
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> dict[str, Any]:

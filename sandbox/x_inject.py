@@ -10,7 +10,8 @@ import random
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sandbox.clock import format_x_time, parse_time
+from sandbox.clock import format_x_time
+from sandbox.inject_spec import read_inject_spec
 from sandbox.traffic import TrafficGenerator
 from sandbox.x_models import Tweet, XUser
 
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from sandbox.state import SandboxState
 
 INJECT_KINDS = ("mention", "reply", "dm")
-MAX_INJECT_COUNT = 500
 
 
 class InjectError(ValueError):
@@ -86,23 +86,13 @@ def resolve_author(
 
 def inject(state: SandboxState, spec: dict[str, Any]) -> list[dict[str, Any]]:
     """Handle one /_sandbox/x/inject request; returns the created items."""
-    kind = spec.get("kind", "mention")
-    if kind not in INJECT_KINDS:
-        raise InjectError(f"kind must be one of {INJECT_KINDS}")
-    count = int(spec.get("count", 1))
-    if not 1 <= count <= MAX_INJECT_COUNT:
-        raise InjectError(f"count must be between 1 and {MAX_INJECT_COUNT}")
-    created_at = _parse_when(spec.get("created_at"))
+    kind, count, common = read_inject_spec(
+        spec, kinds=INJECT_KINDS, default_kind="mention", error=InjectError
+    )
     with state.lock:
         account = _account(state, spec.get("account_id"))
         items = []
         for _ in range(count):
-            common = {
-                "text": spec.get("text"),
-                "author": spec.get("author"),
-                "created_at": created_at,
-                "category": spec.get("category"),
-            }
             if kind == "dm":
                 items.append(inject_dm(state, account, **common))
             else:
@@ -260,12 +250,3 @@ def _free_user_id(state: SandboxState, rng: random.Random) -> str:
         candidate = str(rng.randint(10**8, 10**10))
         if state.x.user(candidate) is None:
             return candidate
-
-
-def _parse_when(value: Any) -> datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        return parse_time(str(value))
-    except ValueError as exc:
-        raise InjectError(f"created_at is not an ISO-8601 time: {value!r}") from exc
