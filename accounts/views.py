@@ -20,6 +20,7 @@ from django_otp import login as otp_login
 from accounts.forms import EmailForm, ReauthForm, TokenForm
 from accounts.models import UserSession
 from accounts.services import mfa, sessions
+from audit.context import client_ip
 from inbox.services.events import event_record
 
 
@@ -75,7 +76,7 @@ def mfa_verify(request):
             sessions.session_register(
                 user=request.user,
                 session_key=request.session.session_key,
-                ip=request.META.get("REMOTE_ADDR", ""),
+                ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
             event_record(

@@ -371,7 +371,7 @@ def _locked_by_key(channel: Channel, keys: list[str]) -> dict[str, _Conversation
     return found
 
 
-_MESSAGE_COLUMNS = (
+MESSAGE_COLUMNS = (
     "conversation_id",
     "channel_id",
     "direction",
@@ -430,7 +430,7 @@ def _messages_insert(
         (pk, by_id[ext_id])
         for pk, ext_id in insert_rows(
             Message._meta.db_table,
-            _MESSAGE_COLUMNS,
+            MESSAGE_COLUMNS,
             rows,
             ignore_conflicts=True,
             returning=("id", "external_id"),

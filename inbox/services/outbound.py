@@ -425,9 +425,9 @@ def _failed_attempt(model, row, exc: NetworkError) -> Delivery:
                 data={"error": str(exc)[:500], "attempts": row.attempts},
             )
         if getattr(exc, "needs_attention", False):
-            from inbox.services.polling import _record_failure
+            from inbox.services.polling import channel_record_failure
 
-            _record_failure(Channel.objects.get(pk=row.channel_id), exc)
+            channel_record_failure(Channel.objects.get(pk=row.channel_id), exc)
     if final:
         return Delivery(DeliveryState.FAILED)
     retry_at = exc.retry_at if isinstance(exc, RateLimited) and exc.retry_at else None

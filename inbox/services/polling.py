@@ -72,15 +72,15 @@ def channel_poll(*, channel_id: int) -> IngestResult | None:
     try:
         streams = client_for(channel).fetch(dict(channel.poll_cursor))
     except CredentialsError as exc:
-        _record_failure(channel, AuthError(str(exc)))
+        channel_record_failure(channel, AuthError(str(exc)))
         return None
     except NetworkError as exc:
-        _record_failure(channel, exc)
+        channel_record_failure(channel, exc)
         return None
     result = _store(channel, streams)
     error = next((s.error for s in streams if s.error is not None), None)
     if error is not None:
-        _record_failure(channel, error)
+        channel_record_failure(channel, error)
     else:
         _record_success(channel)
     return result
@@ -132,7 +132,7 @@ def _record_success(channel: Channel) -> None:
     )
 
 
-def _record_failure(channel: Channel, error: NetworkError) -> None:
+def channel_record_failure(channel: Channel, error: NetworkError) -> None:
     now = timezone.now()
     failures = channel.poll_failures + 1
     fields = {
