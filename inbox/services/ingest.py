@@ -36,7 +36,7 @@ from inbox.models import (
     Status,
 )
 from inbox.networks.base import Author, InboundItem, Unparseable
-from inbox.services.bulk import BATCH, db_value, insert_rows
+from inbox.services.bulk import BATCH, db_value, insert_rows, insert_rows_then, select_by_keys
 
 PREVIEW_LENGTH = 280
 
@@ -68,7 +68,9 @@ def messages_ingest(
             inserted = _messages_insert(channel, fresh, conv_ids, contact_ids)
             stored = len(inserted)
             reopened = _conversations_update(existing, inserted)
-            _events_append(channel, conv_ids, inserted, reopened)
+            if not _events_in_insert():
+                _message_events_append(channel, conv_ids, inserted)
+            _reopened_events_append(channel, reopened)
         if bad:
             QuarantinedPayload.objects.bulk_create(
                 [
@@ -124,23 +126,15 @@ def _unseen(channel: Channel, items: Sequence[InboundItem]) -> list[InboundItem]
 
 
 def _known_external_ids(channel: Channel, ids: list[str]) -> set[str]:
-    known: set[str] = set()
-    if connection.vendor == "postgresql":
-        # One array parameter: a 500-item IN list costs more to plan than to run.
-        with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT external_id FROM {Message._meta.db_table} "  # noqa: S608
-                "WHERE channel_id = %s AND external_id = ANY(%s)",
-                [channel.pk, ids],
-            )
-            return {row[0] for row in cur.fetchall()}
-    for start in range(0, len(ids), BATCH):
-        known.update(
-            Message.objects.filter(
-                channel=channel, external_id__in=ids[start : start + BATCH]
-            ).values_list("external_id", flat=True)
-        )
-    return known
+    rows = select_by_keys(
+        Message._meta.db_table,
+        ("external_id",),
+        key="external_id",
+        keys=ids,
+        where="channel_id = %s",
+        params=[channel.pk],
+    )
+    return {row[0] for row in rows}
 
 
 def _id_order(external_id: str) -> int:
@@ -155,10 +149,14 @@ def _contacts_upsert(network: str, authors: list[Author]) -> dict[str, int]:
     keys = list(latest)
     existing = {
         row[1]: _ContactRow(*row)
-        for start in range(0, len(keys), BATCH)
-        for row in Contact.objects.filter(
-            network=network, external_id__in=keys[start : start + BATCH]
-        ).values_list("pk", "external_id", "handle", "display_name", "followers_count", "verified")
+        for row in select_by_keys(
+            Contact._meta.db_table,
+            ("id", "external_id", "handle", "display_name", "followers_count", "verified"),
+            key="external_id",
+            keys=keys,
+            where="network = %s",
+            params=[network],
+        )
     }
     now = timezone.now()
     new = [
@@ -359,16 +357,17 @@ class _ConversationRow:
 
 
 def _locked_by_key(channel: Channel, keys: list[str]) -> dict[str, _ConversationRow]:
-    found: dict[str, _ConversationRow] = {}
-    for start in range(0, len(keys), BATCH):
-        for row in (
-            Conversation.objects.select_for_update()
-            .filter(channel=channel, thread_key__in=keys[start : start + BATCH])
-            .order_by("pk")
-            .values_list("pk", "thread_key", *(col for col, _ in _SUMMARY))
-        ):
-            found[row[1]] = _ConversationRow(*row)
-    return found
+    rows = select_by_keys(
+        Conversation._meta.db_table,
+        ("id", "thread_key", *(col for col, _ in _SUMMARY)),
+        key="thread_key",
+        keys=keys,
+        where="channel_id = %s",
+        params=[channel.pk],
+        order_by="id",
+        lock=True,
+    )
+    return {row[1]: _ConversationRow(*row) for row in rows}
 
 
 MESSAGE_COLUMNS = (
@@ -416,7 +415,7 @@ def _messages_insert(
                 item.text,
                 item.created_at,
                 now,
-                _dumps(item.metrics),
+                _dumps(item.metrics) if item.metrics else "{}",
                 _dumps(item.raw),
                 DeliveryState.SENT if outbound else DeliveryState.RECEIVED,
                 False,
@@ -426,9 +425,20 @@ def _messages_insert(
             )
         )
     by_id = {item.external_id: item for item in items}
-    return [
-        (pk, by_id[ext_id])
-        for pk, ext_id in insert_rows(
+    if _events_in_insert():
+        # Each inserted row's event is written by the same statement (see
+        # _MESSAGE_EVENTS): one round trip, and no event rows built in Python.
+        stored = insert_rows_then(
+            Message._meta.db_table,
+            MESSAGE_COLUMNS,
+            rows,
+            returning=("id", "external_id", "conversation_id", "direction", "kind", "sent_at"),
+            then=_MESSAGE_EVENTS,
+            params=[timezone.now(), channel.pk],
+            nullable=("author_contact_id",),
+        )
+    else:
+        stored = insert_rows(
             Message._meta.db_table,
             MESSAGE_COLUMNS,
             rows,
@@ -436,7 +446,22 @@ def _messages_insert(
             returning=("id", "external_id"),
             nullable=("author_contact_id",),
         )
-    ]
+    return [(row[0], by_id[row[1]]) for row in stored]
+
+
+def _events_in_insert() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# The message.received / message.seen_outbound event of each inserted row,
+# the same shape _message_events_append builds in Python for SQLite.
+_MESSAGE_EVENTS = (
+    f"INSERT INTO {Event._meta.db_table} "  # noqa: S608 - a table name, no input
+    "(type, at, channel_id, conversation_id, message_id, data) "
+    "SELECT CASE WHEN direction = 'in' THEN 'message.received' "
+    "ELSE 'message.seen_outbound' END, %s, %s, conversation_id, id, "
+    "jsonb_build_object('external_id', external_id, 'kind', kind, 'sent_at', sent_at) FROM ins"
+)
 
 
 def _conversations_update(
@@ -501,11 +526,8 @@ def _conversations_write(conversations: list[_ConversationRow]) -> None:
             )
 
 
-def _events_append(
-    channel: Channel,
-    conv_ids: dict[str, int],
-    inserted: list[tuple[int, InboundItem]],
-    reopened: list[tuple[_ConversationRow, str]],
+def _message_events_append(
+    channel: Channel, conv_ids: dict[str, int], inserted: list[tuple[int, InboundItem]]
 ) -> None:
     now = timezone.now()
     rows = [
@@ -525,17 +547,27 @@ def _events_append(
         )
         for pk, item in inserted
     ]
-    rows.extend(
-        (
-            "conversation.status_changed",
-            now,
-            channel.pk,
-            conv.pk,
-            None,
-            _dumps({"from": previous, "to": Status.OPEN, "reason": "new inbound message"}),
-        )
-        for conv, previous in reopened
+    _events_insert(rows)
+
+
+def _reopened_events_append(channel: Channel, reopened: list[tuple[_ConversationRow, str]]) -> None:
+    now = timezone.now()
+    _events_insert(
+        [
+            (
+                "conversation.status_changed",
+                now,
+                channel.pk,
+                conv.pk,
+                None,
+                _dumps({"from": previous, "to": Status.OPEN, "reason": "new inbound message"}),
+            )
+            for conv, previous in reopened
+        ]
     )
+
+
+def _events_insert(rows: list[tuple]) -> None:
     insert_rows(
         Event._meta.db_table,
         ("type", "at", "channel_id", "conversation_id", "message_id", "data"),
