@@ -229,7 +229,10 @@ class ReplyIn(serializers.Serializer):
     )
     confirm = serializers.BooleanField(required=False, default=False)
     private = serializers.BooleanField(
-        required=False, default=False, help_text="Reply by direct message (X)"
+        required=False,
+        default=False,
+        help_text="Reply privately: a direct message on X; on a Facebook comment, "
+        "Messenger's one private reply per comment (within 7 days of it)",
     )
 
 

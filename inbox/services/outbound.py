@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 PRIVATE_REPLY = "private_reply"  # Message.kind of a Messenger reply to a public comment
+# Facebook accepts a private reply to a comment only within 7 days of it.
+PRIVATE_REPLY_WINDOW = timedelta(days=7)
 MESSENGER_WINDOW = timedelta(hours=24)
 
 
@@ -190,6 +192,11 @@ def private_reply_create(
     )
     if comment is None:
         raise ValidationError("There is no comment from this person to reply to privately.")
+    if timezone.now() - comment.sent_at >= PRIVATE_REPLY_WINDOW:
+        raise ValidationError(
+            "Facebook allows a private reply only within 7 days of the comment, and this "
+            f"comment was posted on {comment.sent_at:%d %b %Y}. Reply publicly instead."
+        )
     key = idempotency_key or uuid.uuid4().hex
     existing = Message.objects.filter(idempotency_key=key).first()
     if existing is not None:

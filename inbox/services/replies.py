@@ -33,10 +33,26 @@ def canned_render(*, canned: CannedResponse, conversation: Conversation, officer
 
 def can_reply_privately(conversation: Conversation) -> bool:
     """Whether the network lets us answer this thread with a private message.
-    X allows a DM to anyone who accepts them; Facebook private replies to
-    comments go through Messenger, which this connector does not do yet."""
-    return conversation.kind == ConversationKind.PRIVATE or (
-        conversation.channel.network == Network.X
+    X allows a DM to anyone who accepts them. Facebook allows one "private
+    reply" in Messenger per public comment, within 7 days of it (checked
+    exactly, comment by comment, when the reply is queued)."""
+    if conversation.kind == ConversationKind.PRIVATE:
+        return True
+    network = conversation.channel.network
+    if network == Network.X:
+        return True
+    return (
+        network == Network.FACEBOOK
+        and conversation.kind == ConversationKind.COMMENT
+        and conversation.last_inbound_at is not None
+        and timezone.now() - conversation.last_inbound_at < outbound.PRIVATE_REPLY_WINDOW
+    )
+
+
+def _is_facebook_comment(conversation: Conversation) -> bool:
+    return (
+        conversation.channel.network == Network.FACEBOOK
+        and conversation.kind == ConversationKind.COMMENT
     )
 
 
@@ -97,8 +113,13 @@ def reply_send(
             )
             if collisions:
                 return ReplyOutcome(message=None, collisions=collisions)
-        target = _private_thread_for(conversation) if private else conversation
-        message = outbound.reply_create(
-            conversation=target, actor=actor, text=text, idempotency_key=idempotency_key
-        )
+        if private and _is_facebook_comment(conversation):
+            message = outbound.private_reply_create(
+                conversation=conversation, actor=actor, text=text, idempotency_key=idempotency_key
+            )
+        else:
+            target = _private_thread_for(conversation) if private else conversation
+            message = outbound.reply_create(
+                conversation=target, actor=actor, text=text, idempotency_key=idempotency_key
+            )
     return ReplyOutcome(message=message)
