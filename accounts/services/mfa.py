@@ -7,7 +7,8 @@ import secrets
 import segno
 from django.conf import settings
 from django.db import transaction
-from django_otp import devices_for_user, user_has_device
+from django.db.models import Exists, OuterRef
+from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -26,6 +27,20 @@ def mfa_required(user: User) -> bool:
     if settings.MFA_REQUIRED_FOR_ALL or access.role_of(user) in (Role.ADMIN, Role.MANAGER):
         return True
     return user_has_device(user)
+
+
+def user_has_device(user: User) -> bool:
+    """A confirmed second factor of either kind, in one query (the MFA gate
+    asks on every request; django-otp's helper loads each device table)."""
+    confirmed = {"user": OuterRef("pk"), "confirmed": True}
+    return (
+        User.objects.filter(pk=user.pk)
+        .filter(
+            Exists(TOTPDevice.objects.filter(**confirmed))
+            | Exists(StaticDevice.objects.filter(**confirmed))
+        )
+        .exists()
+    )
 
 
 def totp_pending(*, user: User) -> TOTPDevice:
