@@ -29,6 +29,10 @@ class XConnectForm(_TeamsMixin):
     access_token_secret = forms.CharField(max_length=300, widget=TOKEN_WIDGET)
 
 
+class XChooseForm(_TeamsMixin):
+    """After Sign in with X: the tokens came from X, so only name and teams are asked."""
+
+
 class FacebookConnectForm(_TeamsMixin):
     page_id = forms.RegexField(
         regex=r"^\d{1,30}$",

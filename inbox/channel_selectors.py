@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,26 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import User
-from inbox.models import Channel, WebhookDelivery
+from inbox.models import BackfillStatus, Channel, ChannelBackfill, WebhookDelivery
+
+
+@dataclass(frozen=True)
+class BackfillProgress:
+    """A channel's history import as its admins read it."""
+
+    backfill: ChannelBackfill
+    state: str  # queued | running | waiting | retrying | done | failed | stalled
+    label: str  # the whole sentence, in words
+    notes: list[str]  # streams the network keeps less of than was asked
+    live: bool  # still moving: the page keeps asking for news
+    can_start: bool  # the admin may import again (or resume)
+
+    @property
+    def sig(self) -> str:
+        """Changes when what the admin reads changes: an unchanged status is
+        not swapped in again, so screen readers do not repeat it."""
+        text = "\n".join([self.label, *self.notes])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -21,6 +41,7 @@ class ChannelHealth:
     state: str  # needs_attention | rate_limited | failing | paused | waiting | working
     label: str  # said in words, never only by colour
     last_webhook_at: datetime | None
+    backfill: BackfillProgress | None = None
 
 
 def _health(channel: Channel, last_webhook_at: datetime | None, now: datetime) -> ChannelHealth:
@@ -37,13 +58,84 @@ def _health(channel: Channel, last_webhook_at: datetime | None, now: datetime) -
         state, label = "waiting", "Waiting for its first poll"
     else:
         state, label = "working", "Working"
-    return ChannelHealth(channel, state, label, last_webhook_at)
+    return ChannelHealth(channel, state, label, last_webhook_at, backfill_progress(channel, now))
+
+
+def _when(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%-d %b %H:%M}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _so_far(b: ChannelBackfill) -> str:
+    text = f"{_count(b.pages, 'page')}, {_count(b.stored, 'message')}"
+    return text + (f", back to {_when(b.oldest_reached)}" if b.oldest_reached else "")
+
+
+STREAM_NAMES = {
+    "mentions": "Mentions",
+    "dms": "Direct messages",
+    "comments": "Comments",
+    "messenger": "Messenger",
+}
+
+
+def backfill_progress(channel: Channel, now: datetime) -> BackfillProgress | None:
+    """The channel's history import in words. Expects ``backfill`` selected
+    with the channel (else it costs a query)."""
+    b = getattr(channel, "backfill", None)
+    if b is None:
+        return None
+    notes = [
+        f"{STREAM_NAMES.get(name, name)}: the last {_count(s['days'], 'day')} only ({s['note']})."
+        for name, s in sorted(b.streams.items())
+        if s.get("note")
+    ]
+    state, label = _backfill_label(b, channel.get_network_display(), now)
+    live = state in ("queued", "running", "waiting", "retrying")
+    return BackfillProgress(b, state, label, notes, live, can_start=not live)
+
+
+def _backfill_label(b: ChannelBackfill, network: str, now: datetime) -> tuple[str, str]:
+    if b.is_stalled(now):
+        return "stalled", f"History import stopped unexpectedly after {_so_far(b)}."
+    if b.status == BackfillStatus.DONE:
+        label = (
+            f"History imported: {_count(b.stored, 'message')} "
+            f"from the last {_count(b.days, 'day')}."
+        )
+        if b.duplicates:
+            label += f" {b.duplicates:,} were already in the inbox."
+        return "done", label
+    if b.status == BackfillStatus.FAILED:
+        return "failed", (
+            f"History import failed: {b.error or 'unknown error'}. "
+            f"{_count(b.stored, 'message')} imported before it stopped."
+        )
+    if b.status == BackfillStatus.WAITING and b.run_after:
+        return "waiting", (
+            f"Importing history: paused for {network}'s rate limit until "
+            f"{_when(b.run_after)}; {_so_far(b)} so far."
+        )
+    if b.error and b.run_after:
+        return "retrying", (
+            f"Importing history: {b.error}; trying again at {_when(b.run_after)}. "
+            f"{_so_far(b)} so far."
+        )
+    if b.status == BackfillStatus.RUNNING or b.pages:
+        return "running", f"Importing history: {_so_far(b)}."
+    return "queued", f"History import queued: the last {_count(b.days, 'day')}."
 
 
 def channels_health(*, user: User) -> list[ChannelHealth]:
     """Every channel the user may see, with its health; three queries whatever the count."""
     channels = list(
-        access.channels_visible_to(user).prefetch_related("teams").order_by("name", "pk")
+        access.channels_visible_to(user)
+        .select_related("backfill")
+        .prefetch_related("teams")
+        .order_by("name", "pk")
     )
     last = dict(
         WebhookDelivery.objects.filter(channel_id__in=[c.pk for c in channels])
@@ -56,7 +148,7 @@ def channels_health(*, user: User) -> list[ChannelHealth]:
 
 
 def channel_get_for_admin(*, user: User, pk: int) -> ChannelHealth:
-    channel = access.channels_visible_to(user).filter(pk=pk).first()
+    channel = access.channels_visible_to(user).select_related("backfill").filter(pk=pk).first()
     if channel is None:
         raise Http404("No such channel")
     last = WebhookDelivery.objects.filter(channel=channel).aggregate(last=Max("received_at"))[

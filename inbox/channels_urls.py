@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from inbox import views_backfill
 from inbox import views_channels as views
 
 app_name = "channels"
@@ -9,9 +10,14 @@ app_name = "channels"
 urlpatterns = [
     path("", views.channel_list, name="list"),
     path("connect/x/", views.channel_connect_x, name="connect_x"),
+    path("connect/x/login/", views.x_login, name="x_login"),
+    path("connect/x/callback/", views.x_callback, name="x_callback"),
+    path("connect/x/choose/", views.x_choose, name="x_choose"),
     path("connect/facebook/", views.channel_connect_facebook, name="connect_facebook"),
     path("connect/facebook/login/", views.facebook_login, name="facebook_login"),
     path("connect/facebook/callback/", views.facebook_callback, name="facebook_callback"),
     path("connect/facebook/choose/", views.facebook_choose, name="facebook_choose"),
     path("<int:pk>/reconnect/", views.channel_reconnect, name="reconnect"),
+    path("<int:pk>/backfill/", views_backfill.channel_backfill, name="backfill"),
+    path("<int:pk>/reconnect/x/", views.x_reconnect_login, name="x_reconnect_login"),
 ]

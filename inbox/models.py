@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -59,6 +61,76 @@ class Channel(models.Model):
     @property
     def has_credentials(self) -> bool:
         return bool(self.credentials_encrypted)
+
+
+class BackfillStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    WAITING = "waiting", "Waiting for the network's rate limit"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed"
+
+
+class ChannelBackfill(models.Model):
+    """A channel's history import (the last N days the network still serves),
+    one row per channel, with the progress its admins see.
+
+    Its own row rather than fields on Channel: a worker claims it with a
+    conditional update on ``claim``/``claimed_until`` (inbox.services.backfill),
+    while polling keeps updating the channel row and owns ``poll_cursor``.
+    """
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="backfill")
+    status = models.CharField(
+        max_length=16, choices=BackfillStatus.choices, default=BackfillStatus.QUEUED
+    )
+    days = models.PositiveSmallIntegerField(help_text="Days of history asked for")
+    since = models.DateTimeField(help_text="The oldest moment asked for")
+    # Per stream (mentions, dms, comments, messenger): its own "since" once the
+    # network's reach is applied, a note when that clamped it, where to resume
+    # after the last stored page, and whether it is done.
+    streams = models.JSONField(default=dict, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    stored = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    quarantined = models.PositiveIntegerField(default=0)
+    oldest_reached = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    failures = models.PositiveSmallIntegerField(default=0, help_text="Transient failures in a row")
+    run_after = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    # A queued or rate-limited import whose task has not run this long after
+    # it was due was lost (broker restart): an admin may start it again.
+    STALL_GRACE = timedelta(minutes=5)
+
+    def __str__(self) -> str:
+        return f"History import of channel {self.channel_id}: {self.status}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (
+            BackfillStatus.QUEUED,
+            BackfillStatus.RUNNING,
+            BackfillStatus.WAITING,
+        )
+
+    def is_stalled(self, now) -> bool:
+        """Active, but no worker holds it and none is due to: its worker died
+        (lease run out) or its task was lost with the broker."""
+        if self.status == BackfillStatus.RUNNING:
+            return self.claimed_until is None or self.claimed_until < now
+        if self.status in (BackfillStatus.QUEUED, BackfillStatus.WAITING):
+            due = self.run_after or self.updated_at
+            return due + self.STALL_GRACE < now
+        return False
 
 
 class Contact(models.Model):

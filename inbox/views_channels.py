@@ -2,18 +2,21 @@
 
 Against the sandbox network (``SOCIAL_SANDBOX_URL`` set) an admin types
 sandbox credentials; in production a Facebook Page comes through Facebook
-Login. Credentials are never rendered back. Every view refuses non-admins.
+Login and an X account through Sign in with X (OAuth 1.0a; the sandbox plays
+X's side too). Tokens waiting between OAuth steps sit in the session
+encrypted. Credentials are never rendered back. Every view refuses non-admins.
 """
 
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -24,15 +27,26 @@ from inbox.channel_forms import (
     FacebookChooseForm,
     FacebookConnectForm,
     FacebookReconnectForm,
+    XChooseForm,
     XConnectForm,
     XReconnectForm,
 )
 from inbox.channel_selectors import channel_get_for_admin, channels_health
-from inbox.models import Network
+from inbox.models import Channel, Network
 from inbox.services import channels as channel_services
 
 OAUTH_STATE = "channels_fb_oauth_state"
 OAUTH_PAGES = "channels_fb_oauth_pages"
+X_OAUTH_PENDING = "channels_x_oauth_request"  # request token + secret (+ channel to renew)
+X_OAUTH_ACCOUNT = "channels_x_oauth_account"  # the account's tokens, until teams are chosen
+FACEBOOK_CONSENT_ORIGINS = ("https://www.facebook.com",)
+# Where X sends the browser during consent (tweepy's authorize URL, then X's sign-in pages).
+X_CONSENT_ORIGINS = (
+    "https://api.twitter.com",
+    "https://api.x.com",
+    "https://x.com",
+    "https://twitter.com",
+)
 
 
 def _admin_only(request: HttpRequest) -> None:
@@ -79,7 +93,41 @@ def channel_connect_x(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Connected {channel.handle} on X.")
             return redirect("channels:list")
     status = 422 if request.method == "POST" else 200
-    return _form_page(request, "channels/connect_x.html", status, form=form)
+    context = _x_oauth_context(request)
+    response = _form_page(request, "channels/connect_x.html", status, form=form, **context)
+    if context["oauth_ready"]:
+        _allow_consent_redirect(response, X_CONSENT_ORIGINS)
+    return response
+
+
+def _consent_origins(real: tuple[str, ...]) -> list[str]:
+    """Where an OAuth start may redirect the browser: the network's sign-in
+    pages, or the sandbox playing them."""
+    sandbox = urlsplit(settings.SOCIAL_SANDBOX_URL)
+    if sandbox.netloc:
+        return [f"{sandbox.scheme}://{sandbox.netloc}"]
+    return list(real)
+
+
+def _allow_consent_redirect(response: HttpResponse, real: tuple[str, ...]) -> HttpResponse:
+    # CSP form-action also governs where a submitted form may be redirected:
+    # without this, browsers block the sign-in POST's redirect to the network.
+    response._csp_update = {"form-action": _consent_origins(real)}  # django-csp
+    return response
+
+
+def _x_oauth_context(request: HttpRequest) -> dict:
+    ready = bool(settings.X_CONSUMER_KEY and settings.X_CONSUMER_SECRET)
+    renewable = [
+        row
+        for row in (channels_health(user=request.user) if ready else [])
+        if row.channel.network == Network.X and row.state == "needs_attention"
+    ]
+    return {
+        "oauth_ready": ready,
+        "renewable": renewable,
+        "callback_url": request.build_absolute_uri(reverse("channels:x_callback")),
+    }
 
 
 @login_required
@@ -107,9 +155,12 @@ def channel_connect_facebook(request: HttpRequest) -> HttpResponse:
             return redirect("channels:list")
     status = 422 if request.method == "POST" else 200
     oauth_ready = bool(settings.FACEBOOK_APP_ID and settings.FACEBOOK_APP_SECRET)
-    return _form_page(
+    response = _form_page(
         request, "channels/connect_facebook.html", status, form=form, oauth_ready=oauth_ready
     )
+    if oauth_ready:
+        _allow_consent_redirect(response, FACEBOOK_CONSENT_ORIGINS)
+    return response
 
 
 @login_required
@@ -226,4 +277,149 @@ def channel_reconnect(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{channel.name} is reconnected; polling resumes now.")
             return redirect("channels:list")
     status = 422 if request.method == "POST" else 200
-    return _form_page(request, "channels/reconnect.html", status, form=form, row=health)
+    x_oauth = channel.network == Network.X and bool(
+        settings.X_CONSUMER_KEY and settings.X_CONSUMER_SECRET
+    )
+    response = _form_page(
+        request, "channels/reconnect.html", status, form=form, row=health, x_oauth=x_oauth
+    )
+    if x_oauth:
+        _allow_consent_redirect(response, X_CONSENT_ORIGINS)
+    return response
+
+
+# --- Sign in with X --------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["POST"])
+def x_login(request: HttpRequest) -> HttpResponse:
+    """Start Sign in with X (a POST, so a link cannot start it cross-site)."""
+    _admin_only(request)
+    return _x_login_start(request, channel=None)
+
+
+@login_required
+@require_http_methods(["POST"])
+def x_reconnect_login(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sign in with X again to renew a channel's tokens (same account only)."""
+    _admin_only(request)
+    channel = channel_get_for_admin(user=request.user, pk=pk).channel
+    if channel.network != Network.X:
+        raise Http404("Not an X channel")
+    return _x_login_start(request, channel=channel)
+
+
+def _x_login_start(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
+    request.session.pop(X_OAUTH_ACCOUNT, None)
+    try:
+        url, (token, secret) = channel_services.x_login_start(
+            callback_url=request.build_absolute_uri(reverse("channels:x_callback"))
+        )
+    except ValidationError as exc:
+        return _x_failed(request, channel, "start_failed", exc.messages[0])
+    request.session[X_OAUTH_PENDING] = crypto.encrypt_json(
+        {"token": token, "secret": secret, "channel": channel.pk if channel else None}
+    )
+    return redirect(url)
+
+
+def _from_session(request: HttpRequest, key: str, *, pop: bool = False) -> dict:
+    stored = request.session.pop(key, None) if pop else request.session.get(key)
+    try:
+        return crypto.decrypt_json(stored) if stored else {}
+    except crypto.CredentialsError:  # the key was retired mid-sign-in: start again
+        return {}
+
+
+def _x_failed(
+    request: HttpRequest, channel: Channel | None, reason: str, message: str
+) -> HttpResponse:
+    channel_services.channel_oauth_failure_record(
+        actor=request.user, network=Network.X, reason=reason, detail=message, channel=channel
+    )
+    messages.error(request, message)
+    if channel is not None:
+        return redirect("channels:reconnect", pk=channel.pk)
+    return redirect("channels:connect_x")
+
+
+@login_required
+@require_http_methods(["GET"])
+def x_callback(request: HttpRequest) -> HttpResponse:
+    """X sends the browser back here with the request token and a verifier (or
+    ``denied``). The token must be the one this session started with."""
+    _admin_only(request)
+    pending = _from_session(request, X_OAUTH_PENDING, pop=True)  # one callback per sign-in
+    channel = (
+        channel_get_for_admin(user=request.user, pk=pending["channel"]).channel
+        if pending.get("channel")
+        else None
+    )
+    expected = str(pending.get("token", "")).encode()
+    given = (request.GET.get("oauth_token") or request.GET.get("denied") or "").encode()
+    if not expected or not secrets.compare_digest(expected, given):
+        message = "That sign-in with X could not be verified. Please start again."
+        return _x_failed(request, channel, "token_mismatch", message)
+    if "denied" in request.GET:
+        message = "Sign in with X was cancelled; no account was connected."
+        return _x_failed(request, channel, "denied", message)
+    verifier = request.GET.get("oauth_verifier", "")
+    if channel is not None:
+        return _x_renew(request, channel, pending, verifier)
+    try:
+        credentials, info = channel_services.x_login_finish(
+            request_token=pending["token"], request_secret=pending["secret"], verifier=verifier
+        )
+    except ValidationError as exc:
+        return _x_failed(request, None, "exchange_failed", exc.messages[0])
+    request.session[X_OAUTH_ACCOUNT] = crypto.encrypt_json(
+        {"credentials": credentials, "handle": info.handle, "name": info.name}
+    )
+    return redirect("channels:x_choose")
+
+
+def _x_renew(request: HttpRequest, channel: Channel, pending: dict, verifier: str) -> HttpResponse:
+    try:
+        credentials = channel_services.x_credentials_from_verifier(
+            request_token=pending["token"], request_secret=pending["secret"], verifier=verifier
+        )
+        channel_services.channel_reconnect(
+            channel=channel, actor=request.user, credentials=credentials
+        )
+    except ValidationError as exc:
+        return _x_failed(request, channel, "reconnect_failed", exc.messages[0])
+    messages.success(request, f"{channel.name} is reconnected; polling resumes now.")
+    return redirect("channels:list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def x_choose(request: HttpRequest) -> HttpResponse:
+    """Name the signed-in X account and choose the teams that cover it, then connect."""
+    _admin_only(request)
+    account = _from_session(request, X_OAUTH_ACCOUNT)
+    if not account:
+        messages.error(request, "Sign in with X first.")
+        return redirect("channels:connect_x")
+    form = XChooseForm(request.POST or None, initial={"name": account["name"]})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            channel = channel_services.channel_connect(
+                actor=request.user,
+                network=Network.X,
+                credentials=account["credentials"],
+                teams=list(data["teams"]),
+                name=data["name"],
+                via="oauth",
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            request.session.pop(X_OAUTH_ACCOUNT, None)
+            messages.success(request, f"Connected {channel.handle} on X.")
+            return redirect("channels:list")
+    status = 422 if request.method == "POST" else 200
+    shown = {"handle": account["handle"], "name": account["name"]}  # never the tokens
+    return _form_page(request, "channels/x_choose.html", status, form=form, account=shown)

@@ -41,7 +41,7 @@ Progress = Callable[[int, int], None]
 
 def kpi_zone() -> ZoneInfo:
     """The zone whose midnights separate KPI days (the council's own)."""
-    return ZoneInfo(getattr(settings, "KPI_TIME_ZONE", "") or settings.TIME_ZONE)
+    return ZoneInfo(settings.KPI_TIME_ZONE or settings.TIME_ZONE)
 
 
 # --- raw computation -----------------------------------------------------------------
@@ -238,7 +238,7 @@ def _runs(days: Iterable[date]) -> Iterator[tuple[date, date]]:
 def _settle() -> timedelta:
     # An event is only passed by the cursor once it is this old: a transaction
     # still open when we read may yet commit a lower id. Re-reading is harmless.
-    return timedelta(seconds=getattr(settings, "KPI_ROLLUP_SETTLE_SECONDS", 60))
+    return timedelta(seconds=settings.KPI_ROLLUP_SETTLE_SECONDS)
 
 
 def _touched_cycle_days(conv_new: dict[int, datetime], zone: ZoneInfo) -> set[date]:

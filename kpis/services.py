@@ -179,7 +179,7 @@ def channel_metrics_fetch(*, channel: Channel, now: datetime | None = None) -> M
     through the channel's network module, and store them as dated
     snapshots. Network errors propagate (nothing is stored half-way)."""
     now = now or timezone.now()
-    days = getattr(settings, "KPI_POST_METRICS_DAYS", 7)
+    days = settings.KPI_POST_METRICS_DAYS
     client = client_for(channel)
     followers = client.follower_count()
     posts = _recent_posts(channel, now - timedelta(days=days))
@@ -284,7 +284,7 @@ def weekly_summary_send(*, user: User, week_start: date) -> bool:
         "period": period,
         "board": board,
         "scope": scope,
-        "site_url": getattr(settings, "KPI_SITE_URL", ""),
+        "site_url": settings.SOCIALDESK_BASE_URL,
     }
     mail = EmailMultiAlternatives(
         subject=f"SocialDesk weekly summary: {period.label()}",

@@ -8,9 +8,11 @@ where the page boundaries are known.
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sandbox import fb_errors as errors
+from sandbox.clock import parse_time
 from sandbox.fb_auth import require_page
 from sandbox.fb_models import (
     FbComment,
@@ -185,12 +187,32 @@ def _repeat(req: Request) -> bool:
     return _fault_kind(req) == "duplicate_page"
 
 
+def _time_arg(req: Request, name: str) -> datetime | None:
+    """Graph's ``since``/``until``: a Unix timestamp or a date-time string."""
+    raw = (req.arg(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        if raw.lstrip("-").isdigit():
+            return datetime.fromtimestamp(int(raw), UTC)
+        return parse_time(raw.replace("+0000", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        raise errors.invalid_param(f"param {name} must be a valid timestamp") from None
+
+
 def page_posts(state: SandboxState, req: Request, page: FbPage) -> dict[str, Any]:
     fields = fields_of(req, POST_DEFAULT)
+    posts = state.fb.posts_of(page.id)
+    # Time-based filters on created_time, whole seconds, both ends inclusive.
+    since, until = _time_arg(req, "since"), _time_arg(req, "until")
+    if since is not None:
+        posts = [p for p in posts if p.created_time.replace(microsecond=0) >= since]
+    if until is not None:
+        posts = [p for p in posts if p.created_time.replace(microsecond=0) <= until]
     return connection(
         req,
         f"{page.id}/{req.path.rsplit('/', 1)[-1]}",
-        state.fb.posts_of(page.id),
+        posts,
         lambda p: render_post(state, req, p, fields),
         limit=_limit(req),
         after=_after(req),

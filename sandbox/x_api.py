@@ -25,6 +25,8 @@ from sandbox.x_errors import (
     too_many_requests,
     unauthorized,
 )
+from sandbox.x_oauth import ROUTE_NAMES as OAUTH_ROUTES
+from sandbox.x_oauth import XOAuth
 
 if TYPE_CHECKING:
     from sandbox.state import SandboxState
@@ -90,6 +92,7 @@ class XNetwork:
             "dm_send_conversation",
         )
         # No block/unblock routes: X removed those endpoints (tweepy 4.15 dropped them too).
+        XOAuth(state).add_routes(add)  # Sign in with X: /oauth/request_token, authorize...
 
     def handle(self, req: Request) -> Response:
         match = self.router.match(req.method, req.path)
@@ -98,6 +101,8 @@ class XNetwork:
             if match is None:
                 allowed = self.router.allowed_methods(req.path)
                 raise method_not_allowed(allowed) if allowed else not_found_route()
+            if req.route_name in OAUTH_ROUTES:  # before any user token exists
+                return match.route.handler(self.state, req, **match.params)
             req.auth = authenticate(req, self.state)
             status = self.state.ratelimits.hit(req.route_name, req.auth.caller, self._limit(req))
             if status.exceeded:

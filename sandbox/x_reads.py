@@ -8,6 +8,7 @@ because only the handler knows the page boundaries and since_id.
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sandbox.router import Request, Response
@@ -37,6 +38,9 @@ from sandbox.x_render import (
 
 if TYPE_CHECKING:
     from sandbox.state import SandboxState
+
+# X serves DM events from the last 30 days only.
+DM_RETENTION = timedelta(days=30)
 
 
 def _fault_kind(req: Request) -> str | None:
@@ -274,7 +278,12 @@ def _dm_list(state: SandboxState, req: Request, conversation_id: str | None) -> 
     max_results = int_param(req, "max_results", 100, 1, 100)
     below = decode_token(req)
     with state.lock:
-        events: list[DMEvent] = state.x.dm_events_of(account_id, conversation_id)
+        retained_from = state.now() - DM_RETENTION
+        events: list[DMEvent] = [
+            e
+            for e in state.x.dm_events_of(account_id, conversation_id)
+            if e.created_at >= retained_from
+        ]
         if event_types:
             events = [e for e in events if e.event_type in event_types]
         page = paginate(events, max_results, below, repeat=_fault_kind(req) == "duplicate_page")

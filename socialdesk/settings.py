@@ -230,6 +230,15 @@ if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
 # --- i18n / time ----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
+# The zone KPI days and weeks are counted in (empty: TIME_ZONE).
+KPI_TIME_ZONE = env_str("KPI_TIME_ZONE", "")
+# Rollups pass an event only once it is this old (a transaction still open when
+# they read may yet commit a lower id).
+KPI_ROLLUP_SETTLE_SECONDS = env_int("KPI_ROLLUP_SETTLE_SECONDS", 60)
+# Engagement of our posts is re-read for this many days after posting.
+KPI_POST_METRICS_DAYS = env_int("KPI_POST_METRICS_DAYS", 7)
+# This SocialDesk's public address, for links in e-mails (escalations, weekly summary).
+SOCIALDESK_BASE_URL = env_str("SOCIALDESK_BASE_URL", "")
 USE_I18N = True
 USE_TZ = True
 
@@ -291,6 +300,7 @@ NETWORK_HTTP_TIMEOUT = float(env_str("NETWORK_HTTP_TIMEOUT", "15"))
 DEFAULT_POLL_INTERVAL_SECONDS = env_int("DEFAULT_POLL_INTERVAL_SECONDS", 60)
 # A claimed poll whose worker died can be claimed again after this long.
 POLL_CLAIM_LEASE_SECONDS = env_int("POLL_CLAIM_LEASE_SECONDS", 300)
+BACKFILL_DAYS = env_int("BACKFILL_DAYS", 7)  # history imported when a channel is connected
 # How long a worker holds a send before another may take it over (and first
 # check the network for it): longer than one network call can take.
 OUTBOUND_SEND_LEASE_SECONDS = env_int("OUTBOUND_SEND_LEASE_SECONDS", 90)

@@ -135,7 +135,7 @@ def _enqueue_emails(notices: list[Notice]) -> None:
 def notice_emails_send(*, notices: Sequence[Notice]) -> list[Notice]:
     """E-mail each notice to its person over one SMTP connection. Returns the
     notices that could not be sent (for a retry of just those)."""
-    base = getattr(settings, "SOCIALDESK_BASE_URL", "")
+    base = settings.SOCIALDESK_BASE_URL
     addresses = dict(
         User.objects.filter(pk__in={n.user_id for n in notices}, is_active=True)
         .exclude(email="")

@@ -9,9 +9,10 @@ act (permanent: a revoked token, a refused post).
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,24 @@ class StreamResult:
 
 
 @dataclass(frozen=True)
+class BackfillPage:
+    """One page of a stream's history (backfill), newest pages first.
+
+    ``position`` is where the stream resumes once this page is stored (handed
+    back to ``NetworkClient.backfill`` in ``resume``); ``done`` says the stream
+    was read back to its ``since``; ``oldest`` is the oldest time the page
+    reached, even when every item on it was skipped.
+    """
+
+    stream: str
+    items: list[InboundItem]
+    unparseable: list[Unparseable]
+    position: dict[str, Any]
+    done: bool = False
+    oldest: datetime | None = None
+
+
+@dataclass(frozen=True)
 class SendResult:
     external_id: str
     thread_id: str = ""
@@ -120,10 +139,26 @@ class NetworkClient(abc.ABC):
     """One connected account on one network."""
 
     network: str
+    # History streams and how many days back the network serves each
+    # (None: no documented limit; the page cap still bounds the read).
+    backfill_reach: ClassVar[dict[str, int | None]] = {}
+    # Why a stream's reach is what it is, for the admin when it clamps a request.
+    backfill_notes: ClassVar[dict[str, str]] = {}
 
     @abc.abstractmethod
     def fetch(self, cursor: dict[str, Any]) -> list[StreamResult]:
         """Everything newer than ``cursor``, per stream, following pages to the end."""
+
+    @abc.abstractmethod
+    def backfill(
+        self, *, since: dict[str, datetime], resume: dict[str, dict[str, Any]]
+    ) -> Iterator[BackfillPage]:
+        """History back to ``since[stream]`` for each stream in it, page by page.
+
+        A stream starts from ``resume[stream]`` (a ``position`` it yielded
+        earlier) when given. Items are normalised exactly as ``fetch`` does.
+        Raises NetworkError when a page cannot be read; the pages yielded
+        before it stay valid."""
 
     @abc.abstractmethod
     def send_reply(self, *, in_reply_to: str, text: str) -> SendResult: ...

@@ -30,6 +30,7 @@ import requests
 from inbox.networks import transport
 from inbox.networks.base import (
     AuthError,
+    BackfillPage,
     InboundItem,
     NetworkClient,
     NetworkError,
@@ -143,6 +144,7 @@ class FacebookClient(NetworkClient):
     """One Facebook Page: its posts' comments and its Messenger inbox."""
 
     network = "facebook"
+    backfill_reach = {"comments": None, "messenger": None}
 
     def __init__(self, *, page_id: str, credentials: dict[str, str]):
         self.page_id = page_id
@@ -287,6 +289,79 @@ class FacebookClient(NetworkClient):
             if older:
                 return
 
+    # --- history (backfill) -----------------------------------------------------------
+
+    def backfill(
+        self, *, since: dict[str, datetime], resume: dict[str, dict[str, Any]]
+    ) -> Iterator[BackfillPage]:
+        readers = {"comments": self._comment_history, "messenger": self._messenger_history}
+        for name, reader in readers.items():
+            position = resume.get(name) or {}
+            if name in since and not position.get("done"):
+                yield from reader(int(since[name].timestamp()), position)
+
+    def _comment_history(self, since: int, position: dict[str, Any]) -> Iterator[BackfillPage]:
+        """The Page's posts created since ``since`` (the feed's time filter),
+        newest first, and each one's comments back to ``since``: one page per
+        feed page. A resumed read asks only for posts up to the oldest one
+        already stored (``until``)."""
+        args: dict[str, Any] = {"fields": "id,created_time", "limit": 25, "since": since}
+        if position.get("until"):
+            args["until"] = position["until"]
+        for posts in self._pages(f"{self.page_id}/feed", **args):
+            if not posts:
+                break
+            items: list[InboundItem] = []
+            bad: list[Unparseable] = []
+            older = False
+            for post in posts:
+                try:
+                    created = int(parse_time(post["created_time"]).timestamp())
+                except (KeyError, TypeError, ValueError) as exc:
+                    bad.append(Unparseable(payload=post, error=f"{exc.__class__.__name__}: {exc}"))
+                    continue
+                if created < since:
+                    older = True  # newest first: the rest are older still
+                    break
+                self._post_comments(str(post["id"]), since, items, bad)
+                # Graph's time filters work in whole seconds; one past the post's
+                # second never skips a sibling posted in the same second (a
+                # re-read is harmless: ingest drops what it already has).
+                position = {"until": created + 1}
+            yield _history_page("comments", items, bad, position, done=older)
+            if older:
+                return
+        yield BackfillPage("comments", [], [], position, done=True)
+
+    def _messenger_history(self, since: int, position: dict[str, Any]) -> Iterator[BackfillPage]:
+        """Messenger threads, most recently active first, until one was last
+        active before ``since`` (Graph has no time filter here), each with its
+        messages back to ``since``. Graph's cursors go stale when a thread moves
+        to the top, so a resumed read starts again from the newest thread."""
+        for conversations in self._pages(
+            f"{self.page_id}/conversations",
+            platform="messenger",
+            fields=f"id,updated_time,participants,messages.limit(25){{{MESSAGE_FIELDS}}}",
+            limit=25,
+        ):
+            items: list[InboundItem] = []
+            bad: list[Unparseable] = []
+            older = False
+            for conv in conversations:
+                try:
+                    updated = parse_time(conv["updated_time"]).timestamp()
+                except (KeyError, TypeError, ValueError) as exc:
+                    bad.append(Unparseable(payload=conv, error=f"{exc.__class__.__name__}: {exc}"))
+                    continue
+                if updated < since:
+                    older = True
+                    continue
+                self._thread_messages(conv, since, items, bad)
+            yield _history_page("messenger", items, bad, {}, done=older)
+            if older:
+                return
+        yield BackfillPage("messenger", [], [], {}, done=True)
+
     @staticmethod
     def _mapped(bad: list, raw: dict[str, Any], mapper: Callable) -> InboundItem | None:
         try:
@@ -405,6 +480,21 @@ class FacebookClient(NetworkClient):
                     "reply_count": int(obj.get("comment_count", 0)),
                 }
         return out
+
+
+def _history_page(
+    stream: str,
+    items: list[InboundItem],
+    bad: list[Unparseable],
+    position: dict[str, Any],
+    *,
+    done: bool = False,
+) -> BackfillPage:
+    # Graph lists newest first with whole-second times; oldest first keeps
+    # same-second items in the order they were written (as ``_stream`` does).
+    items = items[::-1]
+    oldest = min((i.created_at for i in items), default=None)
+    return BackfillPage(stream, items, bad, position, done=done, oldest=oldest)
 
 
 def _chain(*iterators: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:

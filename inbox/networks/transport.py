@@ -38,3 +38,14 @@ def mount(session: requests.Session, *, real_bases: list[str], sandbox_prefix: s
                 real_base=base, target_base=target, timeout=settings.NETWORK_HTTP_TIMEOUT
             ),
         )
+
+
+def browser_url(url: str, *, real_bases: list[str], sandbox_prefix: str) -> str:
+    """A network page a person's browser visits (an OAuth consent page): moved
+    to the sandbox when ``SOCIAL_SANDBOX_URL`` is set, unchanged otherwise."""
+    sandbox = settings.SOCIAL_SANDBOX_URL.rstrip("/")
+    if sandbox:
+        for base in real_bases:
+            if url.startswith(base):
+                return f"{sandbox}{sandbox_prefix}{url[len(base) :]}"
+    return url

@@ -21,6 +21,7 @@ from inbox.networks import transport
 from inbox.networks.base import (
     AuthError,
     Author,
+    BackfillPage,
     DuplicateContent,
     InboundItem,
     NetworkClient,
@@ -105,6 +106,10 @@ NETWORK_EXCEPTIONS = (tweepy.TweepyException, requests.RequestException, ValueEr
 
 class XClient(NetworkClient):
     network = "x"
+    # Mentions have no age limit, but X serves only the 800 most recent;
+    # DM events are kept for 30 days.
+    backfill_reach = {"mentions": None, "dms": 30}
+    backfill_notes = {"dms": "X keeps direct messages for 30 days"}
 
     def __init__(self, *, account_id: str, credentials: dict[str, str]):
         self.account_id = account_id
@@ -132,31 +137,29 @@ class XClient(NetworkClient):
         newest = int(since_id) if since_id else 0
         try:
             for data, users in pages(since_id):
-                for raw in data:
-                    try:
-                        item = mapper(raw, users)
-                    except (KeyError, TypeError, ValueError) as exc:
-                        bad.append(
-                            Unparseable(payload=raw, error=f"{exc.__class__.__name__}: {exc}")
-                        )
-                        continue
-                    if item is None:
-                        continue
-                    items.append(item)
-                    newest = max(newest, int(item.external_id))
+                mapped, unreadable = _mapped(data, users, mapper)
+                items.extend(mapped)
+                bad.extend(unreadable)
+                newest = max([newest, *(int(i.external_id) for i in mapped)])
         except NetworkError as exc:
             return StreamResult(name, items, bad, cursor=since_id, error=exc)
         return StreamResult(name, items, bad, cursor=str(newest) if newest else since_id)
 
     def _pages(self, fn, **kwargs) -> Iterator[tuple[list[dict], dict[str, dict]]]:
-        token = None
+        for data, users, _token in self._token_pages(fn, **kwargs):
+            yield data, users
+
+    def _token_pages(
+        self, fn, token: str | None = None, **kwargs
+    ) -> Iterator[tuple[list[dict], dict[str, dict], str | None]]:
+        """Pages with the token of the page after each (None after the last)."""
         for _ in range(MAX_PAGES):
             page = self._call(fn, pagination_token=token, **kwargs)
             data = page.get("data") or []
             users = {u.get("id"): u for u in (page.get("includes") or {}).get("users", [])}
-            yield data, users
-            token = (page.get("meta") or {}).get("next_token")
-            if not token or not data:
+            token = (page.get("meta") or {}).get("next_token") if data else None
+            yield data, users, token
+            if not token:
                 return
 
     def _mention_pages(self, since_id):
@@ -183,6 +186,73 @@ class XClient(NetworkClient):
         ):
             yield data, users
             if since_id and any(int(e["id"]) <= int(since_id) for e in data):
+                return
+
+    # --- history (backfill) ---------------------------------------------------------
+
+    def backfill(
+        self, *, since: dict[str, datetime], resume: dict[str, dict[str, Any]]
+    ) -> Iterator[BackfillPage]:
+        readers = {"mentions": self._mention_history, "dms": self._dm_history}
+        for name, reader in readers.items():
+            position = resume.get(name) or {}
+            if name in since and not position.get("done"):
+                yield from reader(since[name], position)
+
+    def _mention_history(self, since: datetime, position: dict[str, Any]):
+        """Mentions newest first from ``start_time``. A resumed read asks for
+        those older than the oldest id already stored (``until_id``), so it
+        needs no pagination token that may have expired meanwhile."""
+        until_id = position.get("until_id")
+        for data, users in self._pages(
+            self.client.get_users_mentions,
+            id=self.account_id,
+            start_time=since,
+            until_id=until_id or None,
+            max_results=100,
+            tweet_fields=TWEET_FIELDS,
+            expansions=["author_id", "referenced_tweets.id"],
+            user_fields=USER_FIELDS,
+        ):
+            if not data:
+                break  # nothing older: a page with no progress is not worth a resume point
+            items, bad = _mapped(data, users, self._map_tweet)
+            ids = [int(r["id"]) for r in data if str(r.get("id", "")).isdigit()]
+            until_id = str(min(ids)) if ids else until_id
+            yield _page("mentions", items, bad, {"until_id": until_id})
+        yield BackfillPage("mentions", [], [], {"until_id": until_id}, done=True)
+
+    def _dm_history(self, since: datetime, position: dict[str, Any]):
+        """DM events newest first until one predates ``since`` (/2/dm_events
+        has no time filter). Resumes from the saved pagination token; X's
+        tokens are opaque, so if X refuses it the read starts again from the
+        newest (ingest drops what is already stored)."""
+        token = position.get("token")
+        started = False
+        try:
+            for page in self._dm_history_from(since, token):
+                started = True
+                yield page
+        except Refused:
+            if started or not token:
+                raise
+            yield from self._dm_history_from(since, None)
+
+    def _dm_history_from(self, since: datetime, token: str | None):
+        for data, users, next_token in self._token_pages(
+            self.client.get_direct_message_events,
+            token=token,
+            event_types="MessageCreate",
+            dm_event_fields=DM_FIELDS,
+            expansions=["sender_id", "participant_ids"],
+            user_fields=USER_FIELDS,
+            max_results=100,
+        ):
+            mapped, bad = _mapped(data, users, self._map_dm)
+            items = [i for i in mapped if i.created_at >= since]
+            done = not next_token or len(items) < len(mapped)
+            yield _page("dms", items, bad, {"token": next_token}, done=done)
+            if done:
                 return
 
     @staticmethod
@@ -320,3 +390,32 @@ class XClient(NetworkClient):
             for tweet in data.get("data") or []:
                 out[str(tweet["id"])] = tweet.get("public_metrics") or {}
         return out
+
+
+def _mapped(
+    data: list[dict], users: dict[str, dict], mapper: Callable
+) -> tuple[list[InboundItem], list[Unparseable]]:
+    """One page through a mapper: the items, and the payloads it could not read."""
+    items: list[InboundItem] = []
+    bad: list[Unparseable] = []
+    for raw in data:
+        try:
+            item = mapper(raw, users)
+        except (KeyError, TypeError, ValueError) as exc:
+            bad.append(Unparseable(payload=raw, error=f"{exc.__class__.__name__}: {exc}"))
+            continue
+        if item is not None:
+            items.append(item)
+    return items, bad
+
+
+def _page(
+    stream: str,
+    items: list[InboundItem],
+    bad: list[Unparseable],
+    position: dict[str, Any],
+    *,
+    done: bool = False,
+) -> BackfillPage:
+    oldest = min((i.created_at for i in items), default=None)
+    return BackfillPage(stream, items, bad, position, done=done, oldest=oldest)

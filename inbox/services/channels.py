@@ -154,6 +154,10 @@ def channel_connect(
                     "sandbox": channel.is_sandbox,
                 },
             )
+            if settings.BACKFILL_DAYS:  # 0 turns the history import off
+                from inbox.services.backfill import channel_backfill_start
+
+                channel_backfill_start(channel=channel, actor=actor, days=settings.BACKFILL_DAYS)
     except IntegrityError as exc:
         raise ValidationError(
             f"{info.handle} is already connected. Use Reconnect on the channel list to renew it."
@@ -273,3 +277,129 @@ def facebook_pages_from_code(*, code: str, redirect_uri: str) -> list[dict[str, 
         for p in pages.get("data") or []
         if p.get("access_token")
     ]
+
+
+# --- Sign in with X (OAuth 1.0a, three-legged) ------------------------------------------
+
+
+def _x_oauth_handler(*, callback: str | None = None):
+    """tweepy's OAuth1UserHandler with the app keys from the environment, every
+    session it uses given the transport adapter (a timeout; the sandbox host
+    when ``SOCIAL_SANDBOX_URL`` is set)."""
+    import tweepy
+
+    from inbox.networks import transport
+    from inbox.networks.x import X_HOSTS
+
+    class Handler(tweepy.OAuth1UserHandler):
+        # get_access_token() replaces self.oauth with a fresh OAuth1Session, so
+        # mounting once on the first session would send the exchange to real X.
+        @property
+        def oauth(self):
+            return self._oauth
+
+        @oauth.setter
+        def oauth(self, session):
+            transport.mount(session, real_bases=X_HOSTS, sandbox_prefix="/x")
+            self._oauth = session
+
+    if not settings.X_CONSUMER_KEY or not settings.X_CONSUMER_SECRET:
+        raise ValidationError(
+            "X_CONSUMER_KEY and X_CONSUMER_SECRET must be set to use Sign in with X."
+        )
+    return Handler(settings.X_CONSUMER_KEY, settings.X_CONSUMER_SECRET, callback=callback)
+
+
+def _x_oauth_explain(exc: Exception, *, starting: bool, callback_url: str = "") -> ValidationError:
+    """What the admin is told when a step of Sign in with X fails."""
+    import requests
+    import tweepy
+
+    cause: BaseException = exc
+    while cause.__context__ is not None and isinstance(cause, tweepy.TweepyException):
+        cause = cause.__context__  # tweepy wraps every failure, sometimes twice
+    status = getattr(cause, "status_code", None)  # requests-oauthlib's TokenRequestDenied
+    if status == 401 and starting:
+        return ValidationError(
+            "X did not accept SocialDesk's app keys (X_CONSUMER_KEY and X_CONSUMER_SECRET). "
+            "Check them in the X developer portal."
+        )
+    if status == 403 and starting:
+        return ValidationError(
+            f"X refused the callback address. Add {callback_url} to the app's callback URLs "
+            "in the X developer portal."
+        )
+    if status == 401:
+        return ValidationError(
+            "X did not accept this sign-in: it expired or was already used. "
+            "Start again with Sign in with X."
+        )
+    if status == 429:
+        return ValidationError("X is limiting sign-ins just now. Try again in a few minutes.")
+    if status is not None:
+        return ValidationError(
+            f"X could not complete the sign-in just now (HTTP {status}). Try again in a minute."
+        )
+    if isinstance(cause, requests.RequestException):
+        return ValidationError("Could not reach X just now. Try again in a minute.")
+    return ValidationError("X sent an answer SocialDesk could not read. Try again in a minute.")
+
+
+def x_login_start(*, callback_url: str) -> tuple[str, tuple[str, str]]:
+    """Ask X for a request token. Returns the address to send the admin's browser
+    to (X's consent page, or the sandbox's) and the request token and secret,
+    which the caller keeps until X sends the browser back to ``callback_url``."""
+    import tweepy
+
+    from inbox.networks import transport
+    from inbox.networks.x import X_HOSTS
+
+    handler = _x_oauth_handler(callback=callback_url)
+    try:
+        url = handler.get_authorization_url()
+        pair = (handler.request_token["oauth_token"], handler.request_token["oauth_token_secret"])
+    except (tweepy.TweepyException, KeyError) as exc:
+        log.warning("Sign in with X could not start: %s", exc)
+        raise _x_oauth_explain(exc, starting=True, callback_url=callback_url) from exc
+    return transport.browser_url(url, real_bases=X_HOSTS, sandbox_prefix="/x"), pair
+
+
+def x_credentials_from_verifier(
+    *, request_token: str, request_secret: str, verifier: str
+) -> dict[str, str]:
+    """Exchange the consented request token and its verifier (once) for the
+    account's access token; returns channel credentials like ``x_credentials``."""
+    import tweepy
+
+    handler = _x_oauth_handler()
+    handler.request_token = {"oauth_token": request_token, "oauth_token_secret": request_secret}
+    try:
+        token, secret = handler.get_access_token(verifier)
+    except tweepy.TweepyException as exc:
+        log.warning("Sign in with X could not finish: %s", exc)
+        raise _x_oauth_explain(exc, starting=False) from exc
+    return x_credentials(access_token=token, access_token_secret=secret)
+
+
+def x_login_finish(
+    *, request_token: str, request_secret: str, verifier: str
+) -> tuple[dict[str, str], AccountInfo]:
+    """The verifier exchanged for credentials, and who they belong to (so the
+    admin sees the account before choosing its teams). Nothing is stored."""
+    credentials = x_credentials_from_verifier(
+        request_token=request_token, request_secret=request_secret, verifier=verifier
+    )
+    return credentials, account_check(network=Network.X, credentials=credentials)
+
+
+def channel_oauth_failure_record(
+    *, actor: User, network: str, reason: str, detail: str = "", channel: Channel | None = None
+) -> None:
+    """Record a network sign-in that was cancelled, forged or refused (never its tokens)."""
+    _ensure_admin(actor)
+    event_record(
+        type="channel.oauth_failed",
+        actor=actor,
+        channel=channel,
+        data={"network": network, "reason": reason, "detail": detail[:500]},
+    )

@@ -220,6 +220,7 @@ def test_an_admin_connects_a_facebook_page_and_it_is_subscribed_to_webhooks(
     assert subscribed["meta"]["fields"] == ["feed", "messages"]
     assert [e.type for e in Event.objects.filter(type__startswith="channel.").order_by("pk")] == [
         "channel.connected",
+        "channel.backfill_started",
         "channel.webhooks_subscribed",
     ]
 
