@@ -18,7 +18,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, TextField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
@@ -472,7 +474,15 @@ def _notify_level(
 def _evaluate_spike(active: ActiveRule, now: datetime) -> list[int]:
     rule = active.rule
     window = timedelta(minutes=rule.spike_minutes)
-    counts = Event.objects.filter(type="message.received", at__gt=now - window)
+    since = now - window
+    # Volume is what the public posted in the window: history arriving late (a
+    # channel's import on connect, the first poll after an outage) is no spike.
+    # Ingest writes sent_at as UTC ISO text, so text order is time order.
+    counts = (
+        Event.objects.filter(type="message.received", at__gt=since)
+        .alias(sent=Cast(KT("data__sent_at"), TextField()))
+        .filter(sent__gt=since.astimezone(UTC).isoformat())
+    )
     if active.channel_ids is not None:
         counts = counts.filter(channel_id__in=active.channel_ids)
     spiking = list(

@@ -45,7 +45,7 @@ from inbox.networks.base import (
 )
 from inbox.services.events import event_record
 from inbox.services.ingest import messages_ingest
-from inbox.services.polling import _without_own_echoes
+from inbox.services.polling import items_without_own_echoes
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +230,7 @@ def _store_page(backfill: ChannelBackfill, claim: str, page: BackfillPage) -> No
     """Store one page and the progress it made in one transaction, if the
     import is still ours (else nothing of it is kept: the new owner reads it)."""
     channel = backfill.channel
-    offered = _without_own_echoes(channel, page.items)
+    offered = items_without_own_echoes(channel, page.items)
     now = timezone.now()
     stream = backfill.streams[page.stream]
     stream.update(position=page.position, done=page.done)

@@ -15,7 +15,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -454,7 +454,8 @@ def _events_in_insert() -> bool:
 
 
 # The message.received / message.seen_outbound event of each inserted row,
-# the same shape _message_events_append builds in Python for SQLite.
+# the same shape _message_events_append builds in Python for SQLite (sent_at
+# as UTC ISO text, as the session's time zone is UTC: spike rules compare it).
 _MESSAGE_EVENTS = (
     f"INSERT INTO {Event._meta.db_table} "  # noqa: S608 - a table name, no input
     "(type, at, channel_id, conversation_id, message_id, data) "
@@ -541,7 +542,7 @@ def _message_events_append(
                 {
                     "external_id": item.external_id,
                     "kind": item.kind,
-                    "sent_at": item.created_at.isoformat(),
+                    "sent_at": item.created_at.astimezone(UTC).isoformat(),
                 }
             ),
         )

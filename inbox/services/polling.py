@@ -97,13 +97,13 @@ def _store(channel: Channel, streams: list[StreamResult]) -> IngestResult:
             cursor[f"{stream.name}_since_id"] = stream.cursor
     return messages_ingest(
         channel=channel,
-        items=_without_own_echoes(channel, items),
+        items=items_without_own_echoes(channel, items),
         unparseable=unparseable,
         cursor=cursor,
     )
 
 
-def _without_own_echoes(channel: Channel, items: list[InboundItem]) -> list[InboundItem]:
+def items_without_own_echoes(channel: Channel, items: list[InboundItem]) -> list[InboundItem]:
     """Our own posts come back from the network (DM lists include sent DMs).
     Those SocialDesk sent are stored by the outbound service; keep only ones
     sent natively, and skip threads where a send of ours is in flight, so the

@@ -236,6 +236,31 @@ def test_a_volume_spike_notifies_once_per_window(channel_a, manager):
     assert Notification.objects.get(user=manager).url == "/escalation/"
 
 
+def test_history_arriving_late_is_not_a_spike(channel_a, manager):
+    """A channel's history import (or a poll after an outage) brings many old
+    messages at once: only what was posted inside the window counts."""
+    rule = EscalationRule.objects.create(name="Spike", spike_count=5, spike_minutes=10)
+    EscalationLevel.objects.create(rule=rule, number=1, name="Lead").users.add(manager)
+    with at(2026, 11, 18, 10, 0):
+        ingest(
+            channel_a,
+            *[
+                mention(london(2026, 11, 15, 9, n), author=Author(external_id=f"8{n}"))
+                for n in range(6)
+            ],
+            *[
+                mention(london(2026, 11, 18, 9, 55), author=Author(external_id=f"9{n}"))
+                for n in range(4)
+            ],
+        )
+        evaluation_run()
+    assert not Escalation.objects.exists()  # 4 recent ones: under the threshold of 5
+    with at(2026, 11, 18, 10, 1):
+        ingest(channel_a, mention(london(2026, 11, 18, 10, 1), author=Author(external_id="95")))
+        evaluation_run()
+    assert Escalation.objects.get().reason == "5 inbound messages in 10 minutes"
+
+
 def test_a_rule_confined_to_another_channel_does_not_fire(channel_a, channel_b):
     rule = EscalationRule.objects.create(name="Roads only", keywords="bomb")
     rule.channels.add(channel_b)
