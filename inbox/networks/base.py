@@ -87,6 +87,20 @@ class BackfillPage:
     done: bool = False
     oldest: datetime | None = None
 
+    @classmethod
+    def of(
+        cls,
+        stream: str,
+        items: list[InboundItem],
+        unparseable: list[Unparseable],
+        position: dict[str, Any],
+        *,
+        done: bool = False,
+    ) -> BackfillPage:
+        """A page whose ``oldest`` is its oldest item's time."""
+        oldest = min((i.created_at for i in items), default=None)
+        return cls(stream, items, unparseable, position, done=done, oldest=oldest)
+
 
 @dataclass(frozen=True)
 class SendResult:

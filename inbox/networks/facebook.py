@@ -492,9 +492,7 @@ def _history_page(
 ) -> BackfillPage:
     # Graph lists newest first with whole-second times; oldest first keeps
     # same-second items in the order they were written (as ``_stream`` does).
-    items = items[::-1]
-    oldest = min((i.created_at for i in items), default=None)
-    return BackfillPage(stream, items, bad, position, done=done, oldest=oldest)
+    return BackfillPage.of(stream, items[::-1], bad, position, done=done)
 
 
 def _chain(*iterators: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:

@@ -219,7 +219,7 @@ class XClient(NetworkClient):
             items, bad = _mapped(data, users, self._map_tweet)
             ids = [int(r["id"]) for r in data if str(r.get("id", "")).isdigit()]
             until_id = str(min(ids)) if ids else until_id
-            yield _page("mentions", items, bad, {"until_id": until_id})
+            yield BackfillPage.of("mentions", items, bad, {"until_id": until_id})
         yield BackfillPage("mentions", [], [], {"until_id": until_id}, done=True)
 
     def _dm_history(self, since: datetime, position: dict[str, Any]):
@@ -251,7 +251,7 @@ class XClient(NetworkClient):
             mapped, bad = _mapped(data, users, self._map_dm)
             items = [i for i in mapped if i.created_at >= since]
             done = not next_token or len(items) < len(mapped)
-            yield _page("dms", items, bad, {"token": next_token}, done=done)
+            yield BackfillPage.of("dms", items, bad, {"token": next_token}, done=done)
             if done:
                 return
 
@@ -407,15 +407,3 @@ def _mapped(
         if item is not None:
             items.append(item)
     return items, bad
-
-
-def _page(
-    stream: str,
-    items: list[InboundItem],
-    bad: list[Unparseable],
-    position: dict[str, Any],
-    *,
-    done: bool = False,
-) -> BackfillPage:
-    oldest = min((i.created_at for i in items), default=None)
-    return BackfillPage(stream, items, bad, position, done=done, oldest=oldest)
