@@ -400,3 +400,19 @@ def test_bulk_with_nothing_selected_says_so(signed_in):
     response = signed_in.post(reverse("inbox:bulk"), {"action": "resolve"}, **HX)
     assert response.status_code == 422
     assert "Select at least one conversation." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_without_htmx_what_an_action_did_is_said_in_the_status_region(signed_in, conv_a):
+    """A form sent as a plain POST (no JS yet, or htmx not yet bound to a
+    freshly swapped form) redirects, and the page says what happened in the
+    same live region htmx fills."""
+    response = signed_in.post(
+        reverse("inbox:reply", args=[conv_a.pk]),
+        {"text": "Thanks, on it", "idempotency_key": "n" * 32, "seen_outbound_id": "0"},
+        follow=True,
+    )
+    html = response.content.decode()
+    region = html[html.index('id="announce"') : html.index("</div>", html.index('id="announce"'))]
+    assert "Reply queued: sending from" in region
+    assert html.count("Reply queued") == 1  # said once, not also in a second region
