@@ -294,11 +294,14 @@ class Message(models.Model):
     conversation = models.ForeignKey(  # indexed by message_thread_idx
         Conversation, on_delete=models.PROTECT, related_name="messages", db_index=False
     )
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="messages")
+    # Indexed by message_unique_channel_external_id, whose first column it is.
+    channel = models.ForeignKey(
+        Channel, on_delete=models.PROTECT, related_name="messages", db_index=False
+    )
     direction = models.CharField(max_length=3, choices=Direction.choices)
     kind = models.CharField(max_length=16, blank=True, help_text="mention, reply, dm, comment")
-    # Null (not "") until an outbound message reaches the network, so the
-    # (channel, external_id) unique constraint ignores unsent messages.
+    # Null (not "") until an outbound message reaches the network: nulls never
+    # clash in the (channel, external_id) unique constraint.
     external_id = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     in_reply_to_external_id = models.CharField(max_length=100, blank=True)
     author_contact = models.ForeignKey(
@@ -334,10 +337,11 @@ class Message(models.Model):
 
     class Meta:
         constraints = [
+            # Not partial: it also serves every by-channel query, so there is
+            # no separate channel index to maintain (and for the planner to
+            # prefer, wrongly, before a new table has statistics).
             models.UniqueConstraint(
-                fields=["channel", "external_id"],
-                condition=Q(external_id__isnull=False),
-                name="message_unique_channel_external_id",
+                fields=["channel", "external_id"], name="message_unique_channel_external_id"
             )
         ]
         indexes = [

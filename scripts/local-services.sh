@@ -24,7 +24,7 @@ start() {
   fi
   if ! as_postgres "$pgbin/pg_ctl -D '$pgdata' status" >/dev/null 2>&1; then
     as_postgres "$pgbin/pg_ctl -D '$pgdata' -l '$pgdata/server.log' \
-      -o '-p $pgport -k /tmp -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200' -w start" >/dev/null
+      -o '-p $pgport -k /tmp -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200 -c shared_buffers=${PG_SHARED_BUFFERS:-512MB} -c max_wal_size=2GB -c autovacuum_naptime=10s' -w start" >/dev/null
   fi
   if ! redis-cli -p "$redisport" ping >/dev/null 2>&1; then
     redis-server --port "$redisport" --bind 127.0.0.1 --save "" --appendonly no \
