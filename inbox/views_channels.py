@@ -58,8 +58,22 @@ def _context(**extra):
     return {"sandbox": bool(settings.SOCIAL_SANDBOX_URL), **extra}
 
 
-def _form_page(request: HttpRequest, template: str, status: int = 200, **context) -> HttpResponse:
-    return render(request, template, _context(**context), status=status)
+def _form_page(
+    request: HttpRequest,
+    template: str,
+    status: int = 200,
+    *,
+    consent_to: tuple[str, ...] = (),
+    **context,
+) -> HttpResponse:
+    """A channel form page; ``consent_to``: the sign-in origins its forms may
+    redirect to (an OAuth start), allowed in its CSP."""
+    response = render(request, template, _context(**context), status=status)
+    if consent_to:
+        # CSP form-action also governs where a submitted form may be redirected:
+        # without this, browsers block the sign-in POST's redirect to the network.
+        response._csp_update = {"form-action": _consent_origins(consent_to)}  # django-csp
+    return response
 
 
 @login_required
@@ -94,10 +108,10 @@ def channel_connect_x(request: HttpRequest) -> HttpResponse:
             return redirect("channels:list")
     status = 422 if request.method == "POST" else 200
     context = _x_oauth_context(request)
-    response = _form_page(request, "channels/connect_x.html", status, form=form, **context)
-    if context["oauth_ready"]:
-        _allow_consent_redirect(response, X_CONSENT_ORIGINS)
-    return response
+    consent = X_CONSENT_ORIGINS if context["oauth_ready"] else ()
+    return _form_page(
+        request, "channels/connect_x.html", status, consent_to=consent, form=form, **context
+    )
 
 
 def _consent_origins(real: tuple[str, ...]) -> list[str]:
@@ -107,13 +121,6 @@ def _consent_origins(real: tuple[str, ...]) -> list[str]:
     if sandbox.netloc:
         return [f"{sandbox.scheme}://{sandbox.netloc}"]
     return list(real)
-
-
-def _allow_consent_redirect(response: HttpResponse, real: tuple[str, ...]) -> HttpResponse:
-    # CSP form-action also governs where a submitted form may be redirected:
-    # without this, browsers block the sign-in POST's redirect to the network.
-    response._csp_update = {"form-action": _consent_origins(real)}  # django-csp
-    return response
 
 
 def _x_oauth_context(request: HttpRequest) -> dict:
@@ -155,12 +162,14 @@ def channel_connect_facebook(request: HttpRequest) -> HttpResponse:
             return redirect("channels:list")
     status = 422 if request.method == "POST" else 200
     oauth_ready = bool(settings.FACEBOOK_APP_ID and settings.FACEBOOK_APP_SECRET)
-    response = _form_page(
-        request, "channels/connect_facebook.html", status, form=form, oauth_ready=oauth_ready
+    return _form_page(
+        request,
+        "channels/connect_facebook.html",
+        status,
+        consent_to=FACEBOOK_CONSENT_ORIGINS if oauth_ready else (),
+        form=form,
+        oauth_ready=oauth_ready,
     )
-    if oauth_ready:
-        _allow_consent_redirect(response, FACEBOOK_CONSENT_ORIGINS)
-    return response
 
 
 @login_required
@@ -280,12 +289,15 @@ def channel_reconnect(request: HttpRequest, pk: int) -> HttpResponse:
     x_oauth = channel.network == Network.X and bool(
         settings.X_CONSUMER_KEY and settings.X_CONSUMER_SECRET
     )
-    response = _form_page(
-        request, "channels/reconnect.html", status, form=form, row=health, x_oauth=x_oauth
+    return _form_page(
+        request,
+        "channels/reconnect.html",
+        status,
+        consent_to=X_CONSENT_ORIGINS if x_oauth else (),
+        form=form,
+        row=health,
+        x_oauth=x_oauth,
     )
-    if x_oauth:
-        _allow_consent_redirect(response, X_CONSENT_ORIGINS)
-    return response
 
 
 # --- Sign in with X --------------------------------------------------------------------------
