@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -63,6 +64,25 @@ class SessionPolicyMiddleware:
         return None
 
 
+# Whether the user has a second factor, remembered in the session for this
+# long when the answer is no (a yes never changes back on its own): the gate
+# runs on every request, polls included. A device is only added by its owner
+# through a flow that verifies that session, so the delay only matters to the
+# owner's other, older sessions, and for at most this long.
+DEVICE_RECHECK_SECONDS = 60
+DEVICE_KEY = "mfa_has_device"
+
+
+def _has_device(request, user) -> bool:
+    now = time.time()
+    known = request.session.get(DEVICE_KEY)
+    if known and (known[0] or now - known[1] < DEVICE_RECHECK_SECONDS):
+        return known[0]
+    has = mfa.user_has_device(user)
+    request.session[DEVICE_KEY] = [has, now]
+    return has
+
+
 MFA_OPEN_PATHS = ("/login/", "/logout/", "/account/mfa/", "/account/password-reset/", "/static/")
 
 
@@ -79,8 +99,8 @@ class MfaRequiredMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(MFA_OPEN_PATHS)
-            and mfa.mfa_required(user)
             and not user.is_verified()
+            and mfa.mfa_required(user, has_device=partial(_has_device, request))
         ):
             has_device = user.totpdevice_set.filter(confirmed=True).exists()
             target = reverse("mfa_verify" if has_device else "mfa_setup")

@@ -19,16 +19,6 @@ from inbox.services.events import event_record
 RECOVERY_CODES = 10
 
 
-def mfa_required(user: User) -> bool:
-    """Admins and managers always; everyone when configured; anyone who has
-    set up a device (a second factor, once there, is never optional)."""
-    if not user.is_authenticated or not settings.MFA_ENFORCED:
-        return False
-    if settings.MFA_REQUIRED_FOR_ALL or access.role_of(user) in (Role.ADMIN, Role.MANAGER):
-        return True
-    return user_has_device(user)
-
-
 def user_has_device(user: User) -> bool:
     """A confirmed second factor of either kind, in one query (the MFA gate
     asks on every request; django-otp's helper loads each device table)."""
@@ -41,6 +31,17 @@ def user_has_device(user: User) -> bool:
         )
         .exists()
     )
+
+
+def mfa_required(user: User, *, has_device=user_has_device) -> bool:
+    """Admins and managers always; everyone when configured; anyone who has
+    set up a device (a second factor, once there, is never optional).
+    ``has_device`` lets the per-request gate answer from the session."""
+    if not user.is_authenticated or not settings.MFA_ENFORCED:
+        return False
+    if settings.MFA_REQUIRED_FOR_ALL or access.role_of(user) in (Role.ADMIN, Role.MANAGER):
+        return True
+    return has_device(user)
 
 
 def totp_pending(*, user: User) -> TOTPDevice:

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from inbox.templatetags.inbox_ui import due_html, flags_html, initials
+from inbox.templatetags.inbox_ui import due_markup, flags_markup, initials
 
 NETWORK_LETTER = {"x": "X", "facebook": "f"}
 KIND_WORD = {"private": "DM", "comment": "comment", "public": "public"}
@@ -59,38 +59,39 @@ def _head(row, url: str, is_current: bool) -> str:
         f'hx-target="#conversation-pane" hx-swap="innerHTML" hx-push-url="true"{current}>'
         f'{badge}<span class="name">{esc(str(contact))}</span></a>\n{handle}'
         f'<span class="kind">{esc(channel.get_network_display())} · '
-        f"{esc(KIND_WORD.get(row.kind, row.kind))}</span></p>"
+        f"{KIND_WORD.get(row.kind) or esc(row.kind)}</span></p>"
     )
 
 
 def _meta(row, now: datetime) -> str:
     if row.assignee_id:
+        name = esc(row.assignee)
         assignee = (
             f'<span class="assignee"><span class="avatar" aria-hidden="true">'
             f"{esc(initials(row.assignee))}</span>"
-            f'<span class="visually-hidden">Assigned to </span>{esc(str(row.assignee))}</span>'
+            f'<span class="visually-hidden">Assigned to </span>{name}</span>'
         )
     else:
         assignee = '<span class="assignee unassigned">Unassigned</span>'
     priority = (
         f'<span class="priority priority-{int(row.priority)}">'
-        f"{esc(row.get_priority_display())} priority</span> "
+        f"{row.get_priority_display()} priority</span> "
         if row.priority >= 2
         else ""
     )
     labels = "".join(f'<span class="label-tag">{esc(lb.name)}</span> ' for lb in row.label_list)
-    viewers = "".join(
-        f'<span class="viewer">{esc(str(v.user))} viewing</span>' for v in row.viewers
-    )
+    viewers = "".join(f'<span class="viewer">{esc(v.user)} viewing</span>' for v in row.viewers)
     return (
         f'<p class="row-meta"><time datetime="{row.last_message_at.isoformat()}">'
-        f"{age(row.last_message_at, now)}</time> {due_html(row)} "
+        f"{age(row.last_message_at, now)}</time> {due_markup(row.clock, row.due_at)} "
         f'<span class="status status-{esc(row.status)}">{esc(row.get_status_display())}</span> '
-        f"{priority}{assignee} {labels}{flags_html(row.contact)} {viewers}</p>"
+        f"{priority}{assignee} {labels}{flags_markup(row.contact)} {viewers}</p>"
     )
 
 
 def render_rows(rows, *, filter_query: str, current_pk: int | None) -> SafeString:
+    """The ``<li>`` of each ``inbox.inbox_list_sql.ListRow`` (``clock``,
+    ``is_unread`` and ``snippet_shielded`` set by the view)."""
     now = timezone.now()
     # One reverse for the page: row URLs differ only in the id.
     prefix = reverse("inbox:conversation", args=[1]).removesuffix("1/")

@@ -79,6 +79,33 @@ def test_officer_needs_no_second_factor_unless_configured(client, officer, setti
 
 
 @pytest.mark.django_db
+@pytest.mark.mfa
+def test_an_officers_device_added_elsewhere_is_asked_for_within_a_minute(
+    client, officer, monkeypatch
+):
+    """The gate remembers "no device" in the session for a minute (it runs on
+    every poll), then asks the database again; a "yes" is never forgotten."""
+    from accounts import middleware
+
+    clock = [time.time()]
+    monkeypatch.setattr(middleware.time, "time", lambda: clock[0])
+    sign_in(client, "olivia")
+    assert client.get(reverse("inbox:list")).status_code == 200
+    # The officer confirms an authenticator in another session.
+    device = mfa.totp_pending(user=officer)
+    mfa.totp_confirm(user=officer, device=device, token=current_code(device))
+    clock[0] += middleware.DEVICE_RECHECK_SECONDS - 5
+    assert client.get(reverse("inbox:list")).status_code == 200
+    clock[0] += 10
+    asked = client.get(reverse("inbox:list"))
+    assert asked["Location"].startswith(reverse("mfa_verify"))
+    # Removing the device later does not lift the demand in this session.
+    TOTPDevice.objects.filter(user=officer).delete()
+    clock[0] += 2 * middleware.DEVICE_RECHECK_SECONDS
+    assert client.get(reverse("inbox:list"))["Location"].startswith(reverse("mfa_setup"))
+
+
+@pytest.mark.django_db
 def test_repeated_failures_lock_the_account_out(client, officer):
     for _ in range(5):
         sign_in(client, "olivia", "wrong password!!")
