@@ -161,7 +161,11 @@ class NetworkClient(abc.ABC):
 
     @abc.abstractmethod
     def fetch(self, cursor: dict[str, Any]) -> list[StreamResult]:
-        """Everything newer than ``cursor``, per stream, following pages to the end."""
+        """Everything newer than ``cursor``, per stream, following pages to the end.
+
+        A stream with no position yet (a new channel's first poll) reads only
+        its newest page, which sets its position: everything newer is read by
+        the polls after it, and what is older is history, left to ``backfill``."""
 
     @abc.abstractmethod
     def backfill(

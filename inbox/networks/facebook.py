@@ -53,6 +53,10 @@ ALREADY_REPLIED_CODE = 10900
 # Comments on older posts still arrive by webhook; polling looks at this many.
 MAX_POSTS = 50
 MAX_PAGES = 100  # bounds a misbehaving server, never reached in practice
+# A stream's first poll (no cursor yet) reads only the newest page of posts,
+# of each one's comments and of Messenger threads: enough to set the cursor.
+# What is older is history, the import's to fetch (backfill).
+FIRST_POLL_PAGES = 1
 COMMENT_FIELDS = "id,message,from{id,name},created_time,like_count,comment_count,parent{id,from}"
 MESSAGE_FIELDS = "id,message,from,created_time"
 
@@ -168,9 +172,11 @@ class FacebookClient(NetworkClient):
     def _get(self, path: str, **args: Any) -> dict[str, Any]:
         return self._call(self.graph.request, f"{self.graph.version}/{path}", args) or {}
 
-    def _pages(self, path: str, **args: Any) -> Iterator[list[dict[str, Any]]]:
+    def _pages(
+        self, path: str, *, max_pages: int = MAX_PAGES, **args: Any
+    ) -> Iterator[list[dict[str, Any]]]:
         """Follow ``paging.next`` (only its query matters, as in facebook-sdk)."""
-        for _ in range(MAX_PAGES):
+        for _ in range(max_pages):
             page = self._get(path, **args)
             data = page.get("data") or []
             yield data
@@ -206,21 +212,28 @@ class FacebookClient(NetworkClient):
         return StreamResult(name, items, bad, cursor=str(newest) if newest else since)
 
     def _comment_items(self, since: int, items: list, bad: list) -> None:
+        pages = MAX_PAGES if since else FIRST_POLL_PAGES
         posts_seen = 0
         for posts in self._pages(
-            f"{self.page_id}/feed", fields="id,created_time,updated_time", limit=25
+            f"{self.page_id}/feed",
+            max_pages=pages,
+            fields="id,created_time,updated_time",
+            limit=25,
         ):
             for post in posts:
                 posts_seen += 1
                 updated = parse_time(post.get("updated_time") or post["created_time"])
                 if updated.timestamp() >= since:
-                    self._post_comments(str(post["id"]), since, items, bad)
+                    self._post_comments(str(post["id"]), since, items, bad, max_pages=pages)
                 if posts_seen >= MAX_POSTS:
                     return
 
-    def _post_comments(self, post_id: str, since: int, items: list, bad: list) -> None:
+    def _post_comments(
+        self, post_id: str, since: int, items: list, bad: list, *, max_pages: int = MAX_PAGES
+    ) -> None:
         for comments in self._pages(
             f"{post_id}/comments",
+            max_pages=max_pages,
             fields=COMMENT_FIELDS,
             filter="stream",
             order="reverse_chronological",
@@ -242,6 +255,7 @@ class FacebookClient(NetworkClient):
     def _message_items(self, since: int, items: list, bad: list) -> None:
         for conversations in self._pages(
             f"{self.page_id}/conversations",
+            max_pages=MAX_PAGES if since else FIRST_POLL_PAGES,
             platform="messenger",
             fields=f"id,updated_time,participants,messages.limit(25){{{MESSAGE_FIELDS}}}",
             limit=25,
@@ -267,7 +281,8 @@ class FacebookClient(NetworkClient):
         psid = str(people[0]["id"])
         inline = conv.get("messages") or {}
         pages: Iterator[list[dict[str, Any]]] = iter([inline.get("data") or []])
-        if (inline.get("paging") or {}).get("next"):
+        # A first poll (no cursor) keeps to the thread's newest messages, inline.
+        if since and (inline.get("paging") or {}).get("next"):
             after = ((inline.get("paging") or {}).get("cursors") or {}).get("after")
             pages = _chain(
                 pages,

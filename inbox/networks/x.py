@@ -47,6 +47,9 @@ TWEET_FIELDS = [
 USER_FIELDS = ["public_metrics", "verified"]
 DM_FIELDS = ["created_at", "sender_id", "dm_conversation_id", "participant_ids"]
 MAX_PAGES = 100  # X serves at most ~800 recent mentions; this only bounds a bad server
+# A stream's first poll (no cursor yet) reads one page, newest first: enough to
+# set the cursor. What is older is history, the import's to fetch (backfill).
+FIRST_POLL_PAGES = 1
 
 
 def make_client(credentials: dict[str, str]) -> tweepy.Client:
@@ -150,10 +153,10 @@ class XClient(NetworkClient):
             yield data, users
 
     def _token_pages(
-        self, fn, token: str | None = None, **kwargs
+        self, fn, token: str | None = None, max_pages: int = MAX_PAGES, **kwargs
     ) -> Iterator[tuple[list[dict], dict[str, dict], str | None]]:
         """Pages with the token of the page after each (None after the last)."""
-        for _ in range(MAX_PAGES):
+        for _ in range(max_pages):
             page = self._call(fn, pagination_token=token, **kwargs)
             data = page.get("data") or []
             users = {u.get("id"): u for u in (page.get("includes") or {}).get("users", [])}
@@ -165,6 +168,7 @@ class XClient(NetworkClient):
     def _mention_pages(self, since_id):
         return self._pages(
             self.client.get_users_mentions,
+            max_pages=MAX_PAGES if since_id else FIRST_POLL_PAGES,
             id=self.account_id,
             since_id=since_id or None,
             max_results=100,
@@ -178,6 +182,7 @@ class XClient(NetworkClient):
         # first page that reaches what we already have.
         for data, users in self._pages(
             self.client.get_direct_message_events,
+            max_pages=MAX_PAGES if since_id else FIRST_POLL_PAGES,
             event_types="MessageCreate",
             dm_event_fields=DM_FIELDS,
             expansions=["sender_id", "participant_ids"],

@@ -96,14 +96,52 @@ def test_polling_again_stores_nothing_new_and_keeps_cursors(sandbox, fb_channel)
     assert Message.objects.count() == 8
 
 
+def person(n: int) -> dict[str, str]:
+    return {"id": str(7000000000000000 + n), "name": f"P {n}"}
+
+
+def ago(**delta) -> str:
+    return (timezone.now() - timedelta(**delta)).isoformat()
+
+
 def test_polling_follows_comment_and_conversation_pages_to_the_end(sandbox, fb_channel):
-    fb_inject(sandbox, kind="comment", post_id=fb_channel.sandbox_post_id, count=230)
+    post = fb_channel.sandbox_post_id
+    fb_inject(sandbox, kind="comment", post_id=post, created_at=ago(minutes=5))
+    fb_inject(sandbox, kind="message", author=JO, created_at=ago(minutes=5))
+    poll(fb_channel)  # the first poll sets the cursors
+    fb_inject(sandbox, kind="comment", post_id=post, count=230)
     for n in range(30):  # 30 threads: two pages of conversations
-        fb_inject(
-            sandbox, kind="message", author={"id": str(7000000000000000 + n), "name": f"P {n}"}
-        )
+        fb_inject(sandbox, kind="message", author=person(n))
     assert poll(fb_channel).stored == 260
-    assert Conversation.objects.filter(kind="private").count() == 30
+    assert Conversation.objects.filter(kind="private").count() == 31
+
+
+def test_the_first_poll_reads_only_the_newest_pages_and_sets_the_cursor(sandbox, fb_channel):
+    post = fb_channel.sandbox_post_id
+    older = fb_inject(sandbox, kind="comment", post_id=post, count=200, created_at=ago(hours=2))
+    newer = fb_inject(sandbox, kind="comment", post_id=post, count=30, created_at=ago(hours=1))
+    threads = []  # oldest first: the five oldest are past the first page of 25
+    for n in range(30):
+        threads += fb_inject(
+            sandbox, kind="message", author=person(n), created_at=ago(hours=2, minutes=-n)
+        )
+
+    assert poll(fb_channel).stored == 100 + 25, "one page of comments, one of threads"
+    stored = set(Message.objects.values_list("external_id", flat=True))
+    assert {c["id"] for c in newer} | {t["id"] for t in threads[5:]} <= stored
+    assert len(stored & {c["id"] for c in older}) == 70
+    fb_channel.refresh_from_db()
+    assert set(fb_channel.poll_cursor) == {"comments_since_id", "messenger_since_id"}
+
+    # Nothing newer than the cursor is ever skipped; the older history is not
+    # read by polling (the import's job).
+    [comment] = fb_inject(sandbox, kind="comment", post_id=post, author=SAM, text="Any news?")
+    [message] = fb_inject(sandbox, kind="message", author=person(2), text="Hello again")
+    assert poll(fb_channel).stored == 2
+    assert {comment["id"], message["id"]} <= set(
+        Message.objects.values_list("external_id", flat=True)
+    )
+    assert Message.objects.count() == 127
 
 
 def test_a_reply_to_a_comment_lands_under_that_comment_exactly_once(

@@ -60,15 +60,21 @@ def make_due(channel):
     ],
 )
 def test_a_fault_mid_pagination_loses_and_doubles_nothing(sandbox, fb_channel, kind, params):
-    expected = injected_comments(sandbox, fb_channel)
+    ago = (timezone.now() - timedelta(minutes=1)).isoformat()
+    first = fb_inject(sandbox, kind="comment", post_id=fb_channel.sandbox_post_id, created_at=ago)
+    poll(fb_channel)  # the first poll (newest page only) sets the cursor
+    fb_channel.refresh_from_db()
+    cursor = dict(fb_channel.poll_cursor)
+    assert cursor.get("comments_since_id")
+    expected = {first[0]["id"]} | injected_comments(sandbox, fb_channel)
     fb_fault(sandbox, method="GET", path=COMMENTS, kind=kind, params=params, skip=1)  # page 2
 
     poll(fb_channel)
     fb_channel.refresh_from_db()
     assert fb_channel.last_error, "the failure is shown on the channel"
-    assert not fb_channel.poll_cursor.get("comments_since_id"), "cursor must not pass unread pages"
+    assert fb_channel.poll_cursor == cursor, "cursor must not pass unread pages"
     partial = stored_once()
-    assert partial <= expected and len(partial) == 100  # page 1 kept
+    assert partial <= expected and len(partial) == 101  # page 1 kept
 
     make_due(fb_channel)
     poll(fb_channel)

@@ -59,9 +59,37 @@ def test_polling_again_stores_nothing_new_and_advances_the_cursor(sandbox, x_cha
 
 @pytest.mark.django_db
 def test_polling_follows_pages_to_the_end(sandbox, x_channel):
+    sandbox.inject(kind="mention", account_id="999")
+    sandbox.inject(kind="dm", account_id="999")
+    poll(x_channel)  # the first poll sets the cursors
     sandbox.inject(kind="mention", account_id="999", count=230)
-    assert poll(x_channel).stored == 230
-    assert Message.objects.count() == 230
+    sandbox.inject(kind="dm", account_id="999", count=150)
+    assert poll(x_channel).stored == 380
+    assert Message.objects.count() == 382
+
+
+@pytest.mark.django_db
+def test_the_first_poll_reads_only_the_newest_page_and_sets_the_cursor(sandbox, x_channel):
+    mentions = sandbox.inject(kind="mention", account_id="999", count=230)
+    dms = sandbox.inject(kind="dm", account_id="999", count=150)
+    newest_mentions = set(sorted((m["id"] for m in mentions), key=int)[-100:])
+    newest_dms = set(sorted((d["id"] for d in dms), key=int)[-100:])
+
+    assert poll(x_channel).stored == 200, "one page of each, older ones left to the import"
+    assert set(Message.objects.values_list("external_id", flat=True)) == (
+        newest_mentions | newest_dms
+    )
+    x_channel.refresh_from_db()
+    assert x_channel.poll_cursor == {
+        "mentions_since_id": max(newest_mentions, key=int),
+        "dms_since_id": max(newest_dms, key=int),
+    }
+    # Nothing newer than the cursor is ever skipped: the next poll reads it all.
+    later = sandbox.inject(kind="mention", account_id="999", count=120)
+    later_dms = sandbox.inject(kind="dm", account_id="999", count=3)
+    assert poll(x_channel).stored == 123
+    stored = set(Message.objects.values_list("external_id", flat=True))
+    assert {m["id"] for m in later + later_dms} <= stored
 
 
 @pytest.mark.django_db
