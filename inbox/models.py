@@ -38,6 +38,16 @@ class Channel(models.Model):
     rate_limited_until = models.DateTimeField(null=True, blank=True)
     needs_attention = models.BooleanField(default=False)
     poll_failures = models.PositiveIntegerField(default=0)
+    # Messages written before this were history when the channel was
+    # connected (its import, or what its first poll found): the inbox shows
+    # them, but response targets and escalation rules never run on a cycle
+    # that started before it unless the person writes again after it. Null:
+    # no cut-off (every message is live).
+    live_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When SocialDesk started watching the account; older messages are history.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -34,6 +34,7 @@ from escalation.models import (
     TargetStage,
 )
 from escalation.selectors import MESSENGER_WINDOW, messenger_window_closing_q
+from escalation.services import history
 from escalation.services._conversations import change_event, lock_conversations
 from escalation.services._sql import Instant, db_value, insert_rows, refresh_statistics
 from escalation.services.notify import (
@@ -138,9 +139,15 @@ def keyword_matches_record(
 
 def _matching(active: ActiveRule, now: datetime) -> tuple[QuerySet[Conversation], str]:
     """Open, awaiting conversations meeting every condition of the rule, and
-    the field that names their cycle."""
+    the field that names their cycle. History (a cycle that started before
+    the channel went live, with nothing written since) pages nobody."""
     rule = active.rule
-    qs = Conversation.objects.exclude(status=Status.RESOLVED).filter(awaiting_since__isnull=False)
+    qs = (
+        Conversation.objects.exclude(status=Status.RESOLVED)
+        .filter(awaiting_since__isnull=False)
+        .alias(**history.live_aliases())
+        .filter(history.live_cycle_q())
+    )
     if active.channel_ids is not None:
         qs = qs.filter(channel_id__in=active.channel_ids)
     cycle = "awaiting_since"

@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 
 from escalation import clock as business_clock
 from escalation.models import Clock, ConversationTarget, CrisisMode, ResponseTarget
+from escalation.services import history
 from escalation.services._sql import (
     Instant,
     db_value,
@@ -245,16 +246,20 @@ def _compute(
     clocks: ChannelClocks,
     changed_at: datetime | None,
     now: datetime,
+    clock_start: datetime | None,
 ) -> dict[str, Any]:
+    """``clock_start`` is when the response clock started: the cycle's start,
+    or for a history cycle the first message after the channel went live
+    (None: no due times, see ``escalation.services.history``)."""
     pk, channel_id, status, priority, cycle = row
     policy = policies.for_conversation(channel_id=channel_id, priority=priority)
     paused, since = _pause(row, old, policy, clocks, changed_at, now)
     warn = due = limit = None
-    if cycle is not None and status != Status.PENDING:
+    if clock_start is not None and status != Status.PENDING:
         warn_seconds = policy.target_seconds * policy.warning_percent / 100
-        warn = clocks.add(channel_id, policy.clock, cycle, warn_seconds + paused)
-        due = clocks.add(channel_id, policy.clock, cycle, policy.target_seconds + paused)
-        limit = clocks.add(channel_id, policy.clock, cycle, policy.limit_seconds + paused)
+        warn = clocks.add(channel_id, policy.clock, clock_start, warn_seconds + paused)
+        due = clocks.add(channel_id, policy.clock, clock_start, policy.target_seconds + paused)
+        limit = clocks.add(channel_id, policy.clock, clock_start, policy.limit_seconds + paused)
     return {
         "conversation_id": pk,
         "channel_id": channel_id,
@@ -273,6 +278,14 @@ def _compute(
         "limit_at": limit,
         "computed_at": now,
     }
+
+
+def _clock_starts(chunk: list[tuple], live: dict[int, datetime]) -> dict[int, datetime | None]:
+    """When each row's response clock started: its cycle, or for a history
+    cycle its first message after the channel went live (None if none yet)."""
+    historic = {r[0] for r in chunk if history.is_history(r[4], live.get(r[1]))}
+    resumed = history.first_live_inbound(sorted(historic))
+    return {r[0]: resumed.get(r[0]) if r[0] in historic else r[4] for r in chunk}
 
 
 _UPDATED = [
@@ -302,9 +315,11 @@ def targets_refresh(
     row is an upsert of values computed from one snapshot, and a row that
     changed meanwhile no longer matches its snapshot and is redone next pass."""
     _mirror_due(_purge_resolved())
+    history.history_targets_wake()
     stale = _stale_conversations()
     if not stale:
         return 0
+    live = history.channels_live_since()
     earliest = min((r[4] for r in stale if r[4] is not None), default=now)
     clocks = ChannelClocks(
         schedules,
@@ -322,7 +337,11 @@ def targets_refresh(
             != (old[r[0]].status == Status.PENDING if r[0] in old else False)
         ]
         changed = _status_changed_at(pausing)
-        rows = [_compute(r, old.get(r[0]), policies, clocks, changed.get(r[0]), now) for r in chunk]
+        starts = _clock_starts(chunk, live)
+        rows = [
+            _compute(r, old.get(r[0]), policies, clocks, changed.get(r[0]), now, starts.get(r[0]))
+            for r in chunk
+        ]
         with transaction.atomic():
             insert_rows(
                 ConversationTarget,

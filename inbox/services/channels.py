@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts import access
 from accounts.models import Team, User
@@ -137,6 +138,11 @@ def channel_connect(
                 external_account_id=info.external_account_id,
                 is_sandbox=bool(settings.SOCIAL_SANDBOX_URL),
                 poll_interval_seconds=settings.DEFAULT_POLL_INTERVAL_SECONDS,
+                # What was written before now (its import, its first poll) is
+                # history: shown, never escalated as late (escalation.services.history).
+                # Whole seconds, as X and Graph date messages: one written in the
+                # second of connecting is live.
+                live_since=timezone.now().replace(microsecond=0),
             )
             channel.set_credentials(credentials)
             channel.save()

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import SANDBOX_X_CREDENTIALS
+from escalation.models import Escalation, EscalationLevel, EscalationRule, TargetStage
+from escalation.services.evaluation import evaluation_run
 from inbox import tasks
 from inbox.channel_selectors import backfill_progress, channels_health
 from inbox.models import (
@@ -23,6 +25,7 @@ from inbox.models import (
     Conversation,
     Event,
     Message,
+    Notification,
     QuarantinedPayload,
 )
 from inbox.networks import client_for
@@ -520,6 +523,44 @@ def test_an_import_after_the_first_poll_only_counts_duplicates(sandbox, x_channe
     assert x_channel.poll_cursor == cursor
     assert stored_ids() == expected
     assert (state(x_channel).stored, state(x_channel).duplicates) == (0, 30)
+
+
+@pytest.mark.django_db
+def test_history_from_the_import_and_the_first_poll_is_stored_once_and_pages_nobody(
+    sandbox, admin_user, manager, team_a, settings, django_capture_on_commit_callbacks
+):
+    settings.BACKFILL_DAYS = 7
+    rule = EscalationRule.objects.create(name="Late", target_stage=TargetStage.BREACHED)
+    EscalationLevel.objects.create(rule=rule, number=1, name="Lead").users.add(manager)
+    sandbox.post("/_sandbox/x/accounts", {"id": "999", "username": "council_help"})
+    history = in_window_mentions(sandbox, 250)
+    history |= ids_of(
+        sandbox.inject(kind="dm", account_id="999", author=SAM_X, created_at=ago(days=1))
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        channel = channel_connect(
+            actor=admin_user, network="x", credentials=dict(SANDBOX_X_CREDENTIALS), teams=[team_a]
+        )
+    assert channel.live_since is not None
+
+    # The beat's first poll can come before the import: one page, for the cursor.
+    assert polling.channel_poll(channel_id=channel.pk).stored == 101
+    assert run(channel).status == BackfillStatus.DONE
+    assert stored_ids() == history
+    for later in (timedelta(0), timedelta(hours=2), timedelta(days=3)):
+        evaluation_run(now=timezone.now() + later)
+    assert not Event.objects.filter(type__startswith="target.").exists()
+    assert not Escalation.objects.exists() and not Notification.objects.exists()
+    awaiting = Conversation.objects.filter(awaiting_since__isnull=False, due_at__isnull=True)
+    assert awaiting.count() == Conversation.objects.count() == 251  # shown, needing a reply
+
+    # What people write once the channel is live is watched as always.
+    [new] = sandbox.inject(kind="mention", account_id="999", author=JO_X)
+    polling.channel_poll(channel_id=channel.pk)
+    evaluation_run(now=timezone.now() + timedelta(hours=1))
+    [breach] = Event.objects.filter(type__startswith="target.")
+    assert breach.conversation.messages.get().external_id == new["id"]
+    assert Notification.objects.filter(user=manager).count() == 1
 
 
 # --- Facebook -------------------------------------------------------------------------------
