@@ -104,12 +104,33 @@ def seed_config():
     return channels
 
 
+# The message rows seed_conversations builds, in this order.
+SEED_MESSAGE_COLUMNS = (
+    "conversation_id",
+    "channel_id",
+    "direction",
+    "kind",
+    "external_id",
+    "in_reply_to_external_id",
+    "author_contact_id",
+    "text",
+    "sent_at",
+    "received_at",
+    "metrics",
+    "raw",
+    "state",
+    "is_automated",
+    "attempts",
+    "last_error",
+    "approval_comment",
+)
+
+
 def seed_conversations(count: int, channels) -> None:
     from django.db.models import Max
 
     from escalation.models import ScanCursor
     from inbox.models import Message
-    from inbox.services.ingest import MESSAGE_COLUMNS  # rows below follow its order
 
     rng = random.Random(11)
     contacts = max(1, count // 2)
@@ -224,7 +245,7 @@ def seed_conversations(count: int, channels) -> None:
         )
     _copy(
         "inbox_message",
-        list(MESSAGE_COLUMNS),
+        list(SEED_MESSAGE_COLUMNS),
         msg_rows,
     )
     with connection.cursor() as cur:

@@ -35,15 +35,22 @@ def insert_rows(
     ignore_conflicts: bool = False,
     returning: Sequence[str] = (),
     nullable: Sequence[str] = (),
+    constants: dict[str, Any] | None = None,
 ) -> list[tuple]:
     """Insert ``rows``; with ``returning``, give back those columns of the rows
     this call inserted (rows skipped on conflict are not returned).
     ``nullable`` names the columns that may hold None; they must not be text
-    columns (COPY cannot tell an empty string from NULL there)."""
+    columns (COPY cannot tell an empty string from NULL there). ``constants``
+    are columns with the same value in every row: sent once, not per row."""
     if not rows:
         return []
     if connection.vendor == "postgresql":
-        return _copy_insert(table, columns, rows, ignore_conflicts, returning, nullable)
+        return _copy_insert(
+            table, columns, rows, ignore_conflicts, returning, nullable, constants or {}
+        )
+    if constants:
+        columns = (*columns, *constants)
+        rows = [(*row, *constants.values()) for row in rows]
     return _values_insert(table, columns, rows, ignore_conflicts, returning)
 
 
@@ -59,21 +66,38 @@ def select_by_keys(
     lock: bool = False,
 ) -> list[tuple]:
     """Rows of ``table`` whose ``key`` is one of ``keys`` (plus ``where``,
-    whose placeholders take ``params``). On Postgres the keys travel as one
-    array parameter: a 500-item IN list from the ORM costs more to build and
-    plan than to run. ``lock`` takes FOR UPDATE on the rows found."""
+    whose placeholders take ``params``). ``lock`` takes FOR UPDATE on the rows
+    found, in ``order_by`` order.
+
+    On Postgres the keys travel as one array and each is looked up on its own
+    (a LATERAL probe of the unique index). ``key = ANY(array)`` let the plan
+    depend on statistics: while a channel's rows were young (a first import,
+    a new busy channel) Postgres read every row of the channel for each
+    batch, and a 200,000-item import slowed as it grew."""
     if not keys:
         return []
-    head = f"SELECT {', '.join(columns)} FROM {table} WHERE "  # noqa: S608
-    head += f"({where}) AND " if where else ""
+    cols = ", ".join(columns)
+    cond = f"({where}) AND " if where else ""
     # SQLite has no row locks: its write transaction already locks the file.
     locking = lock and connection.features.has_select_for_update
     tail = (f" ORDER BY {order_by}" if order_by else "") + (" FOR UPDATE" if locking else "")
     out: list[tuple] = []
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute(f"{head}{key} = ANY(%s){tail}", [*params, list(keys)])
+            probe = (
+                f"SELECT {{}} FROM unnest(%s) AS k(key) CROSS JOIN LATERAL "  # noqa: S608
+                f"(SELECT {{}} FROM {table} WHERE {cond}{key} = k.key) AS f"
+            )
+            if locking:
+                # Found first, then locked by primary key in order: concurrent
+                # batches take their locks in the same order and cannot deadlock.
+                ids = probe.format("f.id", "id")
+                sql = f"SELECT {cols} FROM {table} WHERE id IN ({ids}){tail}"  # noqa: S608
+            else:
+                sql = probe.format(", ".join(f"f.{c}" for c in columns), cols) + tail
+            cur.execute(sql, [list(keys), *params])
             return [tuple(r) for r in cur.fetchall()]
+        head = f"SELECT {cols} FROM {table} WHERE {cond}"  # noqa: S608
         for start in range(0, len(keys), BATCH):
             chunk = keys[start : start + BATCH]
             marks = ",".join(["%s"] * len(chunk))
@@ -98,6 +122,7 @@ def insert_rows_then(
     then: str,
     params: Sequence[Any] = (),
     nullable: Sequence[str] = (),
+    constants: dict[str, Any] | None = None,
 ) -> list[tuple]:
     """Postgres only: like ``insert_rows(..., ignore_conflicts=True)``, and in
     the same statement run ``then``, a data-modifying query that reads the
@@ -107,17 +132,28 @@ def insert_rows_then(
         return []
     cols = ", ".join(columns)
     keep = ", ".join(returning)
+    target, values, fixed = _with_constants(cols, constants or {})
     with connection.cursor() as cur:
         stage = _stage(cur, table, cols)
         cur.copy_expert(
             f"COPY {stage} ({cols}) FROM STDIN WITH ({_copy_options(nullable)})", _csv(rows)
         )
         cur.execute(
-            f"WITH ins AS (INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage} "  # noqa: S608
+            f"WITH ins AS (INSERT INTO {table} ({target}) SELECT {values} FROM {stage} "  # noqa: S608
             f"ON CONFLICT DO NOTHING RETURNING {keep}), then_ AS ({then}) SELECT {keep} FROM ins",
-            list(params),
+            [*fixed, *params],
         )
         return [tuple(r) for r in cur.fetchall()]
+
+
+def _with_constants(cols: str, constants: dict[str, Any]) -> tuple[str, str, list]:
+    """The INSERT's column list, its SELECT list (staged columns, then one
+    placeholder per constant) and the constants' values."""
+    if not constants:
+        return cols, cols, []
+    names = ", ".join(constants)
+    marks = ", ".join(["%s"] * len(constants))
+    return f"{cols}, {names}", f"{cols}, {marks}", [_db_value(v) for v in constants.values()]
 
 
 def _values_insert(table, columns, rows, ignore_conflicts, returning) -> list[tuple]:
@@ -140,19 +176,23 @@ def _values_insert(table, columns, rows, ignore_conflicts, returning) -> list[tu
     return out
 
 
-def _copy_insert(table, columns, rows, ignore_conflicts, returning, nullable) -> list[tuple]:
+def _copy_insert(
+    table, columns, rows, ignore_conflicts, returning, nullable, constants
+) -> list[tuple]:
     cols = ", ".join(columns)
     options = _copy_options(nullable)
     with connection.cursor() as cur:
-        if not ignore_conflicts and not returning:
+        if not ignore_conflicts and not returning and not constants:
             cur.copy_expert(f"COPY {table} ({cols}) FROM STDIN WITH ({options})", _csv(rows))
             return []
+        target, values, fixed = _with_constants(cols, constants)
         stage = _stage(cur, table, cols)
         cur.copy_expert(f"COPY {stage} ({cols}) FROM STDIN WITH ({options})", _csv(rows))
         cur.execute(
-            f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {stage}"  # noqa: S608
+            f"INSERT INTO {table} ({target}) SELECT {values} FROM {stage}"  # noqa: S608
             + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
-            + (f" RETURNING {', '.join(returning)}" if returning else "")
+            + (f" RETURNING {', '.join(returning)}" if returning else ""),
+            fixed,
         )
         return [tuple(r) for r in cur.fetchall()] if returning else []
 
@@ -170,11 +210,12 @@ def _stage(cur, table: str, cols: str) -> str:
     cost more than the rows.)"""
     digest = hashlib.sha1(cols.encode(), usedforsecurity=False).hexdigest()[:8]
     stage = f"_stage_{table}_{digest}"
+    # One round trip for both (no parameters, so the driver sends them as
+    # one simple query).
     cur.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
-        f"SELECT {cols} FROM {table} WITH NO DATA"
+        f"SELECT {cols} FROM {table} WITH NO DATA; DELETE FROM {stage}"
     )
-    cur.execute(f"DELETE FROM {stage}")  # noqa: S608
     return stage
 
 

@@ -58,6 +58,26 @@ def test_events_cannot_be_updated_or_deleted_through_the_orm(officer, conversati
 
 
 @pytest.mark.django_db
+def test_nothing_an_event_refers_to_can_be_deleted_through_the_orm(officer, conversation_a):
+    """Event references are not database foreign keys (see Event): the ORM's
+    PROTECT is what keeps them pointing at something."""
+    from django.db.models import ProtectedError
+
+    message = MessageFactory(conversation=conversation_a)
+    Event.objects.create(
+        type="message.received",
+        at=conversation_a.created_at,
+        actor=officer,
+        channel=conversation_a.channel,
+        conversation=conversation_a,
+        message=message,
+    )
+    for row in (message, conversation_a, conversation_a.channel, officer):
+        with pytest.raises(ProtectedError), transaction.atomic():
+            type(row).objects.filter(pk=row.pk).delete()
+
+
+@pytest.mark.django_db
 def test_postgres_refuses_raw_update_of_events(officer, conversation_a):
     if connection.vendor != "postgresql":
         pytest.skip("the append-only trigger exists on Postgres only")
