@@ -358,6 +358,11 @@ def _locked_by_key(channel: Channel, keys: list[str]) -> dict[str, _Conversation
     return {row[1]: _ConversationRow(*row) for row in rows}
 
 
+# Plain strings for the rows: the CSV writer would call each enum's
+# Python-level __str__, once per field.
+_IN, _OUT = Direction.IN.value, Direction.OUT.value
+_SENT, _RECEIVED = DeliveryState.SENT.value, DeliveryState.RECEIVED.value
+
 MESSAGE_COLUMNS = (
     "conversation_id",
     "direction",
@@ -388,7 +393,7 @@ def _messages_insert(
         rows.append(
             (
                 conv_ids[item.thread_key],
-                Direction.OUT if outbound else Direction.IN,
+                _OUT if outbound else _IN,
                 item.kind,
                 item.external_id,
                 item.in_reply_to,
@@ -397,7 +402,7 @@ def _messages_insert(
                 item.created_at,
                 _dumps(item.metrics) if item.metrics else "{}",
                 _dumps(item.raw),
-                DeliveryState.SENT if outbound else DeliveryState.RECEIVED,
+                _SENT if outbound else _RECEIVED,
             )
         )
     # The same in every row: sent once with the statement, not per row.
