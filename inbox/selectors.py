@@ -5,6 +5,7 @@ reads the channels their teams cover. The inbox list and the conversation
 view read a fixed number of queries whatever the page size (tests assert it):
 related rows come through ``select_related`` / ``prefetch_related`` and
 per-row facts (unread, viewers) through annotations and one prefetch each.
+The list page itself reads the same rows through ``inbox.inbox_list_sql``.
 """
 
 from __future__ import annotations
