@@ -21,7 +21,7 @@ pasted into a statement.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db import connection
 from django.utils import timezone
@@ -42,18 +42,12 @@ from inbox.models import (
     Priority,
     Status,
 )
+from inbox.services.bulk import as_aware
 
 STATUS_NAMES = dict(Status.choices)
 PRIORITY_NAMES = dict(Priority.choices)
 NETWORK_NAMES = dict(Network.choices)
 KIND_NAMES = dict(ConversationKind.choices)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive UTC datetimes; Postgres aware ones.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _person_name(display_name: str, first: str, last: str, username: str) -> str:
@@ -234,11 +228,11 @@ def _row(r: tuple) -> ListRow:
         kind=r[1],
         status=r[2],
         priority=r[3],
-        last_message_at=_aware(r[4]),
+        last_message_at=as_aware(r[4]),
         last_message_preview=r[5],
-        last_inbound_at=_aware(r[6]),
-        awaiting_since=_aware(r[7]),
-        due_at=_aware(r[8]),
+        last_inbound_at=as_aware(r[6]),
+        awaiting_since=as_aware(r[7]),
+        due_at=as_aware(r[8]),
         assignee_id=r[9],
         assignee=_person_name(r[10], r[11], r[12], r[13]) if r[9] else None,
         channel=ListChannel(network=r[14], name=r[15], handle=r[16]),

@@ -102,11 +102,11 @@ def select_by_keys(
             chunk = keys[start : start + BATCH]
             marks = ",".join(["%s"] * len(chunk))
             cur.execute(f"{head}{key} IN ({marks}){tail}", [*params, *chunk])
-            out.extend(tuple(_aware(v) for v in r) for r in cur.fetchall())
+            out.extend(tuple(as_aware(v) for v in r) for r in cur.fetchall())
     return out
 
 
-def _aware(value: Any) -> Any:
+def as_aware(value: Any) -> Any:
     # SQLite hands back the naive UTC datetimes Django stored there.
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
