@@ -32,6 +32,16 @@ def _membership_roles(user_id: int) -> list[str]:
         return [role for (role,) in cursor.fetchall()]
 
 
+def highest_role(roles) -> str | None:
+    return max(roles, key=lambda r: ROLE_RANK[Role(r)], default=None)
+
+
+def remember_roles(user: User, roles: list[str]) -> None:
+    """Record the memberships read with the user (``accounts.backends``), so
+    ``role_of`` asks nothing more during this request."""
+    user._socialdesk_role = highest_role(roles)
+
+
 def role_of(user: User) -> str | None:
     """The highest role the user holds; superusers count as admins."""
     if not user.is_authenticated or not user.is_active:
@@ -41,9 +51,8 @@ def role_of(user: User) -> str | None:
     cached = getattr(user, "_socialdesk_role", "unset")
     if cached != "unset":
         return cached
-    best = max(_membership_roles(user.pk), key=lambda r: ROLE_RANK[Role(r)], default=None)
-    user._socialdesk_role = best  # cached per request-bound user object
-    return best
+    remember_roles(user, _membership_roles(user.pk))  # cached per request-bound user object
+    return user._socialdesk_role
 
 
 def is_admin(user: User) -> bool:

@@ -248,7 +248,7 @@ def _row(r: tuple) -> ListRow:
     )
 
 
-def _attach_labels(cursor, by_pk: dict[int, ListRow], marks: str, ids: list[int]) -> None:
+def _labels(cursor, marks: str, ids: list[int]) -> list[tuple]:
     through = Conversation.labels.through
     cursor.execute(
         f"SELECT cl.conversation_id, l.id, l.name FROM {_t(through)} cl"
@@ -256,13 +256,10 @@ def _attach_labels(cursor, by_pk: dict[int, ListRow], marks: str, ids: list[int]
         f" WHERE cl.conversation_id IN ({marks}) ORDER BY l.name, l.id",
         ids,
     )
-    for conversation_id, label_id, name in cursor.fetchall():
-        by_pk[conversation_id].label_list.append(ListLabel(pk=label_id, name=name))
+    return cursor.fetchall()
 
 
-def _attach_viewers(
-    cursor, by_pk: dict[int, ListRow], marks: str, ids: list[int], user: User, since: datetime
-) -> None:
+def _viewers(cursor, marks: str, ids: list[int], user: User, since: datetime) -> list[tuple]:
     cursor.execute(
         "SELECT p.conversation_id, p.user_id, u.display_name, u.first_name, u.last_name,"
         f" u.username FROM {_t(Presence)} p JOIN {_t(User)} u ON u.id = p.user_id"
@@ -270,10 +267,7 @@ def _attach_viewers(
         " ORDER BY p.seen_at, p.id",
         [*ids, connection.ops.adapt_datetimefield_value(since), user.pk],
     )
-    for conversation_id, user_id, display, first, last, username in cursor.fetchall():
-        by_pk[conversation_id].viewers.append(
-            ListViewer(user_id=user_id, user=_person_name(display, first, last, username))
-        )
+    return cursor.fetchall()
 
 
 def inbox_rows(
@@ -291,13 +285,22 @@ def inbox_rows(
         return []
     where, params = _where(user, filters, open_statuses)
     order = ORDER_DUE if filters.sort == "due" else ORDER_RECENT
+    labels = viewers = ()
     with connection.cursor() as cursor:
         cursor.execute(_rows_sql(where, order), [user.pk, *params, limit, offset])
-        rows = [_row(r) for r in cursor.fetchall()]
-        if rows:
-            by_pk = {row.pk: row for row in rows}
-            ids = list(by_pk)
+        found = cursor.fetchall()
+        if found:
+            # The three statements back to back, the Python work after them.
+            ids = [r[0] for r in found]
             marks = ", ".join(["%s"] * len(ids))
-            _attach_labels(cursor, by_pk, marks, ids)
-            _attach_viewers(cursor, by_pk, marks, ids, user, timezone.now() - presence_window)
+            labels = _labels(cursor, marks, ids)
+            viewers = _viewers(cursor, marks, ids, user, timezone.now() - presence_window)
+    rows = [_row(r) for r in found]
+    by_pk = {row.pk: row for row in rows}
+    for conversation_id, label_id, name in labels:
+        by_pk[conversation_id].label_list.append(ListLabel(pk=label_id, name=name))
+    for conversation_id, user_id, display, first, last, username in viewers:
+        by_pk[conversation_id].viewers.append(
+            ListViewer(user_id=user_id, user=_person_name(display, first, last, username))
+        )
     return rows

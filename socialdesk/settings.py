@@ -133,6 +133,10 @@ if DATABASE_URL:
     DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend; its health check asks the server only when the
+        # socket shows the server has gone (socialdesk/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "socialdesk.postgresql"
 else:
     DATABASES = {
         "default": {
@@ -160,7 +164,8 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username/address is refused before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the signed-in user with their roles in one statement.
+    "accounts.backends.UserBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -191,6 +196,8 @@ REAUTH_SECONDS = env_int("REAUTH_SECONDS", 300)
 # Sessions: signed out after this long without activity, and in any case
 # this long after signing in (ASVS 7.3.1 / 7.3.2).
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+# Django's database sessions, read with one plain statement.
+SESSION_ENGINE = "accounts.session_store"
 
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)

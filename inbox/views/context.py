@@ -14,11 +14,11 @@ from inbox import selectors
 from inbox.forms import (
     AssignForm,
     BlockForm,
-    InboxFilterForm,
     LabelForm,
     NoteForm,
     ReplyForm,
     SearchForm,
+    inbox_filters,
 )
 from inbox.models import (
     ActionKind,
@@ -72,9 +72,8 @@ def filter_query(params: QueryDict, *, drop: tuple[str, ...] = ()) -> str:
 def list_context(
     request: HttpRequest, *, shield: Shield | None = None, current_pk: int | None = None
 ) -> dict:
-    form = InboxFilterForm(request.GET)
-    filters = form.filters()
-    page = selectors.conversation_inbox(user=request.user, filters=filters, page=form.page_number())
+    filters, page_number = inbox_filters(request.GET)
+    page = selectors.conversation_inbox(user=request.user, filters=filters, page=page_number)
     shield = shield or shield_load()
     for row in page.rows:
         row.snippet_shielded = shield.matches(row.last_message_preview)
@@ -114,9 +113,8 @@ def list_context(
 
 
 def counts_context(request: HttpRequest) -> dict:
-    form = InboxFilterForm(request.GET)
     counts = selectors.inbox_counts(user=request.user)
-    current = form.filters().view
+    current = inbox_filters(request.GET)[0].view
     views = [
         {"key": key, "name": name, "count": counts.get(key), "current": key == current}
         for key, name in selectors.SAVED_VIEWS
@@ -132,7 +130,6 @@ def counts_context(request: HttpRequest) -> dict:
 def filters_context(request: HttpRequest) -> dict:
     user = request.user
     return {
-        "filter_form": InboxFilterForm(request.GET),
         "filter_channels": selectors.channels_for_filter(user=user),
         "filter_labels": selectors.labels_all(),
         "filter_assignees": selectors.assignees_for_filter(user=user),

@@ -13,16 +13,16 @@ from tests.inbox.ui_data import citizen, conversation_with
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
-# session, user, role, rows, labels, viewers, abuse terms
-LIST_FRAGMENT = 7
+# session, user with roles, rows, labels, viewers, abuse terms
+LIST_FRAGMENT = 6
 # + saved-view counts, channels, labels, assignees, unread notifications
-LIST_PAGE = 12
-# session, user, role, conversation, read marker, presence, terms, reveals,
+LIST_PAGE = 11
+# session, user with roles, conversation, read marker, presence, terms, reveals,
 # likes/hides, messages, notes, labels, colleagues, teams, all labels, earlier
 # conversations, interactions, tags, canned responses, viewers
-CONVERSATION_FRAGMENT = 20
-CONVERSATION_PAGE = CONVERSATION_FRAGMENT + LIST_PAGE - 4  # shared: session, user, role, terms
-THREAD_POLL = 11
+CONVERSATION_FRAGMENT = 19
+CONVERSATION_PAGE = CONVERSATION_FRAGMENT + LIST_PAGE - 3  # shared: session, user, terms
+THREAD_POLL = 10
 
 
 def _busy_inbox(channel, teammate, officer, count: int):
