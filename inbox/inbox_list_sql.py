@@ -4,8 +4,10 @@ Every officer's browser asks for this page every few seconds, so it is the
 one read where the ORM's own cost shows: building and compiling the query,
 then turning each row into four model instances and two prefetches, took
 several times longer than Postgres took to answer (``bench/inbox.py``). Here
-the same page is three plain statements (rows, their labels, who is viewing
-them) read into light ``ListRow`` objects.
+the same page is one plain statement, the rows with their labels and who is
+viewing them as JSON lists, read into light ``ListRow`` objects. (Labels and
+viewers were two more statements; each round trip cost the request more
+than the subquery costs the database.)
 
 The ORM queryset stays the one definition of the list:
 ``selectors.conversation_inbox_rows`` (the API reads it too), and
@@ -20,6 +22,7 @@ pasted into a statement.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -204,7 +207,36 @@ ORDER_DUE = (
 )
 
 
+def _json_list(columns: list[str], source: str, order: str) -> str:
+    """A correlated subquery: the rows of ``source`` as a JSON list of lists
+    (NULL when there are none), in ``order``."""
+    if connection.vendor == "postgresql":
+        return (
+            f"(SELECT json_agg(json_build_array({', '.join(columns)}) ORDER BY {order}) {source})"
+        )
+    # SQLite: an aggregate keeps the order of the subquery it reads.
+    aliases = [f"j{i}" for i in range(len(columns))]
+    inner = ", ".join(f"{col} AS {alias}" for col, alias in zip(columns, aliases, strict=True))
+    return (
+        f"(SELECT json_group_array(json_array({', '.join(aliases)}))"
+        f" FROM (SELECT {inner} {source} ORDER BY {order}))"
+    )
+
+
 def _rows_sql(where: list[str], order: str) -> str:
+    through = Conversation.labels.through
+    labels = _json_list(
+        ["l.id", "l.name"],
+        f"FROM {_t(through)} cl JOIN {_t(Label)} l ON l.id = cl.label_id"
+        " WHERE cl.conversation_id = c.id",
+        "l.name, l.id",
+    )
+    viewers = _json_list(
+        ["p.user_id", "u.display_name", "u.first_name", "u.last_name", "u.username"],
+        f"FROM {_t(Presence)} p JOIN {_t(User)} u ON u.id = p.user_id"
+        " WHERE p.conversation_id = c.id AND p.seen_at >= %s AND p.user_id <> %s",
+        "p.seen_at, p.id",
+    )
     return (
         "SELECT c.id, c.kind, c.status, c.priority, c.last_message_at,"
         " c.last_message_preview, c.last_inbound_at, c.awaiting_since, c.due_at,"
@@ -212,7 +244,8 @@ def _rows_sql(where: list[str], order: str) -> str:
         " ch.network, ch.name, ch.handle,"
         " ct.handle, ct.display_name, ct.external_id, ct.blocked, ct.is_detractor, ct.verified,"
         f" EXISTS (SELECT 1 FROM {_t(ConversationRead)} r WHERE r.conversation_id = c.id"
-        " AND r.user_id = %s AND r.read_at >= c.last_inbound_at)"
+        " AND r.user_id = %s AND r.read_at >= c.last_inbound_at),"
+        f" {labels}, {viewers}"
         f" FROM {_t(Conversation)} c"
         f" JOIN {_t(Channel)} ch ON ch.id = c.channel_id"
         f" JOIN {_t(Contact)} ct ON ct.id = c.contact_id"
@@ -220,6 +253,13 @@ def _rows_sql(where: list[str], order: str) -> str:
         f" WHERE {' AND '.join(where)}"
         f" ORDER BY {order} LIMIT %s OFFSET %s"
     )
+
+
+def _json(value) -> list:
+    # Postgres hands back json already parsed; SQLite hands back its text.
+    if value is None:
+        return []
+    return value if isinstance(value, list) else json.loads(value)
 
 
 def _row(r: tuple) -> ListRow:
@@ -245,29 +285,12 @@ def _row(r: tuple) -> ListRow:
             verified=bool(r[22]),
         ),
         seen_latest=bool(r[23]),
+        label_list=[ListLabel(pk=pk, name=name) for pk, name in _json(r[24])],
+        viewers=[
+            ListViewer(user_id=user_id, user=_person_name(display, first, last, username))
+            for user_id, display, first, last, username in _json(r[25])
+        ],
     )
-
-
-def _labels(cursor, marks: str, ids: list[int]) -> list[tuple]:
-    through = Conversation.labels.through
-    cursor.execute(
-        f"SELECT cl.conversation_id, l.id, l.name FROM {_t(through)} cl"
-        f" JOIN {_t(Label)} l ON l.id = cl.label_id"
-        f" WHERE cl.conversation_id IN ({marks}) ORDER BY l.name, l.id",
-        ids,
-    )
-    return cursor.fetchall()
-
-
-def _viewers(cursor, marks: str, ids: list[int], user: User, since: datetime) -> list[tuple]:
-    cursor.execute(
-        "SELECT p.conversation_id, p.user_id, u.display_name, u.first_name, u.last_name,"
-        f" u.username FROM {_t(Presence)} p JOIN {_t(User)} u ON u.id = p.user_id"
-        f" WHERE p.conversation_id IN ({marks}) AND p.seen_at >= %s AND p.user_id <> %s"
-        " ORDER BY p.seen_at, p.id",
-        [*ids, connection.ops.adapt_datetimefield_value(since), user.pk],
-    )
-    return cursor.fetchall()
 
 
 def inbox_rows(
@@ -280,27 +303,12 @@ def inbox_rows(
     limit: int,
 ) -> list[ListRow]:
     """Rows ``offset`` to ``offset + limit`` of the user's inbox, with their
-    labels and current viewers: three statements whatever the page size."""
+    labels and current viewers: one statement whatever the page size."""
     if access.role_of(user) is None:
         return []
     where, params = _where(user, filters, open_statuses)
     order = ORDER_DUE if filters.sort == "due" else ORDER_RECENT
-    labels = viewers = ()
+    since = connection.ops.adapt_datetimefield_value(timezone.now() - presence_window)
     with connection.cursor() as cursor:
-        cursor.execute(_rows_sql(where, order), [user.pk, *params, limit, offset])
-        found = cursor.fetchall()
-        if found:
-            # The three statements back to back, the Python work after them.
-            ids = [r[0] for r in found]
-            marks = ", ".join(["%s"] * len(ids))
-            labels = _labels(cursor, marks, ids)
-            viewers = _viewers(cursor, marks, ids, user, timezone.now() - presence_window)
-    rows = [_row(r) for r in found]
-    by_pk = {row.pk: row for row in rows}
-    for conversation_id, label_id, name in labels:
-        by_pk[conversation_id].label_list.append(ListLabel(pk=label_id, name=name))
-    for conversation_id, user_id, display, first, last, username in viewers:
-        by_pk[conversation_id].viewers.append(
-            ListViewer(user_id=user_id, user=_person_name(display, first, last, username))
-        )
-    return rows
+        cursor.execute(_rows_sql(where, order), [user.pk, since, user.pk, *params, limit, offset])
+        return [_row(r) for r in cursor.fetchall()]

@@ -13,10 +13,10 @@ from tests.inbox.ui_data import citizen, conversation_with
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
-# session, user with roles, rows, labels, viewers, abuse terms
-LIST_FRAGMENT = 6
+# session, user with roles, rows (with labels and viewers), abuse terms
+LIST_FRAGMENT = 4
 # + saved-view counts, channels, labels, assignees, unread notifications
-LIST_PAGE = 11
+LIST_PAGE = 9
 # session, user with roles, conversation, read marker, presence, terms, reveals,
 # likes/hides, messages, notes, labels, colleagues, teams, all labels, earlier
 # conversations, interactions, tags, canned responses, viewers
