@@ -114,6 +114,8 @@ class ListRow:
     contact: ListContact
     label_list: list[ListLabel] = field(default_factory=list)
     viewers: list[ListViewer] = field(default_factory=list)
+    # The statement's row this was read from: everything above, hashable.
+    source: tuple = ()
     # Set by the view: what the row shows beside the data.
     snippet_shielded: bool = False
     is_unread: bool = False
@@ -208,11 +210,13 @@ ORDER_DUE = (
 
 
 def _json_list(columns: list[str], source: str, order: str) -> str:
-    """A correlated subquery: the rows of ``source`` as a JSON list of lists
-    (NULL when there are none), in ``order``."""
+    """A correlated subquery: the rows of ``source`` as the text of a JSON
+    list of lists (NULL when there are none), in ``order``."""
     if connection.vendor == "postgresql":
         return (
-            f"(SELECT json_agg(json_build_array({', '.join(columns)}) ORDER BY {order}) {source})"
+            # As text, so the whole row stays hashable (inbox.views.rows caches by it).
+            f"(SELECT json_agg(json_build_array({', '.join(columns)}) ORDER BY {order})::text"
+            f" {source})"
         )
     # SQLite: an aggregate keeps the order of the subquery it reads.
     aliases = [f"j{i}" for i in range(len(columns))]
@@ -255,14 +259,11 @@ def _rows_sql(where: list[str], order: str) -> str:
     )
 
 
-def _json(value) -> list:
-    # Postgres hands back json already parsed; SQLite hands back its text.
-    if value is None:
-        return []
-    return value if isinstance(value, list) else json.loads(value)
+def _json(value: str | None) -> list:
+    return json.loads(value) if value else []
 
 
-def _row(r: tuple) -> ListRow:
+def list_row(r: tuple) -> ListRow:
     return ListRow(
         pk=r[0],
         kind=r[1],
@@ -290,6 +291,7 @@ def _row(r: tuple) -> ListRow:
             ListViewer(user_id=user_id, user=_person_name(display, first, last, username))
             for user_id, display, first, last, username in _json(r[25])
         ],
+        source=r,
     )
 
 
@@ -311,4 +313,4 @@ def inbox_rows(
     since = connection.ops.adapt_datetimefield_value(timezone.now() - presence_window)
     with connection.cursor() as cursor:
         cursor.execute(_rows_sql(where, order), [user.pk, since, user.pk, *params, limit, offset])
-        return [_row(r) for r in cursor.fetchall()]
+        return [list_row(r) for r in cursor.fetchall()]
