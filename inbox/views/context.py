@@ -5,7 +5,6 @@ read marker and presence heartbeat the conversation view records."""
 from __future__ import annotations
 
 import hashlib
-import io
 import pickle
 from functools import partial
 from urllib.parse import urlencode
@@ -61,14 +60,11 @@ def signature(parts) -> str:
     the same thing answers 204 and the browser keeps the page as it is (no
     flicker, no lost focus, nothing re-read by a screen reader).
 
-    Pickled, not ``repr``-ed: ten times faster on rows of dates. Without the
-    memo, equal values give equal bytes whichever objects hold them (never
-    unpickled: the bytes are only hashed)."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    pickler.fast = True
-    pickler.dump(parts)
-    return hashlib.sha1(buffer.getvalue(), usedforsecurity=False).hexdigest()[:16]
+    Pickled, not ``repr``-ed: ten times faster on rows of dates. The bytes are
+    only hashed, never unpickled. Equal bytes always mean equal values; the
+    pickle memo could at worst make equal values look different (one needless
+    re-render), never the reverse."""
+    return hashlib.sha1(pickle.dumps(parts, protocol=5), usedforsecurity=False).hexdigest()[:16]
 
 
 def filter_query(params: QueryDict, *, drop: tuple[str, ...] = ()) -> str:
