@@ -10,8 +10,6 @@ from inbox.models import ConversationKind, Network, Priority, Status
 from inbox.selectors import SAVED_VIEWS, InboxFilters
 from inbox.services.bulk_actions import BULK_ACTIONS
 
-BLANK = [("", "Any")]
-
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
