@@ -12,6 +12,7 @@ views and templates), it times:
 - the inbox list, first page (the htmx list fragment the browser polls, and
   the full page),
 - a filtered list page (one channel, status open, needs a reply),
+- the list sorted by response due soonest,
 - the conversation view (htmx fragment),
 - a search (Postgres full-text search plus name and handle match),
 
@@ -470,6 +471,8 @@ def main() -> None:
                 "list_page_p95_ms": results["list_page"]["view_p95_ms"],
                 "filtered_p95_ms": results["filtered"]["view_p95_ms"],
                 "filtered_bare_sql_p95_ms": results["filtered"]["bare_sql_p95_ms"],
+                "due_first_p95_ms": results["due_first"]["view_p95_ms"],
+                "due_first_bare_sql_p95_ms": results["due_first"]["bare_sql_p95_ms"],
                 "conversation_p95_ms": results["conversation"]["view_p95_ms"],
                 "conversation_bare_sql_p95_ms": results["conversation"]["bare_sql_p95_ms"],
                 "search_p95_ms": results["search"]["view_p95_ms"],
@@ -504,6 +507,13 @@ def run_measurements(client, data, rng) -> dict:
             htmx=True,
             marker="inbox_conversation",
             name="list, filtered page (htmx)",
+        ),
+        "due_first": measure(
+            client,
+            "/inbox/?sort=due",
+            htmx=True,
+            marker="inbox_conversation",
+            name="list, due soonest (htmx)",
         ),
     }
     visible = list(

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from inbox import crypto
 
@@ -278,6 +278,17 @@ class Conversation(models.Model):
                 name="conv_assignee_status_idx",
             ),
             models.Index(fields=["-last_message_at"], name="conv_last_message_idx"),
+            # "Response due soonest": the list's due order over open
+            # conversations, read in order until a page is found (without
+            # it, every visible open conversation was sorted).
+            models.Index(
+                F("due_at").asc(nulls_last=True),
+                F("awaiting_since").asc(nulls_last=True),
+                F("last_message_at").desc(),
+                F("id").desc(),
+                condition=Q(status__in=["new", "open", "pending"]),
+                name="conv_due_order_idx",
+            ),
         ]
 
     def __str__(self) -> str:
