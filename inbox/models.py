@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
 from inbox import crypto
 
@@ -280,12 +280,11 @@ class Conversation(models.Model):
             models.Index(fields=["-last_message_at"], name="conv_last_message_idx"),
             # "Response due soonest": the list's due order over open
             # conversations, read in order until a page is found (without
-            # it, every visible open conversation was sorted).
+            # it, every visible open conversation was sorted). Postgres puts
+            # nulls last in ascending order by default, as the list's order
+            # asks; SQLite accepts no NULLS LAST in an index.
             models.Index(
-                F("due_at").asc(nulls_last=True),
-                F("awaiting_since").asc(nulls_last=True),
-                F("last_message_at").desc(),
-                F("id").desc(),
+                fields=["due_at", "awaiting_since", "-last_message_at", "-id"],
                 condition=Q(status__in=["new", "open", "pending"]),
                 name="conv_due_order_idx",
             ),
