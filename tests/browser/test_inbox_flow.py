@@ -19,6 +19,7 @@ except ImportError:  # the module is skipped (see BROWSER)
 from inbox import tasks
 from inbox.models import CannedResponse, Conversation, DeliveryState, Event, Message
 from tests.browser.helpers import BROWSER, sign_in
+from tests.inbox.ui_data import citizen, conversation_with
 from tests.support.worker import wait_for
 
 pytestmark = BROWSER
@@ -231,3 +232,30 @@ def test_keyboard_only_flow(new_page, officer, canned, x_channel, sandbox, celer
     expect(page.get_by_role("heading", name=re.compile("Messages matching"))).to_contain_text("(1)")
     conversation.refresh_from_db()
     assert (conversation.assignee, conversation.status) == (officer, "resolved")
+
+
+def test_a_row_opened_the_instant_it_arrives_opens_in_the_pane(new_page, officer, channel_a):
+    """A poll swaps in a new row; the officer's Enter or click can land in the
+    very next task. htmx must have wired the row's link by then, or the
+    browser follows the plain href and the page navigates away (the keyboard
+    flow above failed so once under load). The observer clicks in the first
+    microtask after the swap: earlier than any key press can."""
+    page = new_page()
+    sign_in(page, officer.username)
+    page.goto("/inbox/")
+    expect(page.locator("#conversation-list")).to_be_visible()
+    page.evaluate(
+        """() => {
+          window.__stillTheSamePage = true;
+          new MutationObserver((changes, observer) => {
+            const link = document.querySelector('#conversation-list .row-link');
+            if (!link) return;
+            observer.disconnect();
+            link.click();
+          }).observe(document.body, { childList: true, subtree: true });
+        }"""
+    )
+    conversation_with(channel_a, author=citizen(1, name="Jo Resident"), text="a new pothole")
+    page.evaluate("htmx.trigger(document.body, 'inbox:changed')")
+    expect(page.locator("#live")).to_contain_text("a new pothole")
+    assert page.evaluate("window.__stillTheSamePage") is True, "the row's link navigated away"
