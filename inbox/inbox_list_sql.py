@@ -23,8 +23,9 @@ pasted into a statement.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from django.db import connection
 from django.utils import timezone
@@ -51,6 +52,7 @@ STATUS_NAMES = dict(Status.choices)
 PRIORITY_NAMES = dict(Priority.choices)
 NETWORK_NAMES = dict(Network.choices)
 KIND_NAMES = dict(ConversationKind.choices)
+CACHED_ROWS = 4096  # rows kept per process, for this module and the row markup
 
 
 def _person_name(display_name: str, first: str, last: str, username: str) -> str:
@@ -58,7 +60,7 @@ def _person_name(display_name: str, first: str, last: str, username: str) -> str
     return display_name or f"{first} {last}".strip() or username
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class ListChannel:
     network: str
     name: str
@@ -68,7 +70,7 @@ class ListChannel:
         return NETWORK_NAMES.get(self.network, self.network)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class ListContact:
     handle: str
     display_name: str
@@ -81,22 +83,27 @@ class ListContact:
         return self.display_name or self.handle or self.external_id
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class ListLabel:
     pk: int
     name: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class ListViewer:
     user_id: int
     user: str  # the colleague's name, as ``str(user)`` would give it
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True, eq=False)
 class ListRow:
     """What one row of the list shows. Attribute names follow the model's,
-    so the row renderer and the response-clock helpers read either."""
+    so the row renderer and the response-clock helpers read either.
+
+    Frozen, and shared: ``inbox_rows`` hands out the same object for the
+    same statement row (``cached_list_row``), so what the view decides per
+    request (shielded, the clock) lives beside it, never on it. Compared and
+    hashed by identity: the object stands for its ``source``."""
 
     pk: int
     kind: str
@@ -112,14 +119,14 @@ class ListRow:
     seen_latest: bool
     channel: ListChannel
     contact: ListContact
-    label_list: list[ListLabel] = field(default_factory=list)
-    viewers: list[ListViewer] = field(default_factory=list)
+    label_list: tuple[ListLabel, ...] = ()
+    viewers: tuple[ListViewer, ...] = ()
     # The statement's row this was read from: everything above, hashable.
     source: tuple = ()
-    # Set by the view: what the row shows beside the data.
-    snippet_shielded: bool = False
-    is_unread: bool = False
-    clock: dict | None = None
+
+    @property
+    def is_unread(self) -> bool:
+        return bool(self.last_inbound_at) and not self.seen_latest
 
     @property
     def id(self) -> int:
@@ -286,13 +293,18 @@ def list_row(r: tuple) -> ListRow:
             verified=bool(r[22]),
         ),
         seen_latest=bool(r[23]),
-        label_list=[ListLabel(pk=pk, name=name) for pk, name in _json(r[24])],
-        viewers=[
+        label_list=tuple(ListLabel(pk=pk, name=name) for pk, name in _json(r[24])),
+        viewers=tuple(
             ListViewer(user_id=user_id, user=_person_name(display, first, last, username))
             for user_id, display, first, last, username in _json(r[25])
-        ],
+        ),
         source=r,
     )
+
+
+# Polls read the same rows again and again; building a row costs several
+# times more than finding it here by its statement row.
+cached_list_row = lru_cache(maxsize=CACHED_ROWS)(list_row)
 
 
 def inbox_rows(
@@ -313,4 +325,4 @@ def inbox_rows(
     since = connection.ops.adapt_datetimefield_value(timezone.now() - presence_window)
     with connection.cursor() as cursor:
         cursor.execute(_rows_sql(where, order), [user.pk, since, user.pk, *params, limit, offset])
-        return [list_row(r) for r in cursor.fetchall()]
+        return [cached_list_row(r) for r in cursor.fetchall()]

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
+from django.utils import timezone
 
 from inbox import selectors
 from inbox.forms import (
@@ -36,7 +37,7 @@ from inbox.services.replies import can_reply_privately
 from inbox.services.shield import Shield, shield_load
 from inbox.templatetags.inbox_ui import due_clock
 from inbox.text_rules import LIMITS, x_weighted_length
-from inbox.views.rows import render_rows
+from inbox.views.rows import RowMarks, render_rows
 
 POLL_SECONDS = 3
 COUNTS_POLL_SECONDS = 10
@@ -82,10 +83,9 @@ def list_context(
     filters, page_number = inbox_filters(request.GET)
     page = selectors.conversation_inbox(user=request.user, filters=filters, page=page_number)
     shield = shield or shield_load()
-    for row in page.rows:
-        row.snippet_shielded = shield.matches(row.last_message_preview)
-        row.is_unread = bool(row.last_inbound_at) and not row.seen_latest
-        row.clock = due_clock(row)
+    now = timezone.now()
+    # What this request decides about each (shared, frozen) row.
+    marks = [RowMarks(shield.matches(r.last_message_preview), due_clock(r, now)) for r in page.rows]
     parts = [
         (
             r.pk,
@@ -95,21 +95,23 @@ def list_context(
             r.priority,
             r.due_at,
             r.is_unread,
-            r.snippet_shielded,
+            m.shielded,
             r.last_message_preview,
             r.contact.blocked,
             r.contact.is_detractor,
             tuple(lb.pk for lb in r.label_list),
             tuple(v.user_id for v in r.viewers),
-            r.clock and r.clock["label"],
+            m.clock and m.clock["label"],
         )
-        for r in page.rows
+        for r, m in zip(page.rows, marks, strict=True)
     ]
     query = filter_query(request.GET)
     return {
         "page": page,
         # Called by the template only when it renders (a 204 poll never does).
-        "rows_html": partial(render_rows, page.rows, filter_query=query, current_pk=current_pk),
+        "rows_html": partial(
+            render_rows, page.rows, marks, filter_query=query, current_pk=current_pk
+        ),
         "filters": filters,
         "view_name": selectors.SAVED_VIEW_NAMES.get(filters.view, "All I may see"),
         "filter_query": query,

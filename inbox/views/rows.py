@@ -6,10 +6,11 @@ millisecond per row resolving variables, filters and includes. Building the
 same markup here is an order of magnitude cheaper.
 
 Rows rarely change between two polls, so each row's markup is kept (a
-bounded LRU per process) under everything it is made from: the statement's
-row (``ListRow.source``), what the view decided (unread, shielded, the
-clock's words), its age in words, its link, and the time zone. Any change to
-one of them is a new key; nothing is ever invalidated by hand.
+bounded LRU per process) under everything it is made from: the row (one
+shared object per statement row, ``inbox_list_sql.cached_list_row``), what
+the view decided (shielded, the clock's words), its age in words, its link,
+and the time zone. Any change to one of them is a new key; nothing is ever
+invalidated by hand.
 
 Safety: every value that comes from the database or the public goes through
 ``esc`` (the standard library's ``html.escape`` with quotes), and nothing
@@ -22,18 +23,25 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from html import escape as esc
+from typing import NamedTuple
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from inbox.inbox_list_sql import list_row
+from inbox.inbox_list_sql import CACHED_ROWS, ListRow
 from inbox.templatetags.inbox_ui import due_markup, flags_markup, initials
 
 NETWORK_LETTER = {"x": "X", "facebook": "f"}
 KIND_WORD = {"private": "DM", "comment": "comment", "public": "public"}
 SNIPPET = 140
-CACHED_ROWS = 4096  # about 1.5 kB each
+
+
+class RowMarks(NamedTuple):
+    """What the view decides about a row for this request."""
+
+    shielded: bool  # the snippet matches the abuse list
+    clock: dict | None  # ``due_clock``'s words and level
 
 
 def age(then: datetime, now: datetime) -> str:
@@ -52,7 +60,7 @@ def _snippet(text: str) -> str:
     return text if len(text) <= SNIPPET else text[: SNIPPET - 1].rstrip() + "…"
 
 
-def _head(row, url: str, is_current: bool) -> str:
+def _head(row: ListRow, url: str, is_current: bool) -> str:
     channel, contact = row.channel, row.contact
     badge = (
         '<span class="badge badge-unread">Unread<span class="visually-hidden">:</span></span> '
@@ -72,7 +80,7 @@ def _head(row, url: str, is_current: bool) -> str:
     )
 
 
-def _meta(row, age_text: str) -> str:
+def _meta(row: ListRow, clock: dict | None, age_text: str) -> str:
     if row.assignee_id:
         name = esc(row.assignee)
         assignee = (
@@ -92,47 +100,46 @@ def _meta(row, age_text: str) -> str:
     viewers = "".join(f'<span class="viewer">{esc(v.user)} viewing</span>' for v in row.viewers)
     return (
         f'<p class="row-meta"><time datetime="{row.last_message_at.isoformat()}">'
-        f"{age_text}</time> {due_markup(row.clock, row.due_at)} "
+        f"{age_text}</time> {due_markup(clock, row.due_at)} "
         f'<span class="status status-{esc(row.status)}">{esc(row.get_status_display())}</span> '
         f"{priority}{assignee} {labels}{flags_markup(row.contact)} {viewers}</p>"
     )
 
 
-def render_rows(rows, *, filter_query: str, current_pk: int | None) -> SafeString:
-    """The ``<li>`` of each ``inbox.inbox_list_sql.ListRow`` (``clock``,
-    ``is_unread`` and ``snippet_shielded`` set by the view)."""
+def render_rows(
+    rows: list[ListRow], marks: list[RowMarks], *, filter_query: str, current_pk: int | None
+) -> SafeString:
+    """The ``<li>`` of each row, with what the view decided about it."""
     now = timezone.now()
     zone = timezone.get_current_timezone_name()
     # One reverse for the page: row URLs differ only in the id.
     prefix = reverse("inbox:conversation", args=[1]).removesuffix("1/")
     suffix = f"?{filter_query}" if filter_query else ""
     parts = []
-    for row in rows:
+    for row, (shielded, clock) in zip(rows, marks, strict=True):
         pk = int(row.pk)
-        clock = row.clock
         shown = (
-            row.is_unread,
-            row.snippet_shielded,
+            shielded,
             (clock["level"], clock["label"]) if clock else None,
             age(row.last_message_at, now),
         )
-        parts.append(_row_html(row.source, shown, f"{prefix}{pk}/{suffix}", pk == current_pk, zone))
+        parts.append(_row_html(row, shown, f"{prefix}{pk}/{suffix}", pk == current_pk, zone))
     return mark_safe("".join(parts))  # noqa: S308 - every value in a row is escaped
 
 
 @lru_cache(maxsize=CACHED_ROWS)
-def _row_html(source: tuple, shown: tuple, url: str, is_current: bool, zone: str) -> str:
+def _row_html(row: ListRow, shown: tuple, url: str, is_current: bool, zone: str) -> str:
     """One row's markup, made only from its arguments (``zone`` is the time
-    zone the due time is shown in, active while this runs)."""
-    row = list_row(source)
-    row.is_unread, row.snippet_shielded, clock, age_text = shown
-    row.clock = {"level": clock[0], "label": clock[1]} if clock else None
+    zone the due time is shown in, active while this runs). The row is keyed
+    by identity, which stands for its statement row (``ListRow``)."""
+    shielded, clock, age_text = shown
+    clock = {"level": clock[0], "label": clock[1]} if clock else None
     pk = int(row.pk)
     classes = "row" + (" is-unread" if row.is_unread else "")
     classes += " is-current" if is_current else ""
     snippet = (
         '<span class="shielded">Hidden: may contain abusive language</span>'
-        if row.snippet_shielded
+        if shielded
         else esc(_snippet(row.last_message_preview))
     )
     return (
@@ -142,5 +149,5 @@ def _row_html(source: tuple, shown: tuple, url: str, is_current: bool, zone: str
         f'<label for="sel-{pk}" class="visually-hidden">Select conversation with '
         f"{esc(str(row.contact))}</label>\n"
         f'<div class="row-body">{_head(row, url, is_current)}\n'
-        f'<p class="snippet">{snippet}</p>\n{_meta(row, age_text)}</div></li>\n'
+        f'<p class="snippet">{snippet}</p>\n{_meta(row, clock, age_text)}</div></li>\n'
     )

@@ -1,9 +1,11 @@
-"""The list keeps each row's markup under everything it is made from; any
-change to the row, to what the view decided or to the time shows at once."""
+"""The list keeps each row (shared and frozen) and its markup under everything
+they are made from; any change to the row, to what the view decided or to
+the time shows at once."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import FrozenInstanceError
 from datetime import timedelta
 
 import pytest
@@ -12,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from inbox.models import Contact, Conversation, Presence, Status
+from inbox.services.shield import abuse_term_add, abuse_term_remove
 from inbox.views import rows
 from tests.factories import LabelFactory
 from tests.inbox.ui_data import citizen, conversation_with
@@ -105,3 +108,33 @@ def test_the_same_row_is_not_marked_current_for_another_page(signed_in, conv):
     opened = signed_in.get(reverse("inbox:conversation", args=[conv.pk])).content.decode()
     assert 'aria-current="true"' not in listed
     assert 'aria-current="true"' in opened
+
+
+def list_rows(client):
+    return client.get(reverse("inbox:list"), **HX).context["page"].rows
+
+
+@pytest.mark.django_db
+def test_an_unchanged_row_is_one_shared_object_that_nobody_can_change(signed_in, conv):
+    [first] = list_rows(signed_in)
+    [again] = list_rows(signed_in)
+    assert again is first
+    with pytest.raises(FrozenInstanceError):
+        first.status = Status.RESOLVED
+    Conversation.objects.filter(pk=conv.pk).update(status=Status.PENDING)
+    [changed] = list_rows(signed_in)
+    assert changed is not first and changed.status == Status.PENDING
+
+
+@pytest.mark.django_db
+def test_what_the_view_decides_stays_off_the_shared_row(signed_in, conv, admin_user):
+    """The shield is decided per request: adding and removing a term changes
+    the shared row's markup both ways."""
+    Conversation.objects.filter(pk=conv.pk).update(last_message_preview="you rotters")
+    [row] = list_rows(signed_in)
+    assert "you rotters" in row_markup(signed_in, conv.pk)
+    term = abuse_term_add(term="rotters", actor=admin_user)
+    assert "Hidden: may contain abusive language" in row_markup(signed_in, conv.pk)
+    abuse_term_remove(term=term, actor=admin_user)
+    assert "you rotters" in row_markup(signed_in, conv.pk)
+    assert list_rows(signed_in)[0] is row
