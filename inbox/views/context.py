@@ -10,7 +10,6 @@ from functools import partial
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, QueryDict
-from django.urls import reverse
 from django.utils import timezone
 
 from inbox import selectors
@@ -37,7 +36,8 @@ from inbox.services.replies import can_reply_privately
 from inbox.services.shield import Shield, shield_load
 from inbox.templatetags.inbox_ui import due_clock
 from inbox.text_rules import LIMITS, x_weighted_length
-from inbox.views.rows import RowMarks, render_rows
+from inbox.url_cache import reverse_cached
+from inbox.views.rows import RowMarks, render_list
 
 POLL_SECONDS = 3
 COUNTS_POLL_SECONDS = 10
@@ -106,18 +106,28 @@ def list_context(
         for r, m in zip(page.rows, marks, strict=True)
     ]
     query = filter_query(request.GET)
+    list_query = filter_query(request.GET, drop=("page",))
+    sig = signature([parts, page.has_more, page.page])
+    list_url = reverse_cached("inbox:list")
     return {
         "page": page,
         # Called by the template only when it renders (a 204 poll never does).
-        "rows_html": partial(
-            render_rows, page.rows, marks, filter_query=query, current_pk=current_pk
+        "list_html": partial(
+            render_list,
+            page,
+            marks,
+            sort=filters.sort,
+            filtered=filters.is_filtered(),
+            queries=(query, list_query),
+            list_url=list_url,
+            sig=sig,
+            poll_seconds=POLL_SECONDS,
+            current_pk=current_pk,
         ),
         "filters": filters,
         "view_name": selectors.SAVED_VIEW_NAMES.get(filters.view, "All I may see"),
         "filter_query": query,
-        "list_query": filter_query(request.GET, drop=("page",)),
-        "list_sig": signature([parts, page.has_more, page.page]),
-        "list_url": reverse("inbox:list"),
+        "list_sig": sig,
         "poll_seconds": POLL_SECONDS,
     }
 

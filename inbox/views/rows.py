@@ -1,4 +1,4 @@
-"""The inbox list's rows, rendered in Python.
+"""The inbox list and its rows, rendered in Python.
 
 The list is the hottest page in the product (every officer's browser asks
 for it every few seconds), and Django's template engine spends about a
@@ -25,12 +25,12 @@ from functools import lru_cache
 from html import escape as esc
 from typing import NamedTuple
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from inbox.inbox_list_sql import CACHED_ROWS, ListRow
 from inbox.templatetags.inbox_ui import due_markup, flags_markup, initials
+from inbox.url_cache import reverse_cached
 
 NETWORK_LETTER = {"x": "X", "facebook": "f"}
 KIND_WORD = {"private": "DM", "comment": "comment", "public": "public"}
@@ -106,6 +106,49 @@ def _meta(row: ListRow, clock: dict | None, age_text: str) -> str:
     )
 
 
+def render_list(
+    page,
+    marks: list[RowMarks],
+    *,
+    sort: str,
+    filtered: bool,
+    queries: tuple[str, str],
+    list_url: str,
+    sig: str,
+    poll_seconds: int,
+    current_pk: int | None,
+) -> SafeString:
+    """The list as ``inbox/_list.html`` shows it, up to the announcement the
+    template adds. ``queries`` is the filter query with and without the page."""
+    filter_query, list_query = queries
+    url = esc(list_url)
+    poll = f"{url}?{esc(filter_query)}&amp;sig={sig}" if filter_query else f"{url}?sig={sig}"
+    head = (
+        f'<div id="conversation-list" class="conversation-list" data-background\n'
+        f'     hx-get="{poll}"\n'
+        f'     hx-trigger="every {int(poll_seconds)}s, inbox:changed from:body" '
+        f'hx-swap="outerHTML"\n     data-list-sig="{sig}">\n'
+    )
+    if not page.rows:
+        empty = " with these filters" if filtered else ""
+        return mark_safe(f'{head}  <p class="list-empty">No conversations here{empty}.</p>\n')  # noqa: S308
+    n = len(page.rows)
+    summary = (
+        f"Showing {n} conversation{'' if n == 1 else 's'}"
+        f"{f', page {page.page}' if page.page > 1 else ''}, "
+        f"{'response due soonest first' if sort == 'due' else 'newest activity first'}."
+    )
+    pages = f"{url}?{esc(list_query)}&amp;page=" if list_query else f"{url}?page="
+    newer = f'<a href="{pages}{page.page - 1}">Newer conversations</a>' if page.page > 1 else ""
+    older = f'<a href="{pages}{page.page + 1}">Older conversations</a>' if page.has_more else ""
+    rows = render_rows(page.rows, marks, filter_query=filter_query, current_pk=current_pk)
+    return mark_safe(  # noqa: S308 - the rows are escaped; the rest is ours or escaped here
+        f'{head}  <p class="list-summary">{summary}</p>\n  <ol class="rows">\n{rows}  </ol>\n'
+        f'  <nav class="pager" aria-label="More conversations">\n'
+        f"    {newer}\n    {older}\n  </nav>\n"
+    )
+
+
 def render_rows(
     rows: list[ListRow], marks: list[RowMarks], *, filter_query: str, current_pk: int | None
 ) -> SafeString:
@@ -113,7 +156,7 @@ def render_rows(
     now = timezone.now()
     zone = timezone.get_current_timezone_name()
     # One reverse for the page: row URLs differ only in the id.
-    prefix = reverse("inbox:conversation", args=[1]).removesuffix("1/")
+    prefix = reverse_cached("inbox:conversation", 1).removesuffix("1/")
     suffix = f"?{filter_query}" if filter_query else ""
     parts = []
     for row, (shielded, clock) in zip(rows, marks, strict=True):
