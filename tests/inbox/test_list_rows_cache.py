@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import FrozenInstanceError
 from datetime import timedelta
+from html import escape
 
 import pytest
 from django.urls import reverse
@@ -74,7 +75,7 @@ def test_every_change_to_a_row_shows_on_the_next_render(signed_in, conv, teammat
             lambda: Presence.objects.create(
                 user=teammate, conversation=conv, seen_at=timezone.now()
             ),
-            f"{User.objects.get(pk=teammate.pk)} viewing",
+            f"{escape(str(User.objects.get(pk=teammate.pk)))} viewing",
         ),
         (lambda: Contact.objects.filter(pk=conv.contact_id).update(is_detractor=True), "Detractor"),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import escape
 
 import pytest
 from django.urls import reverse
@@ -216,14 +217,14 @@ def test_presence_shows_a_colleague_viewing_then_typing(client, officer, teammat
     client.force_login(officer)
     url = reverse("inbox:presence", args=[conv_a.pk])
     body = client.post(url, **HX).content.decode()
-    assert "tom is viewing" in body.lower() or f"{teammate} is viewing" in body
+    assert "tom is viewing" in body.lower() or f"{escape(str(teammate))} is viewing" in body
     client.force_login(teammate)
     assert client.post(url + "?typing=1", **HX).status_code == 204
     client.force_login(officer)
     body = client.post(url, **HX).content.decode()
-    assert f"{teammate} is typing a reply" in body
+    assert f"{escape(str(teammate))} is typing a reply" in body
     # And the list shows who is viewing each conversation.
-    assert f"{teammate} viewing" in client.get(reverse("inbox:list")).content.decode()
+    assert f"{escape(str(teammate))} viewing" in client.get(reverse("inbox:list")).content.decode()
 
 
 @pytest.mark.django_db

@@ -3,6 +3,8 @@ exactly one Event; htmx gets the changed fragment, a plain form a redirect."""
 
 from __future__ import annotations
 
+from html import escape
+
 import pytest
 from django.urls import reverse
 
@@ -134,8 +136,8 @@ def test_note_with_mentions_notifies_colleagues_who_cover_the_channel(
     assert response.status_code == 200
     assert body.lstrip().startswith('<section id="notes"')
     assert "can you check?" in body
-    assert f"Notified {teammate}." in body
-    assert f"Not notified (they do not cover this channel): {other_officer}." in body
+    assert f"Notified {escape(str(teammate))}." in body
+    assert f"Not notified (they do not cover this channel): {escape(str(other_officer))}." in body
     assert Note.objects.count() == 1
     [notification] = Notification.objects.all()
     assert notification.user == teammate
