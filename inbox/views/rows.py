@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from html import escape as esc
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -31,6 +31,9 @@ from django.utils.safestring import SafeString, mark_safe
 from inbox.inbox_list_sql import CACHED_ROWS, ListRow
 from inbox.templatetags.inbox_ui import due_markup, flags_markup, initials
 from inbox.url_cache import reverse_cached
+
+if TYPE_CHECKING:
+    from inbox.selectors import InboxPage
 
 NETWORK_LETTER = {"x": "X", "facebook": "f"}
 KIND_WORD = {"private": "DM", "comment": "comment", "public": "public"}
@@ -107,20 +110,19 @@ def _meta(row: ListRow, clock: dict | None, age_text: str) -> str:
 
 
 def render_list(
-    page,
+    page: InboxPage,
     marks: list[RowMarks],
     *,
-    sort: str,
-    filtered: bool,
-    queries: tuple[str, str],
+    filter_query: str,
+    list_query: str,
     list_url: str,
     sig: str,
     poll_seconds: int,
     current_pk: int | None,
 ) -> SafeString:
     """The list as ``inbox/_list.html`` shows it, up to the announcement the
-    template adds. ``queries`` is the filter query with and without the page."""
-    filter_query, list_query = queries
+    template adds. ``list_query`` is ``filter_query`` without the page."""
+    sort, filtered = page.filters.sort, page.filters.is_filtered()
     url = esc(list_url)
     poll = f"{url}?{esc(filter_query)}&amp;sig={sig}" if filter_query else f"{url}?sig={sig}"
     head = (

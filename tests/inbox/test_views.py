@@ -272,6 +272,19 @@ def test_pager_links_to_older_conversations(client, officer, channel_a, settings
 
 
 @pytest.mark.django_db
+def test_the_list_says_what_it_shows_and_why_it_is_empty(client, officer, channel_a):
+    client.force_login(officer)
+    body = client.get(reverse("inbox:list"), **HX).content.decode()
+    assert "No conversations here." in body
+    body = client.get(reverse("inbox:list"), {"status": "pending"}, **HX).content.decode()
+    assert "No conversations here with these filters." in body
+    conversation_with(channel_a)
+    body = client.get(reverse("inbox:list"), {"sort": "due"}, **HX).content.decode()
+    assert "Showing 1 conversation, response due soonest first." in body
+    assert 'hx-get="/inbox/?sort=due&amp;sig=' in body  # the poll keeps the filters
+
+
+@pytest.mark.django_db
 def test_login_page_signs_in(client, officer):
     response = client.post(
         reverse("login"), {"username": "olivia", "password": "correct horse battery staple"}
