@@ -7,8 +7,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 state="${SERVICES_DIR:-$here/var/services}"
 pgdata="$state/pgdata"
-pgport="${PGPORT_LOCAL:-55432}"
-redisport="${REDISPORT_LOCAL:-56379}"
+# Below Linux's ephemeral range (32768-60999): a port the kernel hands out to
+# a test's live server or a lingering connection can't be holding ours.
+pgport="${PGPORT_LOCAL:-25432}"
+redisport="${REDISPORT_LOCAL:-26379}"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
 as_postgres() {
@@ -24,7 +26,12 @@ start() {
   fi
   if ! as_postgres "$pgbin/pg_ctl -D '$pgdata' status" >/dev/null 2>&1; then
     as_postgres "$pgbin/pg_ctl -D '$pgdata' -l '$pgdata/server.log' \
-      -o '-p $pgport -k /tmp -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200 -c shared_buffers=${PG_SHARED_BUFFERS:-512MB} -c max_wal_size=2GB -c autovacuum_naptime=10s' -w start" >/dev/null
+      -o '-p $pgport -k /tmp -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200 -c shared_buffers=${PG_SHARED_BUFFERS:-512MB} -c max_wal_size=2GB -c autovacuum_naptime=10s' -w start" >/dev/null || {
+      # Say why: CI deletes the data directory, and the log with it, on exit.
+      echo "Postgres did not start; the end of its log:" >&2
+      tail -n 30 "$pgdata/server.log" >&2 || true
+      return 1
+    }
   fi
   if ! redis-cli -p "$redisport" ping >/dev/null 2>&1; then
     redis-server --port "$redisport" --bind 127.0.0.1 --save "" --appendonly no \
