@@ -22,14 +22,7 @@ if TYPE_CHECKING:
 
 
 def _membership_roles(user_id: int) -> list[str]:
-    # Plain SQL: asked on every request (the MFA gate, the navigation), where
-    # building the ORM query cost several times what Postgres takes to answer.
-    from django.db import connection
-
-    table = connection.ops.quote_name(Membership._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT role FROM {table} WHERE user_id = %s", [user_id])  # noqa: S608
-        return [role for (role,) in cursor.fetchall()]
+    return list(Membership.objects.filter(user_id=user_id).values_list("role", flat=True))
 
 
 def highest_role(roles) -> str | None:
@@ -37,8 +30,8 @@ def highest_role(roles) -> str | None:
 
 
 def remember_roles(user: User, roles: list[str]) -> None:
-    """Record the memberships read with the user (``accounts.backends``), so
-    ``role_of`` asks nothing more during this request."""
+    """Remember the user's highest role on this (request-bound) user object, so
+    ``role_of`` asks the database once per request."""
     user._socialdesk_role = highest_role(roles)
 
 
@@ -51,7 +44,7 @@ def role_of(user: User) -> str | None:
     cached = getattr(user, "_socialdesk_role", "unset")
     if cached != "unset":
         return cached
-    remember_roles(user, _membership_roles(user.pk))  # cached per request-bound user object
+    remember_roles(user, _membership_roles(user.pk))
     return user._socialdesk_role
 
 

@@ -132,11 +132,9 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60))
+    # Django asks a reused connection SELECT 1 at the start of each request: a
+    # connection left half-open by a failover is replaced, not trusted.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Django's backend; its health check asks the server only when the
-        # socket shows the server has gone (socialdesk/postgresql/base.py).
-        DATABASES["default"]["ENGINE"] = "socialdesk.postgresql"
 else:
     DATABASES = {
         "default": {
@@ -164,8 +162,7 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username/address is refused before any password check.
     "axes.backends.AxesStandaloneBackend",
-    # Django's ModelBackend, reading the signed-in user with their roles in one statement.
-    "accounts.backends.UserBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -196,8 +193,37 @@ REAUTH_SECONDS = env_int("REAUTH_SECONDS", 300)
 # Sessions: signed out after this long without activity, and in any case
 # this long after signing in (ASVS 7.3.1 / 7.3.2).
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-# Django's database sessions, read with one plain statement.
-SESSION_ENGINE = "accounts.session_store"
+# --- Cache ----------------------------------------------------------------------
+# Redis when there is one (CACHE_URL, else the Redis broker's server); the
+# process's own memory when embedded. A Redis outage degrades to the database
+# (IGNORE_EXCEPTIONS) instead of failing every request.
+CACHE_URL = env_str("CACHE_URL") or (
+    env_str("CELERY_BROKER_URL") if env_str("CELERY_BROKER_URL", "").startswith("redis") else ""
+)
+REDIS_CACHE = bool(CACHE_URL)
+if REDIS_CACHE:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "socialdesk",
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions live in the database; with a Redis cache configured (production),
+# reads come from the cache and the database stays the record (cached_db).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_CACHE
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)

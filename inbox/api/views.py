@@ -36,6 +36,8 @@ class InboxApi(APIView):
     # would show a docstring as every operation's description).
 
     def handle_exception(self, exc):
+        if isinstance(exc, outbound.IdempotencyKeyConflict):
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
         if isinstance(exc, DjangoValidationError):
             exc = ValidationError({"detail": " ".join(exc.messages)})
         return super().handle_exception(exc)
@@ -287,7 +289,8 @@ class ReplyCreateApi(InboxApi):
             404: NOT_FOUND,
             409: OpenApiResponse(
                 s.ReplyCollisionOut,
-                description="A colleague replied since seen_outbound_id; nothing was queued",
+                description="A colleague replied since seen_outbound_id, or the idempotency key "
+                "was already used by someone else or for another conversation; nothing was queued",
             ),
         },
         summary="Queue a reply (sent after commit, exactly once per idempotency key)",

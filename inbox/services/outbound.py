@@ -71,6 +71,25 @@ class Delivery:
 # --- creating ------------------------------------------------------------------------
 
 
+class IdempotencyKeyConflict(ValidationError):
+    """The key names a message another person queued, or one in another place."""
+
+
+def _earlier_with_key(*, key: str, author_id: int | None, same_place) -> Message | None:
+    """The message this key already queued, if it is the same author's in the
+    same place; keys are unique across all messages, so a key seen from
+    another author or conversation must never hand back their message."""
+    existing = Message.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.author_user_id != author_id or not same_place(existing):
+        raise IdempotencyKeyConflict(
+            "This idempotency key was already used for a different reply. "
+            "Send again with a new key."
+        )
+    return existing
+
+
 def reply_create(
     *,
     conversation: Conversation,
@@ -96,7 +115,12 @@ def reply_create(
     ):
         messenger_window_check(conversation=conversation)
     key = idempotency_key or uuid.uuid4().hex
-    existing = Message.objects.filter(idempotency_key=key).first()
+    author_id = None if automated else actor.pk
+
+    def same_place(message: Message) -> bool:
+        return message.conversation_id == conversation.pk
+
+    existing = _earlier_with_key(key=key, author_id=author_id, same_place=same_place)
     if existing is not None:
         return existing
     target = ""
@@ -137,7 +161,10 @@ def reply_create(
                 transaction.on_commit(lambda: _enqueue_delivery(message.pk))
     except IntegrityError:
         # The same key raced in from a second request: that one wins.
-        return Message.objects.get(idempotency_key=key)
+        raced = _earlier_with_key(key=key, author_id=author_id, same_place=same_place)
+        if raced is None:
+            raise
+        return raced
     return message
 
 
@@ -198,7 +225,13 @@ def private_reply_create(
             f"comment was posted on {comment.sent_at:%d %b %Y}. Reply publicly instead."
         )
     key = idempotency_key or uuid.uuid4().hex
-    existing = Message.objects.filter(idempotency_key=key).first()
+    existing = _earlier_with_key(
+        key=key,
+        author_id=actor.pk,
+        same_place=lambda m: (
+            m.kind == PRIVATE_REPLY and m.in_reply_to_external_id == comment.external_id
+        ),
+    )
     if existing is not None:
         return existing
     if (

@@ -163,6 +163,35 @@ def test_reply_is_idempotent_and_detects_collisions(api, client, teammate, conv_
 
 
 @pytest.mark.django_db
+def test_a_key_used_by_someone_else_never_returns_their_message(api, teammate, channel_a, conv_a):
+    """An attacker who learns (or guesses) a colleague's idempotency key must
+    not read back the colleague's message, nor queue nothing and think it sent."""
+    key = {"idempotency_key": "k" * 20}
+    mine = api.post(
+        url("reply_create", conv_a.pk), {"text": "Officer's words", **key}, format="json"
+    )
+    assert mine.status_code == 201
+    colleague = APIClient()
+    colleague.force_authenticate(teammate)
+    stolen = colleague.post(
+        url("reply_create", conv_a.pk),
+        {"text": "Other words", "confirm": True, **key},
+        format="json",
+    )
+    assert stolen.status_code == 409
+    assert "Officer's words" not in stolen.content.decode()
+    assert "idempotency key" in stolen.json()["detail"]
+    # The same author reusing the key for another conversation is refused too.
+    other = conversation_with(channel_a, author=citizen(2, name="Sam Elsewhere"), messages=1)
+    elsewhere = api.post(
+        url("reply_create", other.pk), {"text": "Officer's words", **key}, format="json"
+    )
+    assert elsewhere.status_code == 409
+    assert Message.objects.filter(direction="out").count() == 1
+    assert Message.objects.get(direction="out").conversation_id == conv_a.pk
+
+
+@pytest.mark.django_db
 def test_too_long_reply_is_a_400(api, conv_a):
     response = api.post(
         url("reply_create", conv_a.pk),

@@ -180,6 +180,22 @@ def test_reply_is_queued_once_even_when_submitted_twice(signed_in, officer, conv
 
 
 @pytest.mark.django_db
+def test_a_colleagues_key_in_the_form_is_refused_not_answered_with_their_reply(
+    client, signed_in, teammate, conv_a
+):
+    data = {"text": "Olivia's answer", "idempotency_key": "s" * 32, "seen_outbound_id": "0"}
+    signed_in.post(reverse("inbox:reply", args=[conv_a.pk]), data, **HX)
+    client.force_login(teammate)
+    forged = dict(data, text="Tom's answer", confirm="on")
+    response = client.post(reverse("inbox:reply", args=[conv_a.pk]), forged, **HX)
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "already used for a different reply" in body
+    assert "Reply queued" not in body
+    assert Message.objects.filter(direction="out").count() == 1
+
+
+@pytest.mark.django_db
 def test_reply_over_xs_weighted_limit_is_refused(signed_in, conv_a):
     text = "é" * 200 + " https://example.org/a-long-path " + "x" * 59  # 200+1+23+1+59
     response = signed_in.post(
