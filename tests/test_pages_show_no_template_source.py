@@ -31,7 +31,7 @@ def test_no_page_shows_template_source_text(request, client, who, channel_a):
     user = request.getfixturevalue(who)
     conversation = conversation_with(channel_a, author=citizen(1, name="Jo Resident"), messages=2)
     client.force_login(user)
-    paths = _plain_paths(get_resolver()) + [reverse("inbox:conversation", args=[conversation.pk])]
+    paths = [*_plain_paths(get_resolver()), reverse("inbox:conversation", args=[conversation.pk])]
     looked = 0
     for path in paths:
         if path.startswith(("/admin/", "/webhooks/", "/logout")):
