@@ -394,10 +394,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "socialdesk@localhost")
 API_BROWSABLE = env_bool("API_BROWSABLE", not PRODUCTION)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         # Personal tokens; for people who must use MFA, only tokens made from a
-        # session that passed it (accounts/services/tokens.py).
+        # session that passed it (accounts/services/tokens.py). First, so a
+        # refused or missing key answers 401 with WWW-Authenticate: Token.
         "accounts.api_auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

@@ -92,8 +92,13 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
 
 
 def _recovery_codes_replace(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    # The device stays and only its codes change: a session verified with a
+    # recovery code names this device, and would otherwise lose its second factor.
+    device = StaticDevice.objects.filter(user=user).order_by("pk").first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    StaticToken.objects.filter(device=device).delete()
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
     return codes
