@@ -9,8 +9,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Membership, Team, User
-from accounts.services import sessions
+from accounts.models import ApiToken, Membership, Team, User
+from accounts.services import sessions, tokens
 from socialdesk.admin_site import AdminRoleMixin, ReadOnlyAdminRoleMixin, reregister_for_admin_role
 
 # Lockouts (visible to admins, who can clear them) and MFA devices (admins can
@@ -117,3 +117,24 @@ def memberships_log(actor, formset) -> None:
             actor=actor,
             data={"target": f"user:{membership.user_id}", "team": membership.team_id},
         )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdminRoleMixin, admin.ModelAdmin):
+    """Admins see everyone's tokens and can revoke them; only their owner can
+    make one (from their own verified session), so none is made here."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "expires_at"]
+    list_filter = ["created_with_verified_mfa"]
+    readonly_fields = [f.name for f in ApiToken._meta.fields if f.name != "key_hash"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoked, not deleted: the record of a key stays
+
+    @admin.action(description="Revoke: the token stops working at once")
+    def revoke(self, request, queryset):
+        for token in queryset:
+            tokens.api_token_revoke(token=token, actor=request.user)
+        self.message_user(request, f"Revoked {queryset.count()} token(s).")

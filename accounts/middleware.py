@@ -7,7 +7,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -83,12 +83,35 @@ def _has_device(request, user) -> bool:
     return has
 
 
-MFA_OPEN_PATHS = ("/login/", "/logout/", "/account/mfa/", "/account/password-reset/", "/static/")
+# What a session that gave only the password may reach: the second step
+# itself, first enrolment for someone with no second factor yet (checked
+# below), and signing out. Everything else, the rest of /account/ included,
+# waits for the second factor (issue 15). Exact paths, not prefixes.
+MFA_VERIFY_PATHS = frozenset({"/account/mfa/verify/", "/logout/"})
+MFA_ENROL_PATH = "/account/mfa/setup/"
+# Refusals worth a security event: a change attempted, the API, the account
+# area. Plain page loads are the normal way to the second step after signing in.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WATCHED_PREFIXES = ("/api/", "/account/", "/admin/")
+API_REFUSAL = (
+    "Two-step sign-in is not complete for this session. "
+    "Enter the code from your authenticator app at /account/mfa/verify/ first."
+)
+
+
+def _gate_open(request, user) -> bool:
+    path = request.path
+    if path in MFA_VERIFY_PATHS:
+        return True
+    # Fresh from the database: the session's remembered answer may be a
+    # minute old, and enrolling over an existing device replaces it.
+    return path == MFA_ENROL_PATH and not mfa.user_has_device(user)
 
 
 class MfaRequiredMiddleware:
-    """Admins and managers (and everyone, if configured) must pass a second
-    factor before anything else; the password alone opens nothing."""
+    """Admins and managers (and everyone, if configured, or anyone who has a
+    second factor) must pass it before anything else; the password alone
+    opens nothing."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -98,14 +121,28 @@ class MfaRequiredMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not request.path.startswith(MFA_OPEN_PATHS)
             and not user.is_verified()
             and mfa.mfa_required(user, has_device=partial(_has_device, request))
+            and not _gate_open(request, user)
         ):
-            has_device = user.totpdevice_set.filter(confirmed=True).exists()
-            target = reverse("mfa_verify" if has_device else "mfa_setup")
-            nxt = request.get_full_path()
-            if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-                target += "?" + urlencode({"next": nxt})
-            return _redirect(request, target)
+            return self._refuse(request, user)
         return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request, user):
+        if request.method not in _SAFE_METHODS or request.path.startswith(_WATCHED_PREFIXES):
+            mfa.mfa_refusal_record(
+                user=user,
+                method=request.method,
+                path=request.path,
+                reason="second factor not given",
+            )
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": API_REFUSAL}, status=403)
+        target = reverse("mfa_verify" if mfa.user_has_device(user) else "mfa_setup")
+        nxt = request.get_full_path()
+        if request.method == "GET" and url_has_allowed_host_and_scheme(
+            nxt, allowed_hosts={request.get_host()}
+        ):
+            target += "?" + urlencode({"next": nxt})
+        return _redirect(request, target)

@@ -107,3 +107,27 @@ class ReplyApprovalRule(models.Model):
 
     def __str__(self) -> str:
         return f"Approval needed for {self.user or self.team or self.channel}"
+
+
+class ApiToken(models.Model):
+    """A personal API key. Only a hash of the key is stored: the key itself is
+    shown once, when it is made. Whether the session that made it had passed
+    the second factor is kept, because for people who must use MFA a token
+    stands in for a whole sign-in (issue 15)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    # The first characters of the key, so its owner can tell their keys apart.
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_with_verified_mfa = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) of {self.user}"

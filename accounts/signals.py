@@ -8,6 +8,7 @@ import time
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
+from accounts import reauth_state
 from accounts.services import sessions
 from audit.context import client_ip
 
@@ -21,7 +22,9 @@ def _session_started(sender, request, user, **kwargs):
     now = time.time()
     request.session["auth_started"] = now
     request.session["last_activity"] = now
-    request.session["reauth_at"] = now  # the password was just given
+    # The password alone: an account change still needs the second factor and
+    # a fresh proof (accounts/reauth_state.py).
+    reauth_state.password_given(request.session)
     sessions.session_register(
         user=user,
         session_key=request.session.session_key,

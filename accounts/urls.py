@@ -12,6 +12,8 @@ urlpatterns = [
     path("mfa/setup/", views.mfa_setup, name="mfa_setup"),
     path("mfa/recovery-codes/", views.recovery_codes_reset, name="mfa_recovery_codes"),
     path("sessions/<int:pk>/end/", views.session_end, name="session_end"),
+    path("tokens/new/", views.api_token_create, name="api_token_create"),
+    path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("email/", views.email_change, name="email_change"),
     path("password/", views.password_change, name="password_change"),
     # A reset never signs anyone in (post_reset_login stays False), so the

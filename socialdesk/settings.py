@@ -77,7 +77,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "django_htmx",
     "accounts",
@@ -90,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "socialdesk.headers.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -182,13 +182,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 AXES_VERBOSE = False
+# The same client address as the audit log and DRF (see TRUSTED_PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
 
 # MFA (TOTP via django-otp). Required for admins and managers; set
 # MFA_REQUIRED_FOR_ALL to require it of officers too.
 MFA_REQUIRED_FOR_ALL = env_bool("MFA_REQUIRED_FOR_ALL", False)
 MFA_ENFORCED = env_bool("MFA_ENFORCED", True)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "SocialDesk")
-# Sensitive changes (MFA, e-mail, password) need the password again this recently.
+# Account changes (MFA, recovery codes, API tokens, e-mail, password) need the
+# password, and the second factor where there is one, again this recently.
 REAUTH_SECONDS = env_int("REAUTH_SECONDS", 300)
 # Sessions: signed out after this long without activity, and in any case
 # this long after signing in (ASVS 7.3.1 / 7.3.2).
@@ -259,6 +262,42 @@ CONTENT_SECURITY_POLICY = {
 }
 if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies of ours stand in front of the app. Each appends the
+# address it was reached from to X-Forwarded-For, so the client is that many
+# entries from the right. 0 (the default): X-Forwarded-For is never read and
+# the client is REMOTE_ADDR. Lockouts (django-axes), rate limits (DRF) and the
+# audit log all take the address from audit.context.client_ip. Set it too high
+# and a client can choose its own address; too low and everyone behind the
+# proxy shares one, so one person's wrong passwords lock out everyone.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+# Browser features the app does not use are denied to it and to anything it
+# might embed (socialdesk/headers.py); copy buttons write to the clipboard.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "clipboard-read": [],
+    "clipboard-write": ["self"],
+    "display-capture": [],
+    "encrypted-media": [],
+    "fullscreen": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "picture-in-picture": [],
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
 
 # --- i18n / time ----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -376,11 +415,23 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "socialdesk@localhost")
 
 # --- REST framework -------------------------------------------------------------
+# The browsable API is a developer's convenience: off in production (JSON only),
+# and where on, drawn by our own CSP-clean page (socialdesk/api.py).
+API_BROWSABLE = env_bool("API_BROWSABLE", not PRODUCTION)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Personal tokens; for people who must use MFA, only tokens made from a
+        # session that passed it (accounts/services/tokens.py). First, so a
+        # refused or missing key answers 401 with WWW-Authenticate: Token.
+        "accounts.api_auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["socialdesk.api.BrowsableApiRenderer"] if API_BROWSABLE else []),
+    ],
+    # DRF's throttles find the client the way audit.context.client_ip does.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",

@@ -60,12 +60,20 @@ def totp_secret_text(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode().rstrip("=")
 
 
-def totp_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str] | None:
+def totp_confirm(
+    *, user: User, device: TOTPDevice, token: str, replacing: bool = False
+) -> list[str] | None:
     """Confirm the device with a code from the app; returns new recovery codes,
-    or None if the code is wrong."""
+    or None if the code is wrong. Unless ``replacing`` (which the caller allows
+    only to a re-authenticated session), raises ``DeviceAlreadySetUp`` when the
+    user already has a second factor."""
     if not device.verify_token(token.strip().replace(" ", "")):
         return None
     with transaction.atomic():
+        # The user's row lock orders two enrolments racing from two sessions.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if not replacing and user_has_device(user):
+            raise DeviceAlreadySetUp
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
@@ -84,8 +92,13 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
 
 
 def _recovery_codes_replace(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    # The device stays and only its codes change: a session verified with a
+    # recovery code names this device, and would otherwise lose its second factor.
+    device = StaticDevice.objects.filter(user=user).order_by("pk").first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    StaticToken.objects.filter(device=device).delete()
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
     return codes
@@ -105,3 +118,19 @@ def mfa_disable(*, user: User, actor: User) -> None:
         for device in devices_for_user(user, confirmed=None):
             device.delete()
         event_record(type="auth.mfa_disabled", actor=actor, data={"target": f"user:{user.pk}"})
+
+
+class DeviceAlreadySetUp(Exception):
+    """A first enrolment found a second factor already in place: replacing one
+    takes the re-authenticated route."""
+
+
+def mfa_refusal_record(*, user: User, method: str, path: str, reason: str) -> None:
+    """A request refused for want of the second factor (or of a fresh proof
+    with it): a security event, as each one may be someone holding only the
+    password."""
+    event_record(
+        type="auth.mfa_refused",
+        actor=user,
+        data={"target": f"user:{user.pk}", "method": method, "path": path[:300], "reason": reason},
+    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import tokens
 from inbox.models import CannedResponse, Contact, Event, Message, NetworkAction, Notification
 from inbox.services.shield import abuse_term_add
 from tests.factories import LabelFactory
@@ -39,9 +39,9 @@ def test_anonymous_requests_are_refused(client, conv_a):
 
 @pytest.mark.django_db
 def test_token_authentication_works(officer, conv_a):
-    token = Token.objects.create(user=officer)
+    _token, key = tokens.api_token_create(user=officer, name="script", verified_mfa=False)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.get(url("conversation_list"))
     assert response.status_code == 200
     assert [c["id"] for c in response.json()["results"]] == [conv_a.pk]

@@ -108,7 +108,8 @@ def test_admins_see_every_channel(client, admin_user, activity, channel_a, chann
 def test_anonymous_visitors_are_sent_to_log_in(client, activity):
     assert client.get(reverse("kpis:overview")).status_code == 302
     assert client.get(reverse("kpis:export", args=["overview", "daily"])).status_code == 302
-    assert client.get(reverse("kpis-api:overview")).status_code == 403
+    # Unauthenticated: 401 with WWW-Authenticate: Token (token authentication answers first).
+    assert client.get(reverse("kpis-api:overview")).status_code == 401
 
 
 @pytest.mark.django_db
