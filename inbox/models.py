@@ -316,6 +316,9 @@ class DeliveryState(models.TextChoices):
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    # An earlier attempt may have reached the network, and it could not be
+    # checked (see outbound): neither sent again nor called failed.
+    UNCONFIRMED = "unconfirmed", "Not confirmed: check the network"
 
 
 class Message(models.Model):
@@ -355,6 +358,9 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     # While a worker holds the send, no other worker may start it (see outbound).
     send_lease_until = models.DateTimeField(null=True, blank=True)
+    # No attempt before this time: a rate limit's reset, or a retry's backoff.
+    # Claims and the sweeper both wait for it.
+    not_before = models.DateTimeField(null=True, blank=True)
     sent_by_network_at = models.DateTimeField(null=True, blank=True)
     # The two-person rule (inbox.services.approvals).
     approved_by = models.ForeignKey(
@@ -545,6 +551,7 @@ class NetworkAction(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     send_lease_until = models.DateTimeField(null=True, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True)  # as on Message
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)

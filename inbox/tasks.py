@@ -31,11 +31,10 @@ def poll_channel(channel_id: int) -> None:
 @shared_task(bind=True, ignore_result=True, max_retries=None, soft_time_limit=120, time_limit=150)
 def deliver_message(self, message_id: int) -> str:
     result = outbound.message_deliver(message_id=message_id)
+    # "waiting" (another task holds the retry for a rate limit or backoff) ends
+    # here: retrying it too is how retries used to pile up behind a 429.
     if result.state in ("retry", "busy"):
-        countdown = 5.0
-        if result.retry_at:
-            countdown = max(1.0, (result.retry_at - timezone.now()).total_seconds() + 0.5)
-        raise self.retry(countdown=countdown)
+        raise self.retry(countdown=_countdown(result.retry_at))
     return result.state
 
 
@@ -43,16 +42,21 @@ def deliver_message(self, message_id: int) -> str:
 def perform_action(self, action_id: int) -> str:
     result = outbound.action_perform(action_id=action_id)
     if result.state == "retry":
-        countdown = 5.0
-        if result.retry_at:
-            countdown = max(1.0, (result.retry_at - timezone.now()).total_seconds() + 0.5)
-        raise self.retry(countdown=countdown)
+        raise self.retry(countdown=_countdown(result.retry_at))
     return result.state
+
+
+def _countdown(retry_at) -> float:
+    if retry_at is None:
+        return 5.0
+    # Just after the row's not_before, so the claim finds it due.
+    return max(1.0, (retry_at - timezone.now()).total_seconds() + 0.5)
 
 
 @shared_task(ignore_result=True)
 def sweep_outbound() -> None:
-    """Safety net: re-enqueue sends whose task was lost or whose sender died."""
+    """Safety net: re-enqueue sends whose task was lost or whose sender died
+    (never one still waiting for a rate limit or backoff: see outbound_stuck)."""
     messages, actions = outbound.outbound_stuck()
     for message_id in messages:
         deliver_message.delay(message_id)

@@ -1,4 +1,4 @@
-"""The control API under /_sandbox/: reset, seed, inject, outbox, faults, clock.
+"""The control API under /_sandbox/: reset, seed, inject, outbox, faults, clock, limits.
 
 JSON in and out, no auth. It is only served to loopback clients unless the
 server was started with allow_remote_control, because anyone who can reach
@@ -15,6 +15,7 @@ from sandbox import fb_inject, fb_webhooks, webhooks
 from sandbox.clock import parse_time
 from sandbox.faults import FaultSpecError
 from sandbox.inject_spec import parse_when
+from sandbox.ratelimit import LimitSpecError
 from sandbox.router import ApiError, BodyError, Request, Response, Router
 from sandbox.scenarios import SCENARIOS, ScenarioError
 from sandbox.x_inject import InjectError, inject, user_item
@@ -55,6 +56,8 @@ class ControlApi:
         r.add("DELETE", r"/faults", self.faults_clear)
         r.add("GET", r"/clock", self.clock)
         r.add("POST", r"/clock", self.clock_set)
+        r.add("GET", r"/limits", self.limits)
+        r.add("POST", r"/limits", self.limits_set)
         r.add("POST", r"/webhooks/fire", self.webhook_fire)
         r.add("POST", r"/webhooks/crc", self.webhook_crc)
         r.add("GET", r"/avatars/(?P<user_id>\d+)\.svg", self.avatar)
@@ -85,6 +88,7 @@ class ControlApi:
             ControlError,
             BodyError,
             FaultSpecError,
+            LimitSpecError,
             InjectError,
             fb_inject.FbInjectError,
             ScenarioError,
@@ -215,6 +219,16 @@ class ControlApi:
             if body.get("advance_seconds"):
                 clock.advance(float(body["advance_seconds"]))
             return Response(200, clock.snapshot())
+
+    def limits(self, req: Request) -> Response:
+        """The rate limits in force, the window length, and how many calls each
+        endpoint has had refused (429 / code 32) since the last reset."""
+        return Response(200, self.state.ratelimits.snapshot())
+
+    def limits_set(self, req: Request) -> Response:
+        """``{"x_write": 50, "window_seconds": 5}``: lower (or raise) limits;
+        ``/_sandbox/reset`` puts the defaults back."""
+        return Response(200, self.state.ratelimits.configure(req.json_object()))
 
     # -- webhooks ----------------------------------------------------------------
 

@@ -44,3 +44,10 @@ class Control:
 
     def outbox(self, **params: Any) -> list[dict[str, Any]]:
         return self.get("/_sandbox/outbox", **params)["items"]
+
+    def limits(self, **changes: Any) -> dict[str, Any]:
+        """Set rate limits (x_read, x_write, fb_calls, window_seconds) when given;
+        the limits in force and the refusals counted so far either way."""
+        if changes:
+            return self.post("/_sandbox/limits", changes)
+        return self.get("/_sandbox/limits")

@@ -26,7 +26,6 @@ from sandbox.router import ApiError, Request, Response, Router
 if TYPE_CHECKING:
     from sandbox.state import SandboxState
 
-CALL_LIMIT = 4800  # per Page per 15 minutes: generous, like the X limits
 V = r"(?:/v\d+\.\d+)?"
 NODE = r"(?P<node>[\w.-]+)"
 EDGE = r"(?P<edge>\w+)"
@@ -64,7 +63,7 @@ class FbNetwork:
             if req.route_name in PUBLIC_ROUTES:
                 return match.route.handler(self.state, req, **match.params)
             req.auth = authenticate(req, self.state)
-            status = self.state.ratelimits.hit("fb", req.auth.caller, CALL_LIMIT)
+            status = self.state.ratelimits.hit("fb", req.auth.caller, self._call_limit())
             if status.exceeded:
                 minutes = math.ceil(max(0, status.reset - self.state.clock.epoch()) / 60)
                 code = 32 if req.auth.page_id else 4
@@ -80,6 +79,10 @@ class FbNetwork:
             response.headers.setdefault(name, value)
         return response
 
+    def _call_limit(self) -> int:
+        # Calls per Page (or app) token per window; 4,800 unless set through /_sandbox/limits.
+        return self.state.ratelimits.limit("fb_calls")
+
     # -- usage headers ---------------------------------------------------------------
 
     def usage_headers(
@@ -91,8 +94,9 @@ class FbNetwork:
         if auth is None:
             return {}
         if call_count is None:
-            status = self.state.ratelimits.peek("fb", caller_of(req), CALL_LIMIT)
-            call_count = round((CALL_LIMIT - status.remaining) * 100 / CALL_LIMIT)
+            limit = self._call_limit()
+            status = self.state.ratelimits.peek("fb", caller_of(req), limit)
+            call_count = round((limit - status.remaining) * 100 / limit)
         usage: dict[str, Any] = {
             "call_count": call_count,
             "total_cputime": max(1, call_count // 3) if call_count else 0,

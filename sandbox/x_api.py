@@ -31,8 +31,6 @@ from sandbox.x_oauth import XOAuth
 if TYPE_CHECKING:
     from sandbox.state import SandboxState
 
-READ_LIMIT = 900  # per 15 minutes, per endpoint and caller: generous on purpose
-WRITE_LIMIT = 300
 UID = r"(?P<user_id>\d+)"
 TID = r"(?P<tweet_id>\d+)"
 
@@ -166,7 +164,8 @@ class XNetwork:
             req.route_name = match.route.name if match else "unknown"
 
     def _limit(self, req: Request) -> int:
-        return READ_LIMIT if req.method == "GET" else WRITE_LIMIT
+        # Per endpoint and caller; set through /_sandbox/limits (x_read, x_write).
+        return self.state.ratelimits.limit("x_read" if req.method == "GET" else "x_write")
 
     def _peek(self, req: Request) -> RateStatus:
         return self.state.ratelimits.peek(

@@ -9,10 +9,15 @@ act (permanent: a revoked token, a refused post).
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
+
+# Reconciliation reads back at most this many pages of 100 (X serves an
+# account's latest 3,200 posts): enough for hours of a busy account's replies,
+# and a bound on what one lost send can cost.
+FIND_SENT_MAX_PAGES = 32
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,44 @@ class DuplicateContent(Refused):
     pass
 
 
+class Unverifiable(NetworkError):
+    """Reconciliation could not read back far enough to tell whether an
+    earlier attempt reached the network. Posting again could double it, and
+    calling it failed could hide a public post: a person has to look."""
+
+
+def search_back(
+    pages: Iterable[tuple[list[dict[str, Any]], bool]],
+    *,
+    is_ours: Callable[[dict[str, Any]], bool],
+    created: Callable[[dict[str, Any]], datetime | None],
+    since: datetime,
+    known: Collection[str] = (),
+    what: str,
+) -> str | None:
+    """The id of the first item ``is_ours`` created at or after ``since`` in
+    newest-first ``pages`` (each with "is there a page after it"), reading
+    until a page reaches back before ``since``. ``known`` ids belong to other
+    messages and never match. Raises Unverifiable past FIND_SENT_MAX_PAGES."""
+    for number, (data, more) in enumerate(pages, start=1):
+        reached = False
+        for item in data:
+            when = created(item)
+            if when is not None and when < since:
+                reached = True
+            elif str(item.get("id")) not in known and is_ours(item):
+                return str(item["id"])
+        if reached or not more:
+            return None
+        if number >= FIND_SENT_MAX_PAGES:
+            raise Unverifiable(
+                f"could not tell whether this was already posted: more than "
+                f"{FIND_SENT_MAX_PAGES * 100} {what} since it was first sent. "
+                "Check the account on the network before sending it again."
+            )
+    return None
+
+
 class NetworkClient(abc.ABC):
     """One connected account on one network."""
 
@@ -186,10 +229,20 @@ class NetworkClient(abc.ABC):
 
     @abc.abstractmethod
     def find_sent(
-        self, *, text: str, in_reply_to: str = "", recipient_id: str = "", since: datetime
+        self,
+        *,
+        text: str,
+        in_reply_to: str = "",
+        recipient_id: str = "",
+        since: datetime,
+        known: Collection[str] = (),
     ) -> str | None:
-        """The network id of a post/DM with this text sent after ``since``, if any.
-        Used after an unknown outcome so a retry never posts twice."""
+        """The network id of our post/DM with this text sent at or after ``since``,
+        if any, reading the account's posts (or the DM thread, or the comment's
+        replies) back page by page until they pass ``since``, however many came
+        after it. ``known``: ids already recorded for other messages. Used
+        after an unknown outcome so a retry never posts twice; raises
+        Unverifiable when the answer lies beyond FIND_SENT_MAX_PAGES."""
 
     @abc.abstractmethod
     def like(self, *, external_id: str) -> None: ...

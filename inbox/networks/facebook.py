@@ -19,7 +19,7 @@ Quirks handled here (see shared/reference/network-apis.md §2):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -41,6 +41,7 @@ from inbox.networks.base import (
     TransientError,
     UnknownOutcome,
     Unparseable,
+    search_back,
 )
 from inbox.networks.facebook_mapping import map_comment, map_message, parse_time
 
@@ -418,36 +419,63 @@ class FacebookClient(NetworkClient):
         return SendResult(external_id=str(data["message_id"]), thread_id=f"fbm:{psid}")
 
     def find_sent(
-        self, *, text: str, in_reply_to: str = "", recipient_id: str = "", since: datetime
+        self,
+        *,
+        text: str,
+        in_reply_to: str = "",
+        recipient_id: str = "",
+        since: datetime,
+        known: Collection[str] = (),
     ) -> str | None:
         wanted = " ".join(text.split())
 
         def ours(raw: dict[str, Any]) -> bool:
-            sender = str((raw.get("from") or {}).get("id", ""))
+            sender = raw.get("from") if isinstance(raw.get("from"), dict) else {}
             return (
-                sender == self.page_id and " ".join(str(raw.get("message", "")).split()) == wanted
+                str(sender.get("id", "")) == self.page_id
+                and " ".join(str(raw.get("message") or "").split()) == wanted
             )
 
         if recipient_id:
-            threads = self._get(
-                f"{self.page_id}/conversations",
-                platform="messenger",
-                user_id=recipient_id,
-                fields=f"id,messages.limit(50){{{MESSAGE_FIELDS}}}",
+            thread = self._messenger_thread(recipient_id)
+            if thread is None:
+                return None
+            pages = self._cursor_pages(f"{thread}/messages", fields=MESSAGE_FIELDS, limit=100)
+            what = "Messenger messages in this conversation"
+        else:
+            target = self._comment_target(in_reply_to)
+            # Newest first, so reading can stop once the replies pass ``since``.
+            pages = self._cursor_pages(
+                f"{target}/comments",
+                fields="id,message,from{id},created_time",
+                order="reverse_chronological",
+                limit=100,
             )
-            for conv in threads.get("data") or []:
-                for raw in (conv.get("messages") or {}).get("data") or []:
-                    if ours(raw):
-                        return str(raw["id"])
-            return None
-        target = self._comment_target(in_reply_to)
-        replies = self._get(
-            f"{target}/comments",
-            fields="id,message,from{id},created_time",
-            order="reverse_chronological",
-            limit=100,
+            what = "replies under this comment"
+        return search_back(
+            pages, is_ours=ours, created=_created_time, since=since, known=known, what=what
         )
-        return next((str(r["id"]) for r in replies.get("data") or [] if ours(r)), None)
+
+    def _messenger_thread(self, user_id: str) -> str | None:
+        found = self._get(
+            f"{self.page_id}/conversations", platform="messenger", user_id=user_id, fields="id"
+        )
+        threads = [t for t in found.get("data") or [] if isinstance(t, dict) and t.get("id")]
+        return str(threads[0]["id"]) if threads else None
+
+    def _cursor_pages(self, path: str, **args: Any) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+        """Pages of ``path`` (newest first), each with whether Graph has one after
+        it, following the ``after`` cursor. The consumer decides when to stop."""
+        while True:
+            page = self._get(path, **args)
+            data = [d for d in page.get("data") or [] if isinstance(d, dict)]
+            paging = page.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            more = bool(data and paging.get("next") and after)
+            yield data, more
+            if not more:
+                return
+            args = {**args, "after": after}
 
     def like(self, *, external_id: str) -> None:
         self._call(self.graph.put_object, external_id, "likes", write=True)
@@ -495,6 +523,13 @@ class FacebookClient(NetworkClient):
                     "reply_count": int(obj.get("comment_count", 0)),
                 }
         return out
+
+
+def _created_time(raw: dict[str, Any]) -> datetime | None:
+    try:
+        return parse_time(raw["created_time"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def _history_page(

@@ -10,7 +10,7 @@ so moderation is hide reply and mute.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ import tweepy
 
 from inbox.networks import transport
 from inbox.networks.base import (
+    FIND_SENT_MAX_PAGES,
     AuthError,
     Author,
     BackfillPage,
@@ -33,6 +34,7 @@ from inbox.networks.base import (
     TransientError,
     UnknownOutcome,
     Unparseable,
+    search_back,
 )
 
 X_HOSTS = ["https://api.twitter.com", "https://api.x.com"]
@@ -336,40 +338,50 @@ class XClient(NetworkClient):
         )
 
     def find_sent(
-        self, *, text: str, in_reply_to: str = "", recipient_id: str = "", since: datetime
+        self,
+        *,
+        text: str,
+        in_reply_to: str = "",
+        recipient_id: str = "",
+        since: datetime,
+        known: Collection[str] = (),
     ) -> str | None:
-        wanted = " ".join(text.split())
+        wanted = _words(text)
         if recipient_id:
-            page = self._call(
+            pages = self._token_pages(
                 self.client.get_direct_message_events,
+                max_pages=FIND_SENT_MAX_PAGES,
                 participant_id=recipient_id,
                 dm_event_fields=DM_FIELDS,
                 max_results=100,
             )
-            for event in page.get("data") or []:
-                if (
-                    str(event.get("sender_id")) == self.account_id
-                    and " ".join(event.get("text", "").split()) == wanted
-                ):
-                    return str(event["id"])
-            return None
-        page = self._call(
+            return search_back(
+                ((data, bool(token)) for data, _users, token in pages),
+                is_ours=lambda e: (
+                    str(e.get("sender_id")) == self.account_id and _words(e.get("text")) == wanted
+                ),
+                created=_created,
+                since=since,
+                known=known,
+                what="direct messages in this conversation",
+            )
+        # No start_time: X's clock (and the sandbox's) may differ from ours, so
+        # the pages are read newest first until their own times pass ``since``.
+        pages = self._token_pages(
             self.client.get_users_tweets,
+            max_pages=FIND_SENT_MAX_PAGES,
             id=self.account_id,
-            # No start_time: the sandbox clock (and X's) may differ from ours;
-            # the account's 100 latest posts cover any retry window.
             max_results=100,
             tweet_fields=["referenced_tweets", "created_at"],
         )
-        for tweet in page.get("data") or []:
-            replied = {
-                r["id"]
-                for r in tweet.get("referenced_tweets") or []
-                if r.get("type") == "replied_to"
-            }
-            if in_reply_to in replied and " ".join(tweet.get("text", "").split()) == wanted:
-                return str(tweet["id"])
-        return None
+        return search_back(
+            ((data, bool(token)) for data, _users, token in pages),
+            is_ours=lambda t: in_reply_to in _replied_to(t) and _words(t.get("text")) == wanted,
+            created=_created,
+            since=since,
+            known=known,
+            what="posts by the account",
+        )
 
     def like(self, *, external_id: str) -> None:
         self._call(self.client.like, write=True, tweet_id=external_id)
@@ -395,6 +407,25 @@ class XClient(NetworkClient):
             for tweet in data.get("data") or []:
                 out[str(tweet["id"])] = tweet.get("public_metrics") or {}
         return out
+
+
+def _words(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+def _replied_to(tweet: dict) -> set[str]:
+    return {
+        str(r.get("id"))
+        for r in tweet.get("referenced_tweets") or []
+        if isinstance(r, dict) and r.get("type") == "replied_to"
+    }
+
+
+def _created(item: dict) -> datetime | None:
+    try:
+        return parse_time(item["created_at"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def _mapped(

@@ -40,7 +40,9 @@ from inbox.networks.base import (
     NetworkError,
     PermanentError,
     RateLimited,
+    SendResult,
     UnknownOutcome,
+    Unverifiable,
 )
 from inbox.services import approvals
 from inbox.services.events import event_record
@@ -55,9 +57,26 @@ PRIVATE_REPLY_WINDOW = timedelta(days=7)
 MESSENGER_WINDOW = timedelta(hours=24)
 
 
+# Reconciliation reads the network back to this long before the message was
+# queued: the network's clock and ours may differ a little.
+RECONCILE_CLOCK_SKEW = timedelta(minutes=5)
+# A 429 that does not say when it ends (X's rate_limit_no_reset, Graph's 613).
+RATE_LIMIT_FALLBACK_WAIT = timedelta(seconds=60)
+
+
 def _lease() -> timedelta:
     # Longer than one network call can take, so a live sender is never overtaken.
     return timedelta(seconds=getattr(settings, "OUTBOUND_SEND_LEASE_SECONDS", 90))
+
+
+def _settle() -> timedelta:
+    return timedelta(seconds=getattr(settings, "OUTBOUND_UNKNOWN_SETTLE_SECONDS", 60))
+
+
+def _sweep_grace() -> timedelta:
+    # How long past due a queued row may wait before its task counts as lost:
+    # longer than a busy worker's queue takes to reach it.
+    return timedelta(seconds=getattr(settings, "OUTBOUND_SWEEP_GRACE_SECONDS", 60))
 
 
 @dataclass(frozen=True)
@@ -315,17 +334,29 @@ def _enqueue_action(action_id: int) -> None:
 # --- delivering ----------------------------------------------------------------------
 
 
+def _due(now: datetime) -> Q:
+    return Q(not_before__isnull=True) | Q(not_before__lte=now)
+
+
 def _claim(model, pk: int) -> tuple[object | None, bool]:
     """Claim a queued row, or a 'sending' row whose lease ran out (its sender
-    died or gave up with an unknown outcome). Returns (row, must_reconcile)."""
+    died or gave up with an unknown outcome), once its ``not_before`` has
+    passed. Returns (row, must_reconcile)."""
     now = timezone.now()
     row = model.objects.filter(pk=pk).first()
     if row is None or row.state not in (DeliveryState.QUEUED, DeliveryState.SENDING):
         return None, False
+    if row.not_before and row.not_before > now:
+        return None, False
     if row.state == DeliveryState.SENDING and row.send_lease_until and row.send_lease_until > now:
         return None, False
-    won = model.objects.filter(pk=pk, state=row.state, attempts=row.attempts).update(
-        state=DeliveryState.SENDING, send_lease_until=now + _lease(), attempts=F("attempts") + 1
+    # not_before is in the condition: a rival that claimed, met a rate limit and
+    # put the row back with the same state and attempts must not be overtaken.
+    won = model.objects.filter(_due(now), pk=pk, state=row.state, attempts=row.attempts).update(
+        state=DeliveryState.SENDING,
+        send_lease_until=now + _lease(),
+        not_before=None,
+        attempts=F("attempts") + 1,
     )
     if not won:
         return None, False
@@ -334,69 +365,125 @@ def _claim(model, pk: int) -> tuple[object | None, bool]:
     return row, must_reconcile
 
 
+def _unclaimed(model, pk: int) -> Delivery:
+    """Why a claim came back empty, and whether the task should call again."""
+    row = model.objects.filter(pk=pk).values("state", "send_lease_until", "not_before").first()
+    if row is None:
+        return Delivery("missing")
+    pending = row["state"] in (DeliveryState.QUEUED, DeliveryState.SENDING)
+    if pending and row["not_before"] and row["not_before"] > timezone.now():
+        # Whoever set the wait holds the retry for then (and the sweeper catches
+        # a lost one): a second retry here is how duplicate retries pile up.
+        return Delivery("waiting", retry_at=row["not_before"])
+    if row["state"] == DeliveryState.SENDING:
+        return Delivery("busy", retry_at=row["send_lease_until"])
+    return Delivery(row["state"])
+
+
 def message_deliver(*, message_id: int) -> Delivery:
     """Send one queued message. Safe to call any number of times, from any
     number of workers: at most one post reaches the network."""
     message, must_reconcile = _claim(Message, message_id)
     if message is None:
-        current = (
-            Message.objects.filter(pk=message_id).values_list("state", "send_lease_until").first()
-        )
-        if current and current[0] == DeliveryState.SENDING:
-            return Delivery("busy", retry_at=current[1])
-        return Delivery(current[0] if current else "missing")
-    conversation = message.conversation
+        return _unclaimed(Message, message_id)
     client = client_for(message.channel)
-    recipient = (
-        conversation.contact.external_id if conversation.kind == ConversationKind.PRIVATE else ""
-    )
+    recipient = _recipient(message)
     try:
         if must_reconcile or message.attempts > 1:
-            found = client.find_sent(
-                text=message.text,
-                in_reply_to=message.in_reply_to_external_id,
-                recipient_id=recipient,
-                since=message.received_at - timedelta(minutes=1),
-            )
+            found = _find_earlier_send(client, message, recipient)
             if found:
                 _mark_sent(message, found, reconciled=True)
                 return Delivery(DeliveryState.SENT)
-        if message.kind == PRIVATE_REPLY:
-            result = client.send_private_reply(
-                comment_id=message.in_reply_to_external_id, text=message.text
-            )
-        elif recipient:
-            result = client.send_private(
-                thread_key=conversation.thread_key, recipient_id=recipient, text=message.text
-            )
-        else:
-            result = client.send_reply(
-                in_reply_to=message.in_reply_to_external_id, text=message.text
-            )
+        result = _send(client, message, recipient)
     except DuplicateContent as exc:
         return _duplicate(message, client, recipient, exc)
+    except Unverifiable as exc:
+        return _unconfirmed(message, exc)
     except NetworkError as exc:
         return _failed_attempt(Message, message, exc)
     _mark_sent(message, result.external_id)
     return Delivery(DeliveryState.SENT)
 
 
+def _recipient(message: Message) -> str:
+    conversation = message.conversation
+    if conversation.kind == ConversationKind.PRIVATE:
+        return conversation.contact.external_id
+    return ""
+
+
+def _send(client, message: Message, recipient: str) -> SendResult:
+    if message.kind == PRIVATE_REPLY:
+        return client.send_private_reply(
+            comment_id=message.in_reply_to_external_id, text=message.text
+        )
+    if recipient:
+        return client.send_private(
+            thread_key=message.conversation.thread_key, recipient_id=recipient, text=message.text
+        )
+    return client.send_reply(in_reply_to=message.in_reply_to_external_id, text=message.text)
+
+
+def _find_earlier_send(client, message: Message, recipient: str) -> str | None:
+    """Our post of this message if an earlier attempt reached the network,
+    read back to before the message was queued, however long ago."""
+    since = message.received_at - RECONCILE_CLOCK_SKEW
+    # Another message with the same text (a second "Thanks, passed on" to the
+    # same post) has its own network id: that post is not this one.
+    known = set(
+        Message.objects.filter(
+            channel_id=message.channel_id,
+            direction=Direction.OUT,
+            text=message.text,
+            external_id__isnull=False,
+            sent_at__gte=since,
+        )
+        .exclude(pk=message.pk)
+        .values_list("external_id", flat=True)
+    )
+    return client.find_sent(
+        text=message.text,
+        in_reply_to=message.in_reply_to_external_id,
+        recipient_id=recipient,
+        since=since,
+        known=known,
+    )
+
+
 def _duplicate(message: Message, client, recipient: str, exc: DuplicateContent) -> Delivery:
     """X refuses a repeat of a recent post. If that post is ours, it was this
     message (an earlier attempt got through): record it, don't fail it."""
     try:
-        found = client.find_sent(
-            text=message.text,
-            in_reply_to=message.in_reply_to_external_id,
-            recipient_id=recipient,
-            since=message.received_at - timedelta(minutes=1),
-        )
+        found = _find_earlier_send(client, message, recipient)
+    except Unverifiable as unverifiable:
+        return _unconfirmed(message, unverifiable)
     except NetworkError as lookup_error:
         return _failed_attempt(Message, message, lookup_error)
     if found:
         _mark_sent(message, found, reconciled=True)
         return Delivery(DeliveryState.SENT)
     return _failed_attempt(Message, message, exc)
+
+
+def _unconfirmed(message: Message, exc: Unverifiable) -> Delivery:
+    """Stop without posting again or calling it failed: an officer checks the
+    network (the reason says what to look for)."""
+    with transaction.atomic():
+        updated = Message.objects.filter(pk=message.pk, state=DeliveryState.SENDING).update(
+            state=DeliveryState.UNCONFIRMED,
+            send_lease_until=None,
+            not_before=None,
+            last_error=str(exc)[:2000],
+        )
+        if updated:
+            event_record(
+                type="message.unconfirmed",
+                actor=message.author_user,
+                conversation=message.conversation,
+                message=message,
+                data={"error": str(exc)[:500], "attempts": message.attempts},
+            )
+    return Delivery(DeliveryState.UNCONFIRMED)
 
 
 def _mark_sent(message: Message, external_id: str, *, reconciled: bool = False) -> None:
@@ -440,21 +527,31 @@ def _mark_sent(message: Message, external_id: str, *, reconciled: bool = False) 
 
 
 def _failed_attempt(model, row, exc: NetworkError) -> Delivery:
-    """Decide between retry and final failure; record why for the officer."""
+    """Decide between retry and final failure; record why for the officer.
+
+    A rate limit is the network saying "not now", not a try: it gives back the
+    attempt its claim took and waits for the reset, however many times it
+    comes. Every other failure spends the attempt."""
     now = timezone.now()
-    final = isinstance(exc, PermanentError) or row.attempts >= MAX_ATTEMPTS
+    rate_limited = isinstance(exc, RateLimited)
+    final = isinstance(exc, PermanentError) or (not rate_limited and row.attempts >= MAX_ATTEMPTS)
     if final:
-        state = DeliveryState.FAILED
-    elif isinstance(exc, UnknownOutcome):
-        state = DeliveryState.SENDING  # next claim must reconcile first
+        state, not_before = DeliveryState.FAILED, None
     else:
-        state = DeliveryState.QUEUED  # definitely not sent: plain retry
+        # Unknown outcome: the next claim must reconcile first. Otherwise it
+        # was definitely not sent: a plain retry.
+        state = DeliveryState.SENDING if isinstance(exc, UnknownOutcome) else DeliveryState.QUEUED
+        not_before = _retry_time(exc, row.attempts, now)
+    changes = {
+        "state": state,
+        "send_lease_until": now if state == DeliveryState.SENDING else None,
+        "not_before": not_before,
+        "last_error": str(exc)[:2000],
+    }
+    if rate_limited:
+        changes["attempts"] = F("attempts") - 1
     with transaction.atomic():
-        model.objects.filter(pk=row.pk, state=DeliveryState.SENDING).update(
-            state=state,
-            send_lease_until=now if state == DeliveryState.SENDING else None,
-            last_error=str(exc)[:2000],
-        )
+        model.objects.filter(pk=row.pk, state=DeliveryState.SENDING).update(**changes)
         if final:
             is_message = model is Message
             event_record(
@@ -470,17 +567,25 @@ def _failed_attempt(model, row, exc: NetworkError) -> Delivery:
             channel_record_failure(Channel.objects.get(pk=row.channel_id), exc)
     if final:
         return Delivery(DeliveryState.FAILED)
-    retry_at = exc.retry_at if isinstance(exc, RateLimited) and exc.retry_at else None
-    return Delivery(
-        "retry", retry_at=retry_at or now + timedelta(seconds=min(300, 5 * 2**row.attempts))
-    )
+    return Delivery("retry", retry_at=not_before)
+
+
+def _retry_time(exc: NetworkError, attempts: int, now: datetime) -> datetime:
+    if isinstance(exc, RateLimited):
+        if exc.retry_at:
+            return max(exc.retry_at, now + timedelta(seconds=1))
+        return now + RATE_LIMIT_FALLBACK_WAIT
+    backoff = timedelta(seconds=min(300, 5 * 2**attempts))
+    if isinstance(exc, UnknownOutcome):
+        # A delayed request may still land: give it time before looking for it.
+        return now + max(backoff, _settle())
+    return now + backoff
 
 
 def action_perform(*, action_id: int) -> Delivery:
     action, _ = _claim(NetworkAction, action_id)
     if action is None:
-        state = NetworkAction.objects.filter(pk=action_id).values_list("state", flat=True).first()
-        return Delivery(state or "missing")
+        return _unclaimed(NetworkAction, action_id)
     client = client_for(action.channel)
     try:
         # Like, hide and mute are idempotent on the network: repeating one after
@@ -508,20 +613,31 @@ def action_perform(*, action_id: int) -> Delivery:
     return Delivery(DeliveryState.SENT)
 
 
-def outbound_stuck(*, older_than: timedelta = timedelta(seconds=60)) -> tuple[list[int], list[int]]:
-    """Queued rows whose task may have been lost (a broker restart), and
-    sending rows whose lease ran out. The sweeper re-enqueues both."""
+def outbound_stuck(*, older_than: timedelta | None = None) -> tuple[list[int], list[int]]:
+    """Rows whose task may have been lost (a broker restart, a killed worker):
+    queued rows still waiting ``older_than`` after they were due, and sending
+    rows whose lease ran out. The sweeper re-enqueues both. A row waiting for
+    a rate limit or a backoff (``not_before``) is not due before that time, so
+    it is not picked again and again while it waits."""
     now = timezone.now()
-    stuck = Q(state=DeliveryState.QUEUED, received_at__lt=now - older_than) | Q(
-        state=DeliveryState.SENDING, send_lease_until__lt=now
-    )
+    late = now - (older_than if older_than is not None else _sweep_grace())
+    waited = Q(not_before__isnull=True) | Q(not_before__lt=late)
     messages = list(
         Message.objects.filter(direction=Direction.OUT)
-        .filter(stuck)
+        .filter(_lost(waited, late, now, created="received_at"))
         .values_list("pk", flat=True)[:500]
     )
-    action_stuck = Q(state=DeliveryState.QUEUED, created_at__lt=now - older_than) | Q(
-        state=DeliveryState.SENDING, send_lease_until__lt=now
+    actions = list(
+        NetworkAction.objects.filter(_lost(waited, late, now, created="created_at")).values_list(
+            "pk", flat=True
+        )[:500]
     )
-    actions = list(NetworkAction.objects.filter(action_stuck).values_list("pk", flat=True)[:500])
     return messages, actions
+
+
+def _lost(waited: Q, late: datetime, now: datetime, *, created: str) -> Q:
+    queued = Q(state=DeliveryState.QUEUED) & (
+        Q(not_before__isnull=True, **{f"{created}__lt": late}) | Q(not_before__lt=late)
+    )
+    sending = Q(state=DeliveryState.SENDING, send_lease_until__lt=now) & waited
+    return queued | sending

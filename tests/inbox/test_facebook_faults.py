@@ -195,7 +195,8 @@ def queued_messenger_reply(sandbox, fb_channel, officer, django_capture_on_commi
 def deliver_until_done(message, attempts=6, settle=0.1):
     """What the task's retries do, without Celery, but sooner: the next attempt
     comes after ``settle`` seconds (long enough for a hung request to land)
-    rather than at the task's retry time."""
+    rather than at the task's retry time, which is brought forward to then
+    (a claim waits for ``not_before``)."""
     states = []
     for _ in range(attempts):
         result = outbound.message_deliver(message_id=message.pk)
@@ -204,6 +205,9 @@ def deliver_until_done(message, attempts=6, settle=0.1):
             break
         if result.retry_at:
             time.sleep(min(settle, max(0, (result.retry_at - timezone.now()).total_seconds())))
+            Message.objects.filter(pk=message.pk, not_before__gt=timezone.now()).update(
+                not_before=timezone.now()
+            )
     return states
 
 

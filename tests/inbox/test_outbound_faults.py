@@ -75,9 +75,8 @@ def test_duplicate_content_of_our_own_earlier_post_counts_as_sent(sandbox, queue
     # An earlier attempt got through but its answer was lost; X then says duplicate.
     sandbox.fault(method="POST", path=TWEETS, kind="after_write_error")
     outbound.message_deliver(message_id=queued_reply.pk)
-    Message.objects.filter(pk=queued_reply.pk).update(
-        state=DeliveryState.QUEUED
-    )  # as if the claim was lost
+    # As if the claim was lost: queued again, due now, the earlier post unknown to us.
+    Message.objects.filter(pk=queued_reply.pk).update(state=DeliveryState.QUEUED, not_before=None)
     assert outbound.message_deliver(message_id=queued_reply.pk).state == DeliveryState.SENT
     assert len(posts(sandbox)) == 1
 

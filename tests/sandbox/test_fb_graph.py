@@ -173,10 +173,11 @@ def test_every_answer_carries_the_business_use_case_usage_header(page, sandbox):
 
 
 def test_a_page_that_really_loops_hits_code_32_with_a_regain_estimate(page, sandbox):
-    from sandbox.fb_api import CALL_LIMIT
+    from sandbox.ratelimit import DEFAULT_LIMITS
 
-    for _ in range(CALL_LIMIT):  # the Page's whole 15-minute budget, spent in-process
-        sandbox.state.ratelimits.hit("fb", PAGE, CALL_LIMIT)
+    limit = DEFAULT_LIMITS["fb_calls"]
+    for _ in range(limit):  # the Page's whole 15-minute budget, spent in-process
+        sandbox.state.ratelimits.hit("fb", PAGE, limit)
     response = requests.get(
         f"{sandbox.url}/fb/v21.0/{PAGE}", params={"access_token": TOKEN}, timeout=5
     )
