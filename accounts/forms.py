@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django import forms
 
+from socialdesk.text import SingleLineField
+
 
 class TokenForm(forms.Form):
-    token = forms.CharField(
+    token = SingleLineField(
         label="Code from your authenticator app, or a recovery code",
         max_length=20,
         widget=forms.TextInput(

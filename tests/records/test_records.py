@@ -168,6 +168,4 @@ def test_a_manager_exports_a_period_through_the_page_and_downloads_it(
     texts = [m["text"] for m in json.loads(archive.read("messages.json"))]
     assert texts == ["Bins missed in May"]
     manifest = json.loads(archive.read("manifest.json"))
-    assert manifest["period"][0].startswith(
-        start.replace(second=0, microsecond=0).isoformat()[:16]
-    )
+    assert manifest["period"][0].startswith(start.replace(second=0, microsecond=0).isoformat()[:16])
