@@ -9,7 +9,7 @@ from django.forms import inlineformset_factory
 from accounts import access
 from accounts.models import Membership, Team, User
 from escalation.models import CrisisMode, EscalationLevel, EscalationRule
-from socialdesk.text import MultiLineField, SingleLineField
+from socialdesk.text import IsolatedNamesMultipleChoiceField, MultiLineField, SingleLineField
 
 
 def _teams_for(user: User):
@@ -75,7 +75,7 @@ class LevelForm(forms.ModelForm):
     class Meta:
         model = EscalationLevel
         fields = ["number", "name", "users", "teams", "ack_minutes"]
-        field_classes = {"name": SingleLineField}
+        field_classes = {"name": SingleLineField, "users": IsolatedNamesMultipleChoiceField}
         widgets = {"users": forms.CheckboxSelectMultiple, "teams": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, user: User, **kwargs):

@@ -108,3 +108,24 @@ class MultiLineCharField(serializers.CharField):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.validators = _without_default_nul_check(self.validators)
+
+
+FSI, PDI = "\u2068", "\u2069"
+
+
+def isolated(value) -> str:
+    """The value between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, for
+    a name where no <bdi> can go (<title>, <option>, plain-text e-mail)."""
+    return f"{FSI}{value}{PDI}"
+
+
+class IsolatedNameChoiceField(forms.ModelChoiceField):
+    """A choice of people or contacts whose names are isolated in <option>."""
+
+    def label_from_instance(self, obj) -> str:
+        return isolated(obj)
+
+
+class IsolatedNamesMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return isolated(obj)
