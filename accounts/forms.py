@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
+from socialdesk.text import SingleLineField
+
 _CODE_ATTRS = {
     "autocomplete": "one-time-code",
     "inputmode": "text",
@@ -11,7 +13,7 @@ _CODE_ATTRS = {
 
 
 class TokenForm(forms.Form):
-    token = forms.CharField(
+    token = SingleLineField(
         label="Code from your authenticator app, or a recovery code",
         max_length=20,
         widget=forms.TextInput(attrs=_CODE_ATTRS),
@@ -23,7 +25,7 @@ class ReauthForm(forms.Form):
         label="Your password",
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    token = forms.CharField(
+    token = SingleLineField(
         label="Code from your authenticator app, or a recovery code",
         max_length=20,
         widget=forms.TextInput(attrs=_CODE_ATTRS),
@@ -42,7 +44,7 @@ class EmailForm(forms.Form):
 class ApiTokenForm(forms.Form):
     EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "A year"), ("", "Never")]
 
-    name = forms.CharField(
+    name = SingleLineField(
         label="What the token is for", max_length=100, help_text="For example: reporting script"
     )
     expires_in_days = forms.TypedChoiceField(

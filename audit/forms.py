@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import User
+from socialdesk.text import IsolatedNameChoiceField
 
 TYPE_CHOICES = [
     ("", "Any"),
@@ -20,7 +21,7 @@ TYPE_CHOICES = [
 
 
 class AuditFilterForm(forms.Form):
-    person = forms.ModelChoiceField(queryset=User.objects.all(), required=False, label="Person")
+    person = IsolatedNameChoiceField(queryset=User.objects.all(), required=False, label="Person")
     channel = forms.IntegerField(required=False, widget=forms.Select(), label="Channel")
     type = forms.ChoiceField(choices=TYPE_CHOICES, required=False, label="Type")
     start = forms.DateField(required=False, label="From (YYYY-MM-DD)")

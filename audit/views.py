@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import UTC, datetime, time
 
@@ -10,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from accounts import access
 from audit.forms import AuditFilterForm
 from audit.selectors import events_for_auditor
 from inbox.services.events import event_record
+from socialdesk.csv_export import csv_response
 
 EXPORT_LIMIT = 100_000
 
@@ -65,11 +65,6 @@ def _row(event) -> dict:
     }
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def audit_export(request, fmt: str):
     _form, filters, events = _filtered(request)
@@ -83,37 +78,32 @@ def audit_export(request, fmt: str):
         },
     )
     rows = (_row(e) for e in events[:EXPORT_LIMIT].iterator(chunk_size=2000))
-    if fmt == "json":
-        body = json.dumps(list(rows), cls=DjangoJSONEncoder, indent=1)
-        response = HttpResponse(body, content_type="application/json")
-    else:
-        writer = csv.writer(_Echo())
-        fields = [
-            "id",
-            "at_utc",
-            "type",
-            "actor",
-            "actor_id",
-            "ip",
-            "target",
-            "channel",
-            "conversation",
-            "message",
-            "data",
-        ]
-
-        def lines():
-            yield writer.writerow(fields)
-            for row in rows:
-                row["data"] = json.dumps(row["data"], cls=DjangoJSONEncoder)
-                yield writer.writerow([_safe_cell(row[f]) for f in fields])
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="socialdesk-audit.{fmt}"'
+    filename = f"socialdesk-audit.{fmt}"
+    if fmt != "json":
+        return csv_response(_csv_rows(rows), filename=filename)
+    body = json.dumps(list(rows), cls=DjangoJSONEncoder, indent=1)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-def _safe_cell(value):
-    """Spreadsheet formula injection: text from the public must not run."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+CSV_FIELDS = (
+    "id",
+    "at_utc",
+    "type",
+    "actor",
+    "actor_id",
+    "ip",
+    "target",
+    "channel",
+    "conversation",
+    "message",
+    "data",
+)
+
+
+def _csv_rows(rows):
+    yield CSV_FIELDS
+    for row in rows:
+        row["data"] = json.dumps(row["data"], cls=DjangoJSONEncoder)
+        yield [row[f] for f in CSV_FIELDS]

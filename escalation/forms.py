@@ -9,6 +9,7 @@ from django.forms import inlineformset_factory
 from accounts import access
 from accounts.models import Membership, Team, User
 from escalation.models import CrisisMode, EscalationLevel, EscalationRule
+from socialdesk.text import IsolatedNamesMultipleChoiceField, MultiLineField, SingleLineField
 
 
 def _teams_for(user: User):
@@ -49,6 +50,11 @@ class RuleForm(forms.ModelForm):
             "raise_open_escalations",
             "notify_email",
         ]
+        field_classes = {
+            "name": SingleLineField,
+            "description": MultiLineField,
+            "keywords": MultiLineField,
+        }
         widgets = {
             "channels": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 2}),
@@ -69,6 +75,7 @@ class LevelForm(forms.ModelForm):
     class Meta:
         model = EscalationLevel
         fields = ["number", "name", "users", "teams", "ack_minutes"]
+        field_classes = {"name": SingleLineField, "users": IsolatedNamesMultipleChoiceField}
         widgets = {"users": forms.CheckboxSelectMultiple, "teams": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, user: User, **kwargs):
@@ -95,6 +102,12 @@ class CrisisForm(forms.ModelForm):
             "target_minutes",
             "limit_minutes",
         ]
+        field_classes = {
+            "title": SingleLineField,
+            "holding_statement": MultiLineField,
+            "keywords": MultiLineField,
+            "auto_reply_text": MultiLineField,
+        }
         widgets = {
             "channels": forms.CheckboxSelectMultiple,
             "holding_statement": forms.Textarea(attrs={"rows": 4}),

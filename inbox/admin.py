@@ -15,6 +15,7 @@ from inbox.models import (
 )
 from inbox.networks.credentials import CREDENTIAL_FIELDS
 from socialdesk.admin_site import AdminRoleMixin
+from socialdesk.text import SingleLineField
 
 
 class ChannelAdminForm(forms.ModelForm):
@@ -32,6 +33,11 @@ class ChannelAdminForm(forms.ModelForm):
             "teams",
             "poll_interval_seconds",
         ]
+        field_classes = {
+            "name": SingleLineField,
+            "handle": SingleLineField,
+            "external_account_id": SingleLineField,
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -77,7 +83,7 @@ for _name, _label in _all_credential_fields():
     # Declared on the class (not in __init__) so the admin's form factory knows them.
     ChannelAdminForm.declared_fields[f"cred_{_name}"] = ChannelAdminForm.base_fields[
         f"cred_{_name}"
-    ] = forms.CharField(
+    ] = SingleLineField(
         label=_label,
         required=False,
         strip=True,

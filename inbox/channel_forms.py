@@ -6,12 +6,13 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import Team
+from socialdesk.text import SingleLineField
 
 TOKEN_WIDGET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
 
 
 class _TeamsMixin(forms.Form):
-    name = forms.CharField(
+    name = SingleLineField(
         max_length=120,
         required=False,
         help_text="Shown to officers. Leave empty to use the account's own name.",
@@ -25,8 +26,8 @@ class _TeamsMixin(forms.Form):
 
 
 class XConnectForm(_TeamsMixin):
-    access_token = forms.CharField(max_length=300, widget=TOKEN_WIDGET)
-    access_token_secret = forms.CharField(max_length=300, widget=TOKEN_WIDGET)
+    access_token = SingleLineField(max_length=300, widget=TOKEN_WIDGET)
+    access_token_secret = SingleLineField(max_length=300, widget=TOKEN_WIDGET)
 
 
 class XChooseForm(_TeamsMixin):
@@ -40,7 +41,7 @@ class FacebookConnectForm(_TeamsMixin):
         label="Page id",
         error_messages={"invalid": "A Page id is a number, e.g. 104857600000."},
     )
-    page_access_token = forms.CharField(max_length=500, widget=TOKEN_WIDGET)
+    page_access_token = SingleLineField(max_length=500, widget=TOKEN_WIDGET)
 
 
 class FacebookChooseForm(_TeamsMixin):
@@ -52,8 +53,8 @@ class FacebookChooseForm(_TeamsMixin):
 
 
 class XReconnectForm(forms.Form):
-    access_token = forms.CharField(max_length=300, widget=TOKEN_WIDGET, required=False)
-    access_token_secret = forms.CharField(max_length=300, widget=TOKEN_WIDGET, required=False)
+    access_token = SingleLineField(max_length=300, widget=TOKEN_WIDGET, required=False)
+    access_token_secret = SingleLineField(max_length=300, widget=TOKEN_WIDGET, required=False)
 
     def clean(self):
         data = super().clean()
@@ -65,4 +66,4 @@ class XReconnectForm(forms.Form):
 
 
 class FacebookReconnectForm(forms.Form):
-    page_access_token = forms.CharField(max_length=500, widget=TOKEN_WIDGET, required=False)
+    page_access_token = SingleLineField(max_length=500, widget=TOKEN_WIDGET, required=False)

@@ -9,6 +9,7 @@ from django import forms
 from inbox.models import ConversationKind, Network, Priority, Status
 from inbox.selectors import SAVED_VIEWS, InboxFilters
 from inbox.services.bulk_actions import BULK_ACTIONS
+from socialdesk.text import MultiLineField, SingleLineField
 
 
 class StatusForm(forms.Form):
@@ -16,10 +17,14 @@ class StatusForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(
+    text = MultiLineField(
         label="Add a note (only colleagues see it; @username notifies them)",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
+        error_messages={
+            "required": "A note needs some text.",
+            "max_length": "A note can be at most 5,000 characters (it has %(show_value)d).",
+        },
     )
 
 
@@ -97,9 +102,9 @@ class LabelForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    text = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 5}))
+    text = MultiLineField(label="Reply", widget=forms.Textarea(attrs={"rows": 5}))
     # One key per rendered form: a double-clicked Send queues one reply.
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=16)
+    idempotency_key = SingleLineField(widget=forms.HiddenInput, max_length=64, min_length=16)
     # The newest outbound message the officer had seen when the composer opened.
     seen_outbound_id = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -111,7 +116,7 @@ class ReplyForm(forms.Form):
 
 
 class BlockForm(forms.Form):
-    reason = forms.CharField(
+    reason = MultiLineField(
         label="Why are you blocking this contact?",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
@@ -125,7 +130,7 @@ class BlockForm(forms.Form):
 class BulkForm(forms.Form):
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=True)
     action = forms.ChoiceField(choices=[(a, a) for a in BULK_ACTIONS])
-    assignee = forms.CharField(required=False, max_length=20)
+    assignee = SingleLineField(required=False, max_length=20)
     team = forms.IntegerField(required=False, min_value=1)
     label = forms.IntegerField(required=False, min_value=1)
 
@@ -139,8 +144,16 @@ class BulkForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="Search messages, names and handles", max_length=200)
+    q = SingleLineField(label="Search messages, names and handles", max_length=200)
 
 
 class AbuseTermForm(forms.Form):
-    term = forms.CharField(label="Word or phrase", max_length=100)
+    term = SingleLineField(label="Word or phrase", max_length=100)
+
+
+class ApprovalForm(forms.Form):
+    """A held reply's approval or rejection; ``text`` left out sends the reply
+    as written."""
+
+    text = MultiLineField(required=False, strip=False)
+    comment = MultiLineField(required=False)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
@@ -477,7 +478,9 @@ class Event(models.Model):
         related_name="+",
         db_constraint=False,
     )
-    data = models.JSONField(default=dict, blank=True)
+    # Services put dates and datetimes in event data (an export's period);
+    # Django's encoder stores them as ISO 8601 text instead of refusing them.
+    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     objects = EventQuerySet.as_manager()
 

@@ -10,6 +10,7 @@ from django import forms
 from accounts.models import Team, User
 from inbox.models import Channel
 from kpis import selectors as sel
+from socialdesk.text import SingleLineField
 
 
 class DateInput(forms.DateInput):
@@ -68,7 +69,7 @@ class CostsForm(forms.Form):
     face_to_face = forms.DecimalField(
         label="Face to face, per visit", min_value=Decimal("0"), max_digits=8, decimal_places=2
     )
-    currency = forms.CharField(label="Currency symbol", max_length=3, initial="£")
+    currency = SingleLineField(label="Currency symbol", max_length=3, initial="£")
 
 
 class RecomputeForm(forms.Form):

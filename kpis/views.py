@@ -6,7 +6,6 @@ validates, calls one selector or service, renders."""
 
 from __future__ import annotations
 
-import csv
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,6 +25,7 @@ from kpis import selectors as sel
 from kpis.dashboards import Dashboard, Table
 from kpis.forms import CostsForm, KpiFilterForm, PeriodForm, RecomputeForm
 from kpis.models import RecomputeJob
+from socialdesk.csv_export import csv_response
 
 TEAM_DASHBOARDS = ("overview", "channels", "people", "engagement", "audience", "cover", "shift")
 
@@ -119,26 +119,25 @@ def my_figures(request: HttpRequest) -> HttpResponse:
 # --- CSV ---------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+_CENTS = Decimal("0.01")
+_TENTH = Decimal("0.1")
 
 
 def _csv_value(value: Any, kind: str) -> Any:
+    """Figures as Decimals (written as numbers, a negative one too); text
+    goes to the shared writer, which neutralises formulas."""
     if value is None:
         return ""
     if kind == "duration":
-        return f"{value / 60:.2f}"
+        return (Decimal(value) / 60).quantize(_CENTS)
     if kind == "share":
-        return f"{100 * value:.1f}"
+        return (100 * Decimal(value)).quantize(_TENTH)
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return value.quantize(_CENTS)
     if isinstance(value, datetime):
         return timezone.localtime(value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # a citizen's text must not run as a spreadsheet formula
     return value
 
 
@@ -150,17 +149,12 @@ def _csv_label(column) -> str:
     return column.label
 
 
-def csv_response(table: Table, filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+def table_csv_response(table: Table, filename: str) -> StreamingHttpResponse:
     rows = [[_csv_label(c) for c in table.columns]] + [
         [_csv_value(v, c.kind) for v, c in zip(row, table.columns, strict=True)]
         for row in table.rows
     ]
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(rows, filename=filename)
 
 
 @login_required
@@ -190,7 +184,7 @@ def export_csv(request: HttpRequest, name: str, table: str) -> HttpResponse:
     found = board.table(table)
     if found is None:
         raise Http404
-    return csv_response(found, f"socialdesk-{name}-{table}-{period.first}-{period.last}.csv")
+    return table_csv_response(found, f"socialdesk-{name}-{table}-{period.first}-{period.last}.csv")
 
 
 # --- channel shift costs ---------------------------------------------------------------------

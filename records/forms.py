@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django import forms
 
+from socialdesk.text import SingleLineField
+
 
 class ExportForm(forms.Form):
-    handle = forms.CharField(
+    handle = SingleLineField(
         label="Person (handle, without @)",
         required=False,
         max_length=120,

@@ -29,6 +29,7 @@ from escalation.services.notify import notifications_create, team_members
 from escalation.services.targets import targets_invalidate
 from inbox.models import CannedResponse, Channel, Conversation, Event, Label
 from inbox.services.events import event_record
+from socialdesk.text import one_line, validate_single_line
 
 CRISIS_LABEL = "Crisis"
 EDITABLE = (
@@ -55,6 +56,8 @@ def _validate(values: dict[str, Any], channels: Sequence[Channel]) -> None:
         raise ValidationError("Choose at least one channel.")
     if not (values.get("title") or "").strip():
         raise ValidationError("Give the incident a title.")
+    # The title goes into e-mail subjects, where a line break is refused.
+    validate_single_line(values["title"])
     if not (values.get("holding_statement") or "").strip():
         raise ValidationError("Write the holding statement.")
     validate_reply_template(values.get("auto_reply_text") or "")
@@ -103,7 +106,7 @@ def _notify_on_duty(crisis: CrisisMode, channels: Sequence[Channel], what: str) 
         text=f"Crisis mode {what}: {crisis.title} ({names})",
         url=reverse("escalation:index"),
         dedupe_key=f"crisis:{crisis.pk}:{what}",
-        email_subject=f"SocialDesk crisis mode {what}: {crisis.title}",
+        email_subject=one_line(f"SocialDesk crisis mode {what}: {crisis.title}"),
     )
 
 

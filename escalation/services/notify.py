@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import BadHeaderError, EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from accounts.models import Membership, Role, User
 from escalation.models import EscalationLevel
 from escalation.services._sql import insert_rows
 from inbox.models import Channel, Notification
+from socialdesk.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,8 @@ def _enqueue_emails(notices: list[Notice]) -> None:
 
 def notice_emails_send(*, notices: Sequence[Notice]) -> list[Notice]:
     """E-mail each notice to its person over one SMTP connection. Returns the
-    notices that could not be sent (for a retry of just those)."""
+    notices worth a retry (the server failed); a notice that cannot be made
+    into an e-mail at all is logged and dropped. Either way the others go."""
     base = settings.SOCIALDESK_BASE_URL
     addresses = dict(
         User.objects.filter(pk__in={n.user_id for n in notices}, is_active=True)
@@ -147,13 +149,19 @@ def notice_emails_send(*, notices: Sequence[Notice]) -> list[Notice]:
             if n.user_id not in addresses:
                 continue
             message = EmailMessage(
-                subject=n.email_subject[:150],
+                # Subjects carry titles people typed: a line break would be a
+                # header injection, and Django refuses the whole message.
+                subject=one_line(n.email_subject)[:150],
                 body=f"{n.text}\n\nOpen it in SocialDesk: {base}{n.url}\n",
                 to=[addresses[n.user_id]],
                 connection=connection,
             )
             try:
                 message.send()
+            except (BadHeaderError, ValueError):
+                # Permanent (an address or header Django refuses): a retry
+                # would fail the same way.
+                log.error("escalation e-mail to user %s refused", n.user_id, exc_info=True)
             except OSError:  # smtplib's errors are OSErrors
                 log.warning("escalation e-mail to user %s failed", n.user_id, exc_info=True)
                 failed.append(n)

@@ -10,6 +10,7 @@ from inbox.models import ConversationKind, Network, Priority, Status
 from inbox.selectors import SAVED_VIEWS
 from inbox.services.bulk_actions import BULK_ACTIONS, MAX_SELECTION
 from inbox.templatetags.inbox_ui import due_clock
+from socialdesk.text import MultiLineCharField, SingleLineCharField
 
 # --- output ------------------------------------------------------------------------------
 
@@ -213,12 +214,12 @@ class LabelIn(serializers.Serializer):
 
 
 class NoteIn(serializers.Serializer):
-    text = serializers.CharField(max_length=5000)
+    text = MultiLineCharField(max_length=5000)
 
 
 class ReplyIn(serializers.Serializer):
-    text = serializers.CharField()
-    idempotency_key = serializers.CharField(
+    text = MultiLineCharField()
+    idempotency_key = SingleLineCharField(
         min_length=16, max_length=64, help_text="One per reply: a retried request is one reply"
     )
     seen_outbound_id = serializers.IntegerField(
@@ -237,7 +238,7 @@ class ReplyIn(serializers.Serializer):
 
 
 class BlockIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000)
+    reason = MultiLineCharField(max_length=1000)
     confirm = serializers.BooleanField()
 
     def validate_confirm(self, value: bool) -> bool:
@@ -262,15 +263,15 @@ class PresenceIn(serializers.Serializer):
 
 
 class SearchIn(serializers.Serializer):
-    q = serializers.CharField(max_length=200)
+    q = SingleLineCharField(max_length=200)
 
 
 class ApproveIn(serializers.Serializer):
-    text = serializers.CharField(
+    text = MultiLineCharField(
         required=False, help_text="Edited text; leave out to send as written."
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = MultiLineCharField(required=False, allow_blank=True, default="")
 
 
 class RejectIn(serializers.Serializer):
-    comment = serializers.CharField(help_text="Why: the author is told.")
+    comment = MultiLineCharField(help_text="Why: the author is told.")

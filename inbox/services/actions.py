@@ -10,6 +10,7 @@ from accounts import access
 from accounts.models import Team, User
 from inbox.models import Conversation, Label, Note, Status
 from inbox.services.events import event_record
+from socialdesk.text import validate_multi_line
 
 
 def _locked(conversation: Conversation) -> Conversation:
@@ -105,6 +106,7 @@ def note_add(*, conversation: Conversation, actor: User, text: str) -> Note:
         raise ValidationError("A note cannot be empty.")
     if len(text) > 5000:
         raise ValidationError("A note can be at most 5,000 characters.")
+    validate_multi_line(text)
     with transaction.atomic():
         note = Note.objects.create(conversation=conversation, author=actor, text=text)
         event_record(

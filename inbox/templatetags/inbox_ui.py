@@ -92,8 +92,10 @@ def flags_html(contact) -> SafeString | str:
 
 @register.filter
 def initials(user) -> str:
-    name = str(user or "").strip()
-    parts = [p for p in name.replace(".", " ").split() if p]
+    # Letters and digits only: a direction override, emoji or punctuation in a
+    # name must not become half of the avatar.
+    words = str(user or "").replace(".", " ").split()
+    parts = [p for p in ("".join(c for c in w if c.isalnum()) for w in words) if p]
     if not parts:
         return "?"
     if len(parts) == 1:

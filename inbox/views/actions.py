@@ -175,7 +175,7 @@ def conversation_label(request: HttpRequest, pk: int) -> HttpResponse:
 def conversation_note(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = _conversation(request, pk)
     form = NoteForm(request.POST)
-    said, error = "A note needs some text (at most 5,000 characters).", True
+    said, error = _errors(form), True
     if form.is_valid():
         try:
             result = note_create(

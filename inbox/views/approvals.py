@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from inbox import selectors
+from inbox.forms import ApprovalForm
 from inbox.services import approvals
 
 
@@ -21,16 +22,24 @@ def _held(request: HttpRequest, pk: int, mid: int):
     return message
 
 
+def _refused(request: HttpRequest, pk: int, form: ApprovalForm) -> HttpResponse:
+    messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("inbox:conversation", pk=pk)
+
+
 @login_required
 @require_POST
 def message_approve(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
     message = _held(request, pk, mid)
+    form = ApprovalForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, pk, form)
     try:
         approvals.reply_approve(
             message=message,
             approver=request.user,
-            text=request.POST.get("text"),
-            comment=request.POST.get("comment", ""),
+            text=form.cleaned_data["text"] if "text" in request.POST else None,
+            comment=form.cleaned_data["comment"],
         )
         messages.success(request, "Approved: the reply is on its way.")
     except (PermissionDenied, ValidationError) as exc:
@@ -42,9 +51,12 @@ def message_approve(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
 @require_POST
 def message_reject(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
     message = _held(request, pk, mid)
+    form = ApprovalForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, pk, form)
     try:
         approvals.reply_reject(
-            message=message, approver=request.user, comment=request.POST.get("comment", "")
+            message=message, approver=request.user, comment=form.cleaned_data["comment"]
         )
         messages.success(request, "Rejected: the author has been told why.")
     except (PermissionDenied, ValidationError) as exc:

@@ -70,3 +70,19 @@ def test_csv_and_json_exports_are_logged_and_safe_for_spreadsheets(client, admin
     data = json.loads(client.get(reverse("audit:export", args=["json"])).content)
     assert {"at_utc", "actor", "ip", "target"} <= set(data[0])
     assert Event.objects.filter(type="audit.exported", actor=admin_user).count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_formula_start_is_neutralised_in_the_audit_csv(client, admin_user, officer, start):
+    Event.objects.create(
+        type="note.added",
+        at=timezone.now(),
+        actor=officer,
+        data={"target": f"{start}cmd|' /C calc'!A0"},
+    )
+    client.force_login(admin_user)
+    response = client.get(reverse("audit:export", args=["csv"]), {"type": "note."})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    [row] = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert row["target"] == f"'{start}cmd|' /C calc'!A0"

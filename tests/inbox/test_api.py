@@ -137,6 +137,25 @@ def test_note_create_with_mention(api, teammate, conv_a):
 
 
 @pytest.mark.django_db
+def test_api_refuses_control_characters_with_what_is_wrong(api, conv_a):
+    note = api.post(url("note_create", conv_a.pk), {"text": "bins\x00"}, format="json")
+    assert note.status_code == 400
+    assert note.json()["text"] == [
+        "NUL and other control characters are not allowed: remove NUL (a null character)."
+    ]
+    search = api.get(url("search"), {"q": "Jo\u202eBloggs"})
+    assert search.status_code == 400
+    assert "text-direction control" in search.json()["q"][0]
+    reply = api.post(
+        url("reply_create", conv_a.pk),
+        {"text": "Hi", "idempotency_key": "a" * 20 + "\r\nX-Evil: 1"},
+        format="json",
+    )
+    assert reply.status_code == 400 and "line break" in reply.json()["idempotency_key"][0]
+    assert not Message.objects.filter(direction="out").exists()
+
+
+@pytest.mark.django_db
 def test_reply_is_idempotent_and_detects_collisions(api, client, teammate, conv_a):
     data = {"text": "We're on it", "idempotency_key": "a" * 20}
     first = api.post(url("reply_create", conv_a.pk), data, format="json")

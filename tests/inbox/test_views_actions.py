@@ -153,6 +153,34 @@ def test_empty_note_is_refused_and_nothing_stored(signed_in, conv_a):
 
 
 @pytest.mark.django_db
+def test_a_note_with_nul_is_refused_for_what_it_is_not_for_its_length(signed_in, conv_a):
+    response = signed_in.post(
+        reverse("inbox:note", args=[conv_a.pk]), {"text": "Called Jo\x00 back"}, **HX
+    )
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "NUL and other control characters are not allowed" in body
+    assert "5,000" not in body
+    assert not Note.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_note_keeps_its_line_breaks(signed_in, conv_a):
+    response = signed_in.post(
+        reverse("inbox:note", args=[conv_a.pk]), {"text": "Called Jo.\r\nRing back at 3."}, **HX
+    )
+    assert response.status_code == 200
+    assert Note.objects.get().text == "Called Jo.\r\nRing back at 3."
+
+
+@pytest.mark.django_db
+def test_a_too_long_note_is_refused_with_its_length(signed_in, conv_a):
+    response = signed_in.post(reverse("inbox:note", args=[conv_a.pk]), {"text": "a" * 5001}, **HX)
+    assert response.status_code == 422
+    assert "at most 5,000 characters (it has 5001)" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_reply_is_queued_once_even_when_submitted_twice(signed_in, officer, conv_a):
     data = {
         "text": "Hi Jo, we're on it.",

@@ -103,7 +103,8 @@ def test_an_admin_connects_an_x_account_by_signing_in_with_x(
     page = admin_client.get(X_CHOOSE)
     html = page.content.decode()
     assert (
-        page.status_code == 200 and "You signed in to X as <strong>@council_help</strong>" in html
+        page.status_code == 200
+        and "You signed in to X as <strong><bdi>@council_help</bdi></strong>" in html
     )
     assert 'value="Riverside Council"' in html  # the account's name, ready to edit
     assert credentials["access_token"] not in html

@@ -129,3 +129,43 @@ def test_retention_removes_old_content_except_under_legal_hold(channel_a, manage
     removal = Event.objects.get(type="records.content_removed")
     assert removal.data["messages"] == [old_free.pk]
     assert Event.objects.filter(type="records.legal_hold_placed").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_manager_exports_a_period_through_the_page_and_downloads_it(
+    client, manager, channel_a, django_capture_on_commit_callbacks
+):
+    """Regression: the period's datetimes went into the event's JSON data
+    and every export by date range answered 500."""
+    from records.tasks import build_export
+
+    inside = ConversationFactory(channel=channel_a, contact=ContactFactory(handle="in_period"))
+    outside = ConversationFactory(channel=channel_a, contact=ContactFactory(handle="before"))
+    MessageFactory(
+        conversation=inside, text="Bins missed in May", sent_at=timezone.now() - timedelta(days=3)
+    )
+    MessageFactory(
+        conversation=outside, text="Old pothole", sent_at=timezone.now() - timedelta(days=90)
+    )
+    start = timezone.localtime() - timedelta(days=10)
+    end = timezone.localtime() + timedelta(days=1)
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(
+            reverse("records:exports"),
+            {"start": start.strftime("%Y-%m-%d %H:%M"), "end": end.strftime("%Y-%m-%d %H:%M")},
+        )
+    assert response.status_code == 302 and len(queued) == 1
+    export = RecordsExport.objects.get()
+    requested = Event.objects.get(type="records.export_requested")
+    assert requested.data["start"].startswith(start.strftime("%Y-%m-%dT%H:%M"))
+    assert requested.data["target"] == "period"
+
+    build_export.apply(args=(export.pk,))
+    download = client.get(reverse("records:download", args=[export.pk]))
+    assert download.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    texts = [m["text"] for m in json.loads(archive.read("messages.json"))]
+    assert texts == ["Bins missed in May"]
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["period"][0].startswith(start.replace(second=0, microsecond=0).isoformat()[:16])
