@@ -70,7 +70,11 @@ def make_client(credentials: dict[str, str]) -> tweepy.Client:
 
 
 def parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        # astimezone() would take it as the worker's local time: not X's.
+        raise ValueError("a time with no zone")
+    return moment.astimezone(UTC)
 
 
 def _reset_time(exc: tweepy.HTTPException) -> datetime | None:
