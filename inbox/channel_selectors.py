@@ -4,16 +4,39 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Max
+from django.db.models import Count, F, Max, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
 
 from accounts import access
 from accounts.models import User
-from inbox.models import BackfillStatus, Channel, ChannelBackfill, WebhookDelivery
+from inbox.models import (
+    BackfillStatus,
+    Channel,
+    ChannelBackfill,
+    QuarantinedPayload,
+    WebhookDelivery,
+)
+
+QUARANTINE_SHOWN = 5  # most recent per channel on the channels page
+RAW_PREVIEW = 300  # characters of a quarantined payload shown (the admin site has it all)
+
+
+@dataclass(frozen=True)
+class QuarantinedItem:
+    """A quarantined payload as an admin reads it; ``raw`` is plain JSON text
+    (cut to RAW_PREVIEW), escaped by the template like any network text."""
+
+    created_at: datetime
+    source: str
+    reason: str
+    external_id: str
+    raw: str
 
 
 @dataclass(frozen=True)
@@ -42,6 +65,8 @@ class ChannelHealth:
     label: str  # said in words, never only by colour
     last_webhook_at: datetime | None
     backfill: BackfillProgress | None = None
+    quarantined: list[QuarantinedItem] = field(default_factory=list)
+    quarantined_total: int = 0
 
 
 def _health(channel: Channel, last_webhook_at: datetime | None, now: datetime) -> ChannelHealth:
@@ -144,7 +169,62 @@ def channels_health(*, user: User) -> list[ChannelHealth]:
         .values_list("channel_id", "last")
     )
     now = timezone.now()
-    return [_health(c, last.get(c.pk), now) for c in channels]
+    recent, totals = _quarantined(channels)
+    return [
+        _with_quarantine(_health(c, last.get(c.pk), now), recent.get(c.pk, []), totals.get(c.pk, 0))
+        for c in channels
+    ]
+
+
+def _with_quarantine(
+    health: ChannelHealth, recent: list[QuarantinedItem], total: int
+) -> ChannelHealth:
+    return ChannelHealth(
+        health.channel,
+        health.state,
+        health.label,
+        health.last_webhook_at,
+        health.backfill,
+        quarantined=recent,
+        quarantined_total=total,
+    )
+
+
+def _quarantined(
+    channels: list[Channel],
+) -> tuple[dict[int, list[QuarantinedItem]], dict[int, int]]:
+    """The few most recent quarantined payloads of each channel and how many
+    there are: two queries whatever the number of channels."""
+    ids = [c.pk for c in channels]
+    rows = (
+        QuarantinedPayload.objects.filter(channel_id__in=ids)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("channel_id")],
+                order_by=[F("created_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(rank__lte=QUARANTINE_SHOWN)
+        .order_by("channel_id", "rank")
+    )
+    recent: dict[int, list[QuarantinedItem]] = {}
+    for q in rows:
+        recent.setdefault(q.channel_id, []).append(
+            QuarantinedItem(q.created_at, q.source, q.error, q.external_id, _preview(q.payload))
+        )
+    totals = dict(
+        QuarantinedPayload.objects.filter(channel_id__in=ids)
+        .values_list("channel_id")
+        .annotate(n=Count("pk"))
+        .values_list("channel_id", "n")
+    )
+    return recent, totals
+
+
+def _preview(payload: object) -> str:
+    text = json.dumps(payload, ensure_ascii=False)
+    return text if len(text) <= RAW_PREVIEW else text[:RAW_PREVIEW] + "…"
 
 
 def channel_get_for_admin(*, user: User, pk: int) -> ChannelHealth:

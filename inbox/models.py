@@ -156,6 +156,9 @@ class Contact(models.Model):
     blocked = models.BooleanField(default=False)
     blocked_reason = models.TextField(blank=True)
     is_detractor = models.BooleanField(default=False)
+    # The network's name or handle was longer than its column and was cut:
+    # what officers see is not all the person wrote there.
+    profile_truncated = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -347,6 +350,9 @@ class Message(models.Model):
         related_name="sent_messages",
     )
     text = models.TextField(blank=True)
+    # The text held characters the database cannot store (NUL, lone UTF-16
+    # surrogates), replaced with U+FFFD: the officer is told it is not verbatim.
+    altered = models.BooleanField(default=False, db_default=False)
     sent_at = models.DateTimeField(help_text="The network's timestamp")
     received_at = models.DateTimeField(auto_now_add=True)
     metrics = models.JSONField(default=dict, blank=True)
@@ -518,13 +524,19 @@ class QuarantinedPayload(models.Model):
     look at; the rest of its batch was stored."""
 
     channel = models.ForeignKey(Channel, null=True, on_delete=models.SET_NULL, related_name="+")
-    source = models.CharField(max_length=16)  # poll | webhook
+    network = models.CharField(max_length=16, blank=True, default="")
+    source = models.CharField(max_length=16)  # poll | webhook | backfill
     error = models.TextField()
+    external_id = models.CharField(max_length=100, blank=True, default="")
+    # The value as received; a JSON null element is stored as JSON null.
     payload = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["channel", "-created_at"], name="quarantine_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source} payload on {self.channel_id}: {self.error[:60]}"

@@ -15,6 +15,7 @@ from sandbox.faults import (
     POST_KINDS,
     SHORT_CIRCUIT_KINDS,
     add_errors,
+    add_items,
     truncate_json,
     without_content_type,
 )
@@ -120,6 +121,8 @@ class SandboxApp:
             return add_errors(response, net.partial_errors(params, req))
         if kind == "no_content_type":
             return without_content_type(response)
+        if kind == "extra_items":
+            return add_items(response, params)
         # after_write_error: the handler already performed (and recorded) the write.
         failed = net.fault_response("server_error", params, req)
         return failed if failed is not None else Response(500, {"error": "after_write_error"})

@@ -12,8 +12,11 @@ The path is a regex searched in the path after the network prefix
 * shaping (the handler cooperates through ``request.fault``): duplicate_page,
   out_of_order;
 * post-processing (the handler runs, then the answer is spoiled):
-  malformed_json, partial_errors, after_write_error, no_content_type. The write is performed in
-  these cases, which is the whole point of after_write_error ("unknown outcome").
+  malformed_json, partial_errors, after_write_error, no_content_type, extra_items. The write is
+  performed in these cases, which is the whole point of after_write_error ("unknown outcome").
+  extra_items mixes ``params.items`` (any JSON values: null, wrong types, items missing
+  fields) into the page's ``data`` list, each at its index in ``params.at`` (default: the end),
+  as a buggy client or network would relay them.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ SHORT_CIRCUIT_KINDS = frozenset(
 SHAPING_KINDS = frozenset({"duplicate_page", "out_of_order"})
 POST_KINDS = frozenset(
     # no_content_type: the answer has no Content-Type header (facebook-sdk then fails with KeyError)
-    {"malformed_json", "partial_errors", "after_write_error", "no_content_type"}
+    {"malformed_json", "partial_errors", "after_write_error", "no_content_type", "extra_items"}
 )
 ALL_KINDS = SHORT_CIRCUIT_KINDS | SHAPING_KINDS | POST_KINDS | {"hang"}
 
@@ -207,3 +210,18 @@ def add_errors(response: Response, errors: list[dict[str, Any]]) -> Response:
     body = dict(response.body)
     body["errors"] = [*body.get("errors", []), *errors]
     return Response(response.status, body, response.headers, response.content_type)
+
+
+def add_items(response: Response, params: dict[str, Any]) -> Response:
+    """The page with ``params.items`` inserted into its ``data`` list."""
+    if not response.ok or not isinstance(response.body, dict):
+        return response
+    extra = params.get("items") or []
+    at = params.get("at") or []
+    data = list(response.body.get("data") or [])
+    for index, value in enumerate(extra):
+        where = at[index] if index < len(at) and isinstance(at[index], int) else len(data)
+        data.insert(max(0, min(where, len(data))), value)
+    return Response(
+        response.status, {**response.body, "data": data}, response.headers, response.content_type
+    )

@@ -51,12 +51,26 @@ class InboundItem:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+# Longest id any network item may carry: the contact column (64) is the
+# narrowest an id is stored in. Longer is not a real id, so the item is unreadable.
+MAX_ID_LENGTH = 64
+
+
 @dataclass(frozen=True)
 class Unparseable:
-    """A payload the mapper could not read; kept in quarantine with its error."""
+    """A payload the mapper could not read; kept in quarantine with its error.
+
+    ``payload`` is the raw JSON value as received, ``None`` included (a JSON
+    ``null`` element is a value); ``error`` says in words what is wrong, for an
+    admin; ``external_id`` is the item's id when one could be read."""
 
     payload: Any
     error: str
+    external_id: str = ""
+
+
+class Unreadable(ValueError):
+    """A mapper cannot read an item; the message is the reason an admin sees."""
 
 
 @dataclass(frozen=True)

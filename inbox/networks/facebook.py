@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -27,7 +28,7 @@ from urllib.parse import parse_qs, urlparse
 import facebook
 import requests
 
-from inbox.networks import transport
+from inbox.networks import reading, transport
 from inbox.networks.base import (
     AuthError,
     BackfillPage,
@@ -41,6 +42,7 @@ from inbox.networks.base import (
     TransientError,
     UnknownOutcome,
     Unparseable,
+    Unreadable,
     search_back,
 )
 from inbox.networks.facebook_mapping import map_comment, map_message, parse_time
@@ -179,10 +181,11 @@ class FacebookClient(NetworkClient):
         """Follow ``paging.next`` (only its query matters, as in facebook-sdk)."""
         for _ in range(max_pages):
             page = self._get(path, **args)
-            data = page.get("data") or []
+            data = _page_data(page)
             yield data
-            following = (page.get("paging") or {}).get("next")
-            if not following or not data:
+            paging = page.get("paging")
+            following = paging.get("next") if isinstance(paging, dict) else None
+            if not following or not isinstance(following, str) or not data:
                 return
             args = {k: v[0] for k, v in parse_qs(urlparse(following).query).items()}
             args.pop("access_token", None)  # the client adds its own
@@ -223,9 +226,9 @@ class FacebookClient(NetworkClient):
         ):
             for post in posts:
                 posts_seen += 1
-                updated = parse_time(post.get("updated_time") or post["created_time"])
-                if updated.timestamp() >= since:
-                    self._post_comments(str(post["id"]), since, items, bad, max_pages=pages)
+                read = _post(post, bad, key="updated_time")
+                if read is not None and read[1] >= since:
+                    self._post_comments(read[0], since, items, bad, max_pages=pages)
                 if posts_seen >= MAX_POSTS:
                     return
 
@@ -242,8 +245,11 @@ class FacebookClient(NetworkClient):
         ):
             older = False
             for raw in comments:
-                item = self._mapped(
-                    bad, raw, lambda r: map_comment(r, post_id=post_id, page_id=self.page_id)
+                item = reading.read_one(
+                    bad,
+                    raw,
+                    lambda r: map_comment(r, post_id=post_id, page_id=self.page_id),
+                    "comment",
                 )
                 if item is not None and item.created_at.timestamp() < since:
                     older = True
@@ -263,39 +269,58 @@ class FacebookClient(NetworkClient):
         ):
             older = False
             for conv in conversations:
-                if parse_time(conv["updated_time"]).timestamp() < since:
+                thread = reading.read_one(bad, conv, self._thread, "Messenger thread")
+                if thread is None:
+                    continue
+                if thread.updated < since:
                     older = True  # threads come most recently active first
                     continue
-                self._thread_messages(conv, since, items, bad)
+                self._thread_messages(thread, since, items, bad)
             if older:
                 return
 
-    def _thread_messages(self, conv: dict[str, Any], since: int, items: list, bad: list) -> None:
+    def _thread(self, conv: Any) -> _Thread:
+        """A Messenger thread's id, person, last activity and inline messages."""
+        conv = reading.obj(conv, "Messenger thread")
+        thread_id = reading.plain_id(conv, "id", "Messenger thread")
+        updated = reading.moment(conv, "updated_time", "Messenger thread", parse_time)
+        participants = conv.get("participants")
         people = [
             p
-            for p in (conv.get("participants") or {}).get("data", [])
-            if str(p.get("id")) != self.page_id
+            for p in (participants.get("data") if isinstance(participants, dict) else None) or []
+            if isinstance(p, dict) and str(p.get("id")) != self.page_id
         ]
         if not people:
-            bad.append(Unparseable(payload=conv, error="a Messenger thread with no participant"))
-            return
-        psid = str(people[0]["id"])
-        inline = conv.get("messages") or {}
-        pages: Iterator[list[dict[str, Any]]] = iter([inline.get("data") or []])
+            raise Unreadable("Messenger thread has no participant")
+        psid = reading.plain_id(people[0], "id", "Messenger thread's participant")
+        inline = conv.get("messages")
+        inline = inline if isinstance(inline, dict) else {}
+        return _Thread(thread_id, psid, int(updated.timestamp()), inline)
+
+    def _thread_messages(self, thread: _Thread, since: int, items: list, bad: list) -> None:
+        psid, inline = thread.psid, thread.inline
+        pages: Iterator[list[Any]] = iter([_page_data(inline)])
+        paging = inline.get("paging") if isinstance(inline.get("paging"), dict) else {}
         # A first poll (no cursor) keeps to the thread's newest messages, inline.
-        if since and (inline.get("paging") or {}).get("next"):
-            after = ((inline.get("paging") or {}).get("cursors") or {}).get("after")
+        if since and paging.get("next"):
+            cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
             pages = _chain(
                 pages,
                 self._pages(
-                    f"{conv['id']}/messages", fields=MESSAGE_FIELDS, limit=100, after=after
+                    f"{thread.id}/messages",
+                    fields=MESSAGE_FIELDS,
+                    limit=100,
+                    after=cursors.get("after"),
                 ),
             )
         for messages in pages:
             older = False
             for raw in messages:
-                item = self._mapped(
-                    bad, raw, lambda r: map_message(r, psid=psid, page_id=self.page_id)
+                item = reading.read_one(
+                    bad,
+                    raw,
+                    lambda r: map_message(r, psid=psid, page_id=self.page_id),
+                    "Messenger message",
                 )
                 if item is not None and item.created_at.timestamp() < since:
                     older = True  # newest first: finish this page, skip the older ones
@@ -331,15 +356,14 @@ class FacebookClient(NetworkClient):
             bad: list[Unparseable] = []
             older = False
             for post in posts:
-                try:
-                    created = int(parse_time(post["created_time"]).timestamp())
-                except (KeyError, TypeError, ValueError) as exc:
-                    bad.append(Unparseable(payload=post, error=f"{exc.__class__.__name__}: {exc}"))
+                read = _post(post, bad, key="created_time")
+                if read is None:
                     continue
+                post_id, created = read
                 if created < since:
                     older = True  # newest first: the rest are older still
                     break
-                self._post_comments(str(post["id"]), since, items, bad)
+                self._post_comments(post_id, since, items, bad)
                 # Graph's time filters work in whole seconds; one past the post's
                 # second never skips a sibling posted in the same second (a
                 # re-read is harmless: ingest drops what it already has).
@@ -364,27 +388,17 @@ class FacebookClient(NetworkClient):
             bad: list[Unparseable] = []
             older = False
             for conv in conversations:
-                try:
-                    updated = parse_time(conv["updated_time"]).timestamp()
-                except (KeyError, TypeError, ValueError) as exc:
-                    bad.append(Unparseable(payload=conv, error=f"{exc.__class__.__name__}: {exc}"))
+                thread = reading.read_one(bad, conv, self._thread, "Messenger thread")
+                if thread is None:
                     continue
-                if updated < since:
+                if thread.updated < since:
                     older = True
                     continue
-                self._thread_messages(conv, since, items, bad)
+                self._thread_messages(thread, since, items, bad)
             yield _history_page("messenger", items, bad, {}, done=older)
             if older:
                 return
         yield BackfillPage("messenger", [], [], {}, done=True)
-
-    @staticmethod
-    def _mapped(bad: list, raw: dict[str, Any], mapper: Callable) -> InboundItem | None:
-        try:
-            return mapper(raw)
-        except (KeyError, TypeError, ValueError) as exc:
-            bad.append(Unparseable(payload=raw, error=f"{exc.__class__.__name__}: {exc}"))
-            return None
 
     # --- writing ---------------------------------------------------------------------
 
@@ -548,3 +562,39 @@ def _history_page(
 def _chain(*iterators: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
     for iterator in iterators:
         yield from iterator
+
+
+@dataclass(frozen=True)
+class _Thread:
+    id: str
+    psid: str
+    updated: int  # epoch seconds
+    inline: dict[str, Any]
+
+
+def _page_data(page: Any) -> list[Any]:
+    """A Graph page's ``data`` list. A page that is not one is the network's
+    fault, not an item's: the stream stops and is read again next time."""
+    if not isinstance(page, dict):
+        raise TransientError("Facebook sent a page that is not a JSON object")
+    data = page.get("data") or []
+    if not isinstance(data, list):
+        raise TransientError("Facebook sent a page whose data is not a list")
+    return data
+
+
+def _post(post: Any, bad: list[Unparseable], *, key: str) -> tuple[str, int] | None:
+    """A feed post's id and time (``key``, else its created_time) in epoch
+    seconds; None (kept in ``bad``) when it cannot be read."""
+
+    def read(raw: Any) -> tuple[str, int]:
+        raw = reading.obj(raw, "post")
+        field = key if raw.get(key) is not None else "created_time"
+        moment = reading.moment(raw, field, "post", parse_time)
+        return reading.plain_id(raw, "id", "post"), int(moment.timestamp())
+
+    try:
+        return read(post)
+    except Unreadable as exc:
+        bad.append(Unparseable(payload=post, error=str(exc), external_id=reading.guess_id(post)))
+        return None

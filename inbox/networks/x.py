@@ -17,9 +17,10 @@ from typing import Any
 import requests
 import tweepy
 
-from inbox.networks import transport
+from inbox.networks import reading, transport
 from inbox.networks.base import (
     FIND_SENT_MAX_PAGES,
+    MAX_ID_LENGTH,
     AuthError,
     Author,
     BackfillPage,
@@ -34,6 +35,7 @@ from inbox.networks.base import (
     TransientError,
     UnknownOutcome,
     Unparseable,
+    Unreadable,
     search_back,
 )
 
@@ -70,7 +72,11 @@ def make_client(credentials: dict[str, str]) -> tweepy.Client:
 
 
 def parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        # astimezone() would take it as the worker's local time: not X's.
+        raise ValueError("a time with no zone")
+    return moment.astimezone(UTC)
 
 
 def _reset_time(exc: tweepy.HTTPException) -> datetime | None:
@@ -145,6 +151,8 @@ class XClient(NetworkClient):
                 mapped, unreadable = _mapped(data, users, mapper)
                 items.extend(mapped)
                 bad.extend(unreadable)
+                # Only items that were read move the cursor: mappers check that
+                # their ids are numeric, so int() cannot fail here.
                 newest = max([newest, *(int(i.external_id) for i in mapped)])
         except NetworkError as exc:
             return StreamResult(name, items, bad, cursor=since_id, error=exc)
@@ -160,9 +168,9 @@ class XClient(NetworkClient):
         """Pages with the token of the page after each (None after the last)."""
         for _ in range(max_pages):
             page = self._call(fn, pagination_token=token, **kwargs)
-            data = page.get("data") or []
-            users = {u.get("id"): u for u in (page.get("includes") or {}).get("users", [])}
-            token = (page.get("meta") or {}).get("next_token") if data else None
+            data = _page_data(page)
+            users = _page_users(page)
+            token = _next_token(page) if data else None
             yield data, users, token
             if not token:
                 return
@@ -192,7 +200,7 @@ class XClient(NetworkClient):
             max_results=100,
         ):
             yield data, users
-            if since_id and any(int(e["id"]) <= int(since_id) for e in data):
+            if since_id and any(0 < _id_number(e) <= int(since_id) for e in data):
                 return
 
     # --- history (backfill) ---------------------------------------------------------
@@ -224,7 +232,7 @@ class XClient(NetworkClient):
             if not data:
                 break  # nothing older: a page with no progress is not worth a resume point
             items, bad = _mapped(data, users, self._map_tweet)
-            ids = [int(r["id"]) for r in data if str(r.get("id", "")).isdigit()]
+            ids = [n for n in map(_id_number, data) if n]
             until_id = str(min(ids)) if ids else until_id
             yield BackfillPage.of("mentions", items, bad, {"until_id": until_id})
         yield BackfillPage("mentions", [], [], {"until_id": until_id}, done=True)
@@ -265,59 +273,68 @@ class XClient(NetworkClient):
     @staticmethod
     def _author(user_id: str, users: dict[str, dict]) -> Author:
         user = users.get(user_id) or {}
+        what = f"the profile of user {user_id}"
+        metrics = user.get("public_metrics")
         return Author(
-            external_id=str(user_id),
-            handle=user.get("username", ""),
-            display_name=user.get("name", ""),
-            followers_count=int((user.get("public_metrics") or {}).get("followers_count", 0)),
-            verified=bool(user.get("verified", False)),
+            external_id=user_id,
+            handle=reading.text(user, "username", what, required=False),
+            display_name=reading.text(user, "name", what, required=False),
+            followers_count=reading.count(
+                reading.obj(metrics, what) if metrics is not None else {}, "followers_count", what
+            ),
+            verified=user.get("verified") is True,
         )
 
-    def _map_tweet(self, raw: dict, users: dict[str, dict]) -> InboundItem | None:
-        author_id = str(raw["author_id"])
+    def _map_tweet(self, raw: Any, users: dict[str, dict]) -> InboundItem | None:
+        tweet = reading.obj(raw, "tweet")
+        tweet_id = reading.numeric_id(tweet, "id", "tweet")
+        author_id = reading.numeric_id(tweet, "author_id", "tweet")
         if author_id == self.account_id:
             return None  # our own post mentioning ourselves is not inbound
-        replied_to = next(
-            (r["id"] for r in raw.get("referenced_tweets") or [] if r.get("type") == "replied_to"),
-            "",
+        replied_to = _replied_to(tweet)
+        conversation_id = (
+            reading.numeric_id(tweet, "conversation_id", "tweet")
+            if tweet.get("conversation_id") not in (None, "")
+            else tweet_id
         )
-        conversation_id = raw.get("conversation_id") or raw["id"]
+        metrics = tweet.get("public_metrics")
         return InboundItem(
             network="x",
-            external_id=str(raw["id"]),
+            external_id=tweet_id,
             kind="reply" if replied_to else "mention",
             conversation_kind="public",
             thread_key=f"tw:{conversation_id}:{author_id}",
             contact=self._author(author_id, users),
-            text=raw["text"],
-            created_at=parse_time(raw["created_at"]),
-            in_reply_to=str(replied_to),
-            metrics=raw.get("public_metrics") or {},
-            raw=raw,
+            text=reading.text(tweet, "text", "tweet"),
+            created_at=reading.moment(tweet, "created_at", "tweet", parse_time),
+            in_reply_to=replied_to,
+            metrics=reading.obj(metrics, "tweet's public_metrics") if metrics is not None else {},
+            raw=tweet,
         )
 
-    def _map_dm(self, raw: dict, users: dict[str, dict]) -> InboundItem | None:
-        if raw.get("event_type", "MessageCreate") != "MessageCreate":
+    def _map_dm(self, raw: Any, users: dict[str, dict]) -> InboundItem | None:
+        event = reading.obj(raw, "DM event")
+        if reading.text(event, "event_type", "DM event", required=False) not in (
+            "",
+            "MessageCreate",
+        ):
             return None
-        conversation_id = raw["dm_conversation_id"]
-        sender = str(raw["sender_id"])
+        event_id = reading.numeric_id(event, "id", "DM event")
+        conversation_id = _dm_conversation(event)
+        sender = reading.numeric_id(event, "sender_id", "DM event")
         outbound = sender == self.account_id
-        if outbound:
-            ids = [str(p) for p in raw.get("participant_ids") or conversation_id.split("-")]
-            other = next(p for p in ids if p != self.account_id)
-        else:
-            other = sender
+        other = _dm_other(event, conversation_id, self.account_id) if outbound else sender
         return InboundItem(
             network="x",
-            external_id=str(raw["id"]),
+            external_id=event_id,
             kind="dm",
             conversation_kind="private",
             thread_key=f"dm:{conversation_id}",
             contact=self._author(other, users),
-            text=raw["text"],
-            created_at=parse_time(raw["created_at"]),
+            text=reading.text(event, "text", "DM event"),
+            created_at=reading.moment(event, "created_at", "DM event", parse_time),
             direction="out" if outbound else "in",
-            raw=raw,
+            raw=event,
         )
 
     # --- writing -------------------------------------------------------------------
@@ -429,17 +446,74 @@ def _created(item: dict) -> datetime | None:
 
 
 def _mapped(
-    data: list[dict], users: dict[str, dict], mapper: Callable
+    data: list[Any], users: dict[str, dict], mapper: Callable
 ) -> tuple[list[InboundItem], list[Unparseable]]:
     """One page through a mapper: the items, and the payloads it could not read."""
     items: list[InboundItem] = []
     bad: list[Unparseable] = []
     for raw in data:
-        try:
-            item = mapper(raw, users)
-        except (KeyError, TypeError, ValueError) as exc:
-            bad.append(Unparseable(payload=raw, error=f"{exc.__class__.__name__}: {exc}"))
-            continue
-        if item is not None:
-            items.append(item)
+        reading.read_into(items, bad, raw, lambda r: mapper(r, users), "X item")
     return items, bad
+
+
+def _replied_to(tweet: dict[str, Any]) -> str:
+    """The id of the tweet this one answers, or ""."""
+    refs = reading.items_of(tweet.get("referenced_tweets"), "tweet's referenced_tweets")
+    for ref in refs:
+        ref = reading.obj(ref, "an entry of the tweet's referenced_tweets")
+        if ref.get("type") == "replied_to":
+            return reading.numeric_id(ref, "id", "the tweet's replied_to reference")
+    return ""
+
+
+def _dm_conversation(event: dict[str, Any]) -> str:
+    """ "low-high" for a one-to-one thread, a numeric id for a group."""
+    found = reading.text(event, "dm_conversation_id", "DM event")
+    parts = found.split("-")
+    if len(parts) > 2 or not all(p.isascii() and p.isdigit() for p in parts):
+        raise Unreadable("DM event's dm_conversation_id is not a conversation id")
+    if any(len(p) > MAX_ID_LENGTH for p in parts):
+        raise Unreadable("DM event's dm_conversation_id is too long")
+    return found
+
+
+def _dm_other(event: dict[str, Any], conversation_id: str, account_id: str) -> str:
+    """The person our own DM went to."""
+    given = reading.items_of(event.get("participant_ids"), "DM event's participant_ids")
+    ids = [reading.numeric_id({"id": p}, "id", "a DM participant") for p in given]
+    other = next((p for p in ids or conversation_id.split("-") if p != account_id), None)
+    if other is None:
+        raise Unreadable("DM event has no participant other than the account")
+    return other
+
+
+def _id_number(raw: Any) -> int:
+    """An item's numeric id, 0 when it has none (such items are quarantined)."""
+    value = raw.get("id") if isinstance(raw, dict) else None
+    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_ID_LENGTH else 0
+
+
+def _page_data(page: Any) -> list[Any]:
+    if not isinstance(page, dict):
+        raise TransientError("X sent a page that is not a JSON object")
+    data = page.get("data") or []
+    if not isinstance(data, list):
+        raise TransientError("X sent a page whose data is not a list")
+    return data
+
+
+def _page_users(page: dict[str, Any]) -> dict[str, dict]:
+    """The page's user profiles by id; unreadable ones are left out (a tweet
+    whose author has no profile keeps an empty one)."""
+    includes = page.get("includes")
+    users = includes.get("users") if isinstance(includes, dict) else None
+    if not isinstance(users, list):
+        return {}
+    return {u["id"]: u for u in users if isinstance(u, dict) and isinstance(u.get("id"), str)}
+
+
+def _next_token(page: dict[str, Any]) -> str | None:
+    meta = page.get("meta")
+    token = meta.get("next_token") if isinstance(meta, dict) else None
+    return token if isinstance(token, str) and token else None

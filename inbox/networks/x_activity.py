@@ -18,7 +18,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from inbox.networks.base import InboundItem, Unparseable
+from inbox.networks import reading
+from inbox.networks.base import InboundItem, Unparseable, Unreadable
 from inbox.networks.x import XClient
 
 V1_TIME = "%a %b %d %H:%M:%S %z %Y"
@@ -33,17 +34,21 @@ class _Mapper(XClient):
 
 def account_of(payload: Any) -> str:
     """The account the payload is for (``for_user_id``)."""
-    if not isinstance(payload, dict) or not payload.get("for_user_id"):
+    account = payload.get("for_user_id") if isinstance(payload, dict) else None
+    if not account:
         raise ValueError("not an Account Activity payload (no for_user_id)")
-    return str(payload["for_user_id"])
+    if isinstance(account, bool) or not isinstance(account, str | int):
+        raise ValueError("the payload's for_user_id is not an id")
+    return str(account)
 
 
 def reply_parents(payload: dict[str, Any]) -> set[str]:
     """Ids of the tweets this payload's tweets reply to (to look up their conversations)."""
+    tweets = payload.get("tweet_create_events")
     return {
         str(t["in_reply_to_status_id_str"])
-        for t in payload.get("tweet_create_events") or []
-        if isinstance(t, dict) and t.get("in_reply_to_status_id_str")
+        for t in (tweets if isinstance(tweets, list) else [])
+        if isinstance(t, dict) and isinstance(t.get("in_reply_to_status_id_str"), str | int)
     }
 
 
@@ -52,99 +57,121 @@ def activity_items(
 ) -> tuple[list[InboundItem], list[Unparseable]]:
     """Mentions/replies and DMs in the payload. ``conversations`` maps tweet id
     -> conversation id; it is read for parents and extended with each tweet
-    mapped here, so a reply later in the same batch threads correctly."""
+    mapped here, so a reply later in the same batch threads correctly. An
+    event that cannot be read is returned in the second list; the others are
+    still read."""
     mapper = _Mapper(account_of(payload))
     items: list[InboundItem] = []
     bad: list[Unparseable] = []
-    users = _v2_users(payload.get("users") or {})
-    for tweet in payload.get("tweet_create_events") or []:
-        _collect(items, bad, tweet, lambda t: _tweet(mapper, t, conversations))
-    for event in payload.get("direct_message_events") or []:
-        _collect(items, bad, event, lambda e: _dm(mapper, e, users))
+    users = _v2_users(payload.get("users"))
+    streams = (
+        ("tweet_create_events", "tweet", lambda t: _tweet(mapper, t, conversations)),
+        ("direct_message_events", "DM event", lambda e: _dm(mapper, e, users)),
+    )
+    for key, what, read in streams:
+        try:
+            events = reading.items_of(payload.get(key), f"the payload's {key}")
+        except Unreadable as exc:
+            bad.append(Unparseable(payload=payload.get(key), error=str(exc)))
+            continue
+        for event in events:
+            reading.read_into(items, bad, event, read, what)
     return items, bad
 
 
-def _collect(items: list, bad: list, raw: Any, mapper: Any) -> None:
-    try:
-        item = mapper(raw)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        bad.append(Unparseable(payload=raw, error=f"{exc.__class__.__name__}: {exc}"))
-        return
-    if item is not None:
-        items.append(item)
+def _v1_time(value: Any) -> datetime:
+    return datetime.strptime(value, V1_TIME).astimezone(UTC)
 
 
-def _v1_time(value: str) -> str:
-    moment = datetime.strptime(value, V1_TIME).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+def _epoch_millis(value: Any) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError("not a timestamp")
+    return datetime.fromtimestamp(int(value) / 1000, UTC)
 
 
-def _v2_user(user: dict[str, Any]) -> dict[str, Any]:
+def _v2_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _v2_user(user: Any, what: str) -> dict[str, Any]:
+    user = reading.obj(user, what)
     return {
-        "id": str(user["id_str"]),
-        "name": user.get("name") or "",
-        "username": user.get("screen_name") or "",
-        "verified": bool(user.get("verified")),
-        "public_metrics": {"followers_count": int(user.get("followers_count") or 0)},
+        "id": reading.numeric_id(user, "id_str", what),
+        "name": reading.text(user, "name", what, required=False),
+        "username": reading.text(user, "screen_name", what, required=False),
+        "verified": user.get("verified") is True,
+        "public_metrics": {"followers_count": reading.count(user, "followers_count", what)},
     }
 
 
-def _v2_users(users: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _v2_users(users: Any) -> dict[str, dict[str, Any]]:
+    """The payload's user profiles by id; an unreadable one is left out (the DM
+    from that user then carries an empty profile, refreshed by a later item)."""
     out = {}
-    for key, user in users.items():
-        if isinstance(user, dict) and user.get("id_str"):
-            out[str(key)] = _v2_user(user)
+    for key, user in users.items() if isinstance(users, dict) else []:
+        try:
+            out[str(key)] = _v2_user(user, "a user profile")
+        except Unreadable:
+            continue
     return out
 
 
-def _tweet(
-    mapper: _Mapper, tweet: dict[str, Any], conversations: dict[str, str]
-) -> InboundItem | None:
-    tweet_id = str(tweet["id_str"])
-    parent = tweet.get("in_reply_to_status_id_str")
-    conversation = conversations.get(str(parent), str(parent)) if parent else tweet_id
-    conversations[tweet_id] = conversation
-    author = _v2_user(tweet["user"])
+def _tweet(mapper: _Mapper, tweet: Any, conversations: dict[str, str]) -> InboundItem | None:
+    tweet = reading.obj(tweet, "tweet")
+    tweet_id = reading.numeric_id(tweet, "id_str", "tweet")
+    parent = ""
+    if tweet.get("in_reply_to_status_id_str") not in (None, ""):
+        parent = reading.numeric_id(tweet, "in_reply_to_status_id_str", "tweet")
+    conversation = conversations.get(parent, parent) if parent else tweet_id
+    author = _v2_user(reading.need(tweet, "user", "tweet"), "tweet's user")
+    extended = tweet.get("extended_tweet")
+    full_text = ""
+    if extended is not None:
+        full_text = reading.text(
+            reading.obj(extended, "tweet's extended_tweet"), "full_text", "tweet", required=False
+        )
     raw: dict[str, Any] = {
         "id": tweet_id,
-        "text": tweet.get("extended_tweet", {}).get("full_text") or tweet["text"],
+        "text": full_text or reading.text(tweet, "text", "tweet"),
         "author_id": author["id"],
         "conversation_id": conversation,
-        "created_at": _v1_time(tweet["created_at"]),
+        "created_at": _v2_time(reading.moment(tweet, "created_at", "tweet", _v1_time)),
         "edit_history_tweet_ids": [tweet_id],
         "source": "account_activity",
     }
     if parent:
-        raw["referenced_tweets"] = [{"type": "replied_to", "id": str(parent)}]
-    if tweet.get("in_reply_to_user_id_str"):
-        raw["in_reply_to_user_id"] = str(tweet["in_reply_to_user_id_str"])
-    return mapper._map_tweet(raw, {author["id"]: author})
+        raw["referenced_tweets"] = [{"type": "replied_to", "id": parent}]
+    if tweet.get("in_reply_to_user_id_str") not in (None, ""):
+        raw["in_reply_to_user_id"] = reading.numeric_id(tweet, "in_reply_to_user_id_str", "tweet")
+    item = mapper._map_tweet(raw, {author["id"]: author})
+    conversations[tweet_id] = conversation  # only once read: a bad tweet must not thread others
+    return item
 
 
-def _dm(
-    mapper: _Mapper, event: dict[str, Any], users: dict[str, dict[str, Any]]
-) -> InboundItem | None:
+def _dm(mapper: _Mapper, event: Any, users: dict[str, dict[str, Any]]) -> InboundItem | None:
+    event = reading.obj(event, "DM event")
     if event.get("type") != "message_create":
         return None
-    create = event["message_create"]
-    sender = str(create["sender_id"])
+    what = "DM event's message_create"
+    create = reading.obj(reading.need(event, "message_create", "DM event"), what)
+    sender = reading.numeric_id(create, "sender_id", what)
     if sender == mapper.account_id:
         # Our own DMs are left to polling, which knows which sends are in flight.
         return None
-    recipient = str(create["target"]["recipient_id"])
+    target = reading.obj(reading.need(create, "target", what), f"{what}'s target")
+    recipient = reading.numeric_id(target, "recipient_id", f"{what}'s target")
+    message = reading.obj(reading.need(create, "message_data", what), f"{what}'s message_data")
     low, high = sorted((sender, recipient), key=int)
-    millis = int(event["created_timestamp"])
     raw = {
-        "id": str(event["id"]),
+        "id": reading.numeric_id(event, "id", "DM event"),
         "event_type": "MessageCreate",
-        "text": create["message_data"]["text"],
+        "text": reading.text(message, "text", f"{what}'s message_data"),
         "sender_id": sender,
         "dm_conversation_id": f"{low}-{high}",
         "participant_ids": [low, high],
-        "created_at": datetime.fromtimestamp(millis / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[
-            :-3
-        ]
-        + "Z",
+        "created_at": _v2_time(
+            reading.moment(event, "created_timestamp", "DM event", _epoch_millis)
+        ),
         "source": "account_activity",
     }
     return mapper._map_dm(raw, users)

@@ -12,13 +12,17 @@ store only what they inserted themselves.
 from __future__ import annotations
 
 import json
+import logging
+import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models import Value
 from django.utils import timezone
 
 from inbox.models import (
@@ -39,6 +43,19 @@ from inbox.networks.base import Author, InboundItem, Unparseable
 from inbox.services.bulk import BATCH, db_value, insert_rows, insert_rows_then, select_by_keys
 
 PREVIEW_LENGTH = 280
+HANDLE_LENGTH = Contact._meta.get_field("handle").max_length
+NAME_LENGTH = Contact._meta.get_field("display_name").max_length
+ID_LENGTH = Contact._meta.get_field("external_id").max_length
+MESSAGE_ID_LENGTH = Message._meta.get_field("external_id").max_length
+REPLY_TO_LENGTH = Message._meta.get_field("in_reply_to_external_id").max_length
+THREAD_KEY_LENGTH = Conversation._meta.get_field("thread_key").max_length
+# Characters Postgres cannot store in text or jsonb: NUL and lone UTF-16
+# surrogates (a JSON "\ud800" decodes to one). Replaced, never dropped silently.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_ESCAPE = re.compile(r"\\u(0000|d[89a-f])", re.IGNORECASE)
+REPLACEMENT = "\ufffd"
+
+log = logging.getLogger("socialdesk.ingest")
 
 
 @dataclass(frozen=True)
@@ -57,77 +74,195 @@ def messages_ingest(
     source: str = "poll",
 ) -> IngestResult:
     """Store a batch. ``cursor`` (if given) replaces the channel's poll cursor
-    in the same transaction, so the cursor never moves past unstored items."""
-    bad = list(unparseable)
+    in the same transaction, so the cursor never moves past unstored items.
+    An item that cannot be stored is quarantined with the unparseable ones."""
+    storable, refused = _storable_items(items)
+    bad = [*unparseable, *refused]
     with transaction.atomic():
-        distinct = _distinct_oldest_first(items)
+        distinct, altered = _distinct_oldest_first(storable)
         stored = 0
         if distinct:
             contact_ids = _contacts_upsert(channel.network, [i.contact for i in distinct])
             existing, conv_ids = _conversations_for(channel, distinct, contact_ids)
-            inserted = _messages_insert(channel, distinct, conv_ids, contact_ids)
+            inserted = _messages_insert(channel, distinct, conv_ids, contact_ids, altered)
             stored = len(inserted)
             reopened = _conversations_update(existing, inserted)
             if not _events_in_insert():
                 _message_events_append(channel, conv_ids, inserted)
             _reopened_events_append(channel, reopened)
-        if bad:
-            QuarantinedPayload.objects.bulk_create(
-                [
-                    QuarantinedPayload(
-                        channel=channel,
-                        source=source,
-                        error=b.error[:2000],
-                        payload=_jsonable(b.payload),
-                    )
-                    for b in bad
-                ]
-            )
+        payloads_quarantine(channel=channel, network=channel.network, source=source, bad=bad)
         if cursor is not None:
             Channel.objects.filter(pk=channel.pk).update(poll_cursor=cursor)
             channel.poll_cursor = cursor
     return IngestResult(received=len(items), stored=stored, quarantined=len(bad))
 
 
-def _jsonable(payload: Any) -> Any:
+def payloads_quarantine(
+    *, channel: Channel | None, network: str, source: str, bad: Sequence[Unparseable]
+) -> None:
+    """Keep unreadable payloads with their reasons for an admin, and log one
+    line each once the caller's transaction commits (a rolled-back batch
+    quarantined nothing). The log names the channel, network, reason and
+    external id, never the payload: it may hold a citizen's words."""
+    if not bad:
+        return
+    QuarantinedPayload.objects.bulk_create(
+        [
+            QuarantinedPayload(
+                channel=channel,
+                network=network,
+                source=source,
+                error=b.error[:2000],
+                external_id=b.external_id[:100],
+                payload=_quarantine_value(b.payload),
+            )
+            for b in bad
+        ]
+    )
+    channel_id = channel.pk if channel is not None else None
+    lines = [(b.error[:500], b.external_id[:100]) for b in bad]
+    transaction.on_commit(lambda: _log_quarantined(channel_id, network, source, lines))
+
+
+def _log_quarantined(
+    channel_id: int | None, network: str, source: str, lines: list[tuple[str, str]]
+) -> None:
+    for reason, external_id in lines:
+        log.warning(
+            "payload quarantined: channel=%s network=%s source=%s external_id=%s reason=%s",
+            channel_id,
+            network,
+            source,
+            external_id or "-",
+            reason,
+            extra={
+                "channel_id": channel_id,
+                "network": network,
+                "source": source,
+                "reason": reason,
+                "external_id": external_id,
+            },
+        )
+
+
+def _quarantine_value(payload: Any) -> Any:
+    """The payload as storable JSON. A JSON null stays a JSON null: given as
+    plain None, Django would write SQL NULL, which the column refuses."""
+    value = _storable_json(payload)
+    return Value(None, output_field=models.JSONField()) if value is None else value
+
+
+def _storable_json(value: Any) -> Any:
+    """``value`` as JSON both databases accept: unstorable characters replaced,
+    non-finite numbers (Python's json reads NaN) as text, anything that is not
+    JSON at all as its description."""
     try:
-        return json.loads(_clean_json(json.dumps(payload)))
-    except (TypeError, ValueError):
-        return {"unserialisable": _clean(repr(payload))[:10000]}
+        dumped = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return _walk(value, depth=0)
+    return _walk(value, depth=0) if UNSTORABLE_ESCAPE.search(dumped) else value
+
+
+def _walk(value: Any, *, depth: int) -> Any:
+    if depth > 100:
+        return "(nested too deeply)"
+    if isinstance(value, str):
+        return UNSTORABLE.sub(REPLACEMENT, value)
+    if isinstance(value, bool) or value is None or isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, dict):
+        return {_walk(str(k), depth=depth + 1): _walk(v, depth=depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_walk(v, depth=depth + 1) for v in value]
+    return UNSTORABLE.sub(REPLACEMENT, repr(value))[:10000]
 
 
 def _clean(text: str) -> str:
-    # Postgres text cannot hold NUL; a hostile post must not sink its batch.
-    return text.replace("\x00", "")
-
-
-def _clean_json(dumped: str) -> str:
-    return dumped.replace("\\u0000", "")
-
-
-def _sanitized(item: InboundItem) -> InboundItem:
-    return replace(item, text=_clean(item.text)) if "\x00" in item.text else item
+    # Postgres text cannot hold NUL or lone surrogates; a hostile post must not sink its batch.
+    return UNSTORABLE.sub(REPLACEMENT, text)
 
 
 def _dumps(value: Any) -> str:
-    return _clean_json(json.dumps(value))
+    return json.dumps(_storable_json(value), allow_nan=False)
 
 
-def _distinct_oldest_first(items: Sequence[InboundItem]) -> list[InboundItem]:
+def _storable_items(items: Sequence[InboundItem]) -> tuple[list[InboundItem], list[Unparseable]]:
+    """Items whose fields fit their columns, and the others as unparseable.
+    Mappers already refuse what they cannot read; this keeps one item that
+    slipped through from failing its whole batch."""
+    ok: list[InboundItem] = []
+    refused: list[Unparseable] = []
+    for item in items:
+        reason = _unstorable_reason(item)
+        if reason is None:
+            ok.append(item)
+        else:
+            payload = item.raw if item.raw else {"external_id": str(item.external_id)}
+            refused.append(
+                Unparseable(
+                    payload=payload,
+                    error=f"{item.network} item cannot be stored: {reason}",
+                    external_id=str(item.external_id)[:100],
+                )
+            )
+    return ok, refused
+
+
+def _unstorable_reason(item: InboundItem) -> str | None:
+    limits = (
+        ("external id", item.external_id, MESSAGE_ID_LENGTH),
+        ("thread key", item.thread_key, THREAD_KEY_LENGTH),
+        ("contact id", item.contact.external_id, ID_LENGTH),
+        ("in-reply-to id", item.in_reply_to, REPLY_TO_LENGTH),
+        ("kind", item.kind, 16),
+        ("conversation kind", item.conversation_kind, 16),
+        ("direction", item.direction, 3),
+    )
+    for name, value, limit in limits:
+        if not isinstance(value, str):
+            return f"its {name} is not text"
+        if len(value) > limit:
+            return f"its {name} is too long"
+    if not item.external_id or not item.thread_key or not item.contact.external_id:
+        return "it has an empty id"
+    if not all(
+        isinstance(v, str) for v in (item.text, item.contact.handle, item.contact.display_name)
+    ):
+        return "its text or author's name is not text"
+    if not isinstance(item.created_at, datetime) or item.created_at.tzinfo is None:
+        return "its time is not a time with a zone"
+    followers = item.contact.followers_count
+    if isinstance(followers, bool) or not isinstance(followers, int) or not 0 <= followers < 2**31:
+        return "its author's follower count is out of range"
+    if not isinstance(item.metrics, dict) or not isinstance(item.raw, dict):
+        return "its metrics or raw payload is not an object"
+    return None
+
+
+def _distinct_oldest_first(items: Sequence[InboundItem]) -> tuple[list[InboundItem], set[str]]:
     """One item per external id, oldest first. Items already stored are not
     looked up first: the message insert skips them (ON CONFLICT DO NOTHING)
     and only rows it inserted go on to summaries and events. A look-up cost a
-    third of a typical batch to save work only on re-deliveries."""
+    third of a typical batch to save work only on re-deliveries. Also returns
+    the ids of the items whose text had to be altered to be stored."""
     by_id: dict[str, InboundItem] = {}
     for item in items:
         by_id.setdefault(item.external_id, item)
-    distinct = [_sanitized(item) for item in by_id.values()]
+    distinct = []
+    altered = set()
+    for item in by_id.values():
+        if UNSTORABLE.search(item.text):
+            item = replace(item, text=_clean(item.text))
+            altered.add(item.external_id)
+        distinct.append(item)
     distinct.sort(key=lambda i: (i.created_at, _id_order(i.external_id)))
-    return distinct
+    return distinct, altered
 
 
 def _id_order(external_id: str) -> int:
-    return int(external_id) if external_id.isdigit() else 0
+    return int(external_id) if external_id.isascii() and external_id.isdigit() else 0
 
 
 def _contacts_upsert(network: str, authors: list[Author]) -> dict[str, int]:
@@ -140,7 +275,15 @@ def _contacts_upsert(network: str, authors: list[Author]) -> dict[str, int]:
         row[1]: _ContactRow(*row)
         for row in select_by_keys(
             Contact._meta.db_table,
-            ("id", "external_id", "handle", "display_name", "followers_count", "verified"),
+            (
+                "id",
+                "external_id",
+                "handle",
+                "display_name",
+                "followers_count",
+                "verified",
+                "profile_truncated",
+            ),
             key="external_id",
             keys=keys,
             where="network = %s",
@@ -152,8 +295,7 @@ def _contacts_upsert(network: str, authors: list[Author]) -> dict[str, int]:
         (
             network,
             a.external_id,
-            _clean(a.handle),
-            _clean(a.display_name),
+            *_profile(a),
             a.followers_count,
             a.verified,
             False,
@@ -175,6 +317,7 @@ def _contacts_upsert(network: str, authors: list[Author]) -> dict[str, int]:
                 "external_id",
                 "handle",
                 "display_name",
+                "profile_truncated",
                 "followers_count",
                 "verified",
                 "blocked",
@@ -199,6 +342,14 @@ def _contacts_upsert(network: str, authors: list[Author]) -> dict[str, int]:
     return ids
 
 
+def _profile(author: Author) -> tuple[str, str, bool]:
+    """Handle and name cut to their columns (the same on SQLite, which would
+    store more, and Postgres, which would fail the batch), and whether either was cut."""
+    handle, name = _clean(author.handle), _clean(author.display_name)
+    cut = len(handle) > HANDLE_LENGTH or len(name) > NAME_LENGTH
+    return handle[:HANDLE_LENGTH], name[:NAME_LENGTH], cut
+
+
 @dataclass(slots=True)
 class _ContactRow:
     pk: int
@@ -207,37 +358,39 @@ class _ContactRow:
     display_name: str
     followers_count: int
     verified: bool
+    profile_truncated: bool
+
+
+_PROFILE_FIELDS = ["handle", "display_name", "profile_truncated", "followers_count", "verified"]
 
 
 def _contacts_refresh(existing: dict[str, _ContactRow], latest: dict[str, Author]) -> None:
     changed = []
     for ext_id, contact in existing.items():
         a = latest[ext_id]
+        handle, name, cut = _profile(a)
+        # A profile that gives neither field keeps the stored ones, and their flag.
+        keeps_old = not (a.handle or a.display_name)
         profile = (
-            _clean(a.handle) or contact.handle,
-            _clean(a.display_name) or contact.display_name,
+            handle or contact.handle,
+            name or contact.display_name,
+            bool(contact.profile_truncated) if keeps_old else cut,
             a.followers_count or contact.followers_count,
             a.verified,
         )
-        if profile != (
+        stored = (
             contact.handle,
             contact.display_name,
+            bool(contact.profile_truncated),
             contact.followers_count,
             contact.verified,
-        ):
+        )
+        if profile != stored:
             changed.append(
-                Contact(
-                    pk=contact.pk,
-                    handle=profile[0],
-                    display_name=profile[1],
-                    followers_count=profile[2],
-                    verified=profile[3],
-                )
+                Contact(pk=contact.pk, **dict(zip(_PROFILE_FIELDS, profile, strict=True)))
             )
     if changed:
-        Contact.objects.bulk_update(
-            changed, ["handle", "display_name", "followers_count", "verified"], batch_size=BATCH
-        )
+        Contact.objects.bulk_update(changed, _PROFILE_FIELDS, batch_size=BATCH)
 
 
 _SUMMARY = (
@@ -371,6 +524,7 @@ MESSAGE_COLUMNS = (
     "in_reply_to_external_id",
     "author_contact_id",
     "text",
+    "altered",
     "sent_at",
     "metrics",
     "raw",
@@ -383,6 +537,7 @@ def _messages_insert(
     items: list[InboundItem],
     conv_ids: dict[str, int],
     contact_ids: dict[str, int],
+    altered: set[str],
 ) -> list[tuple[int, InboundItem]]:
     """Only rows this call actually inserted come back (a concurrent run of the
     same batch gets the others), so each message gets exactly one event."""
@@ -399,6 +554,7 @@ def _messages_insert(
                 item.in_reply_to,
                 None if outbound else contact_ids[item.contact.external_id],
                 item.text,
+                item.external_id in altered,
                 item.created_at,
                 _dumps(item.metrics) if item.metrics else "{}",
                 _dumps(item.raw),

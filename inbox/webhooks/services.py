@@ -24,10 +24,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from inbox.models import Channel, Message, Network, QuarantinedPayload, WebhookDelivery
+from inbox.models import Channel, Message, Network, WebhookDelivery
 from inbox.networks import facebook_mapping, x_activity
 from inbox.networks.base import InboundItem, Unparseable
-from inbox.services.ingest import messages_ingest
+from inbox.services.ingest import messages_ingest, payloads_quarantine
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,8 @@ class _Batch:
     bad: dict[int, list[Unparseable]] = field(default_factory=lambda: defaultdict(list))
     feeds: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     errors: dict[int, str] = field(default_factory=dict)
+    # Parts of a body that name no account (so no channel), per network.
+    orphans: dict[str, list[Unparseable]] = field(default_factory=lambda: defaultdict(list))
 
 
 def webhook_deliveries_claim(*, limit: int | None = None) -> list[int]:
@@ -143,6 +145,8 @@ def _process(deliveries: list[WebhookDelivery]) -> int:
                     channel=channel, items=items, unparseable=bad, source="webhook"
                 )
                 stored += result.stored
+        for network, bad in batch.orphans.items():
+            payloads_quarantine(channel=None, network=network, source="webhook", bad=bad)
         _mark_processed(deliveries, batch)
     return stored
 
@@ -166,10 +170,10 @@ def _channels_for(deliveries: list[WebhookDelivery], batch: _Batch) -> dict[int,
     parsed: list[tuple[WebhookDelivery, str, str, Any]] = []  # delivery, network, account, part
     for delivery in deliveries:
         try:
-            parsed.extend(_split(delivery))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            batch.errors[delivery.pk] = f"unreadable payload: {exc}"
-            _quarantine(delivery, str(exc))
+            parsed.extend(_split(delivery, batch))
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            batch.errors[delivery.pk] = f"unreadable payload: {_reason(exc)}"
+            _quarantine(delivery, _reason(exc))
     wanted = {(network, account) for _, network, account, _ in parsed}
     channels = {
         (c.network, c.external_account_id): c
@@ -195,12 +199,24 @@ def _channels_for(deliveries: list[WebhookDelivery], batch: _Batch) -> dict[int,
     return {c.pk: c for c in channels.values()}
 
 
-def _split(delivery: WebhookDelivery) -> list[tuple[WebhookDelivery, str, str, Any]]:
-    """One part per account the payload is for (Meta batches several Pages)."""
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"the body is not JSON ({exc.msg} at character {exc.pos})"
+    if isinstance(exc, UnicodeDecodeError):
+        return "the body is not UTF-8 text"
+    if isinstance(exc, RecursionError):
+        return "the body is nested too deeply to read"
+    return str(exc)
+
+
+def _split(delivery: WebhookDelivery, batch: _Batch) -> list[tuple[WebhookDelivery, str, str, Any]]:
+    """One part per account the payload is for (Meta batches several Pages).
+    Entries naming no Page are kept in ``batch.orphans``; the rest go on."""
     payload = json.loads(bytes(delivery.body))
     if delivery.network == Network.X:
         return [(delivery, Network.X, x_activity.account_of(payload), payload)]
-    grouped = facebook_mapping.webhook_entries(payload)
+    grouped, orphans = facebook_mapping.webhook_entries(payload)
+    batch.orphans[Network.FACEBOOK].extend(orphans)
     return [(delivery, Network.FACEBOOK, page, entries) for page, entries in grouped.items()]
 
 
@@ -225,11 +241,17 @@ def _x_conversations(
 
 
 def _quarantine(delivery: WebhookDelivery, error: str) -> None:
-    QuarantinedPayload.objects.create(
+    """A whole body nobody can read: kept as text, as it may not be JSON."""
+    payloads_quarantine(
         channel=None,
+        network=delivery.network,
         source="webhook",
-        error=f"webhook delivery {delivery.pk}: {error}"[:2000],
-        payload={"body": bytes(delivery.body).decode("utf-8", "replace")[:100_000]},
+        bad=[
+            Unparseable(
+                payload={"body": bytes(delivery.body).decode("utf-8", "replace")[:100_000]},
+                error=f"webhook delivery {delivery.pk}: {error}",
+            )
+        ],
     )
 
 
