@@ -13,16 +13,17 @@ from tests.inbox.ui_data import citizen, conversation_with
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
-# session, user with roles, rows (with labels and viewers), abuse terms
-LIST_FRAGMENT = 4
+# session, user, their roles (Django's ModelBackend reads them apart), rows (with
+# labels and viewers), abuse terms
+LIST_FRAGMENT = 5
 # + saved-view counts, channels, labels, assignees, unread notifications
-LIST_PAGE = 9
-# session, user with roles, conversation, read marker, presence, terms, reveals,
+LIST_PAGE = 10
+# session, user, roles, conversation, read marker, presence, terms, reveals,
 # likes/hides, messages, notes, labels, colleagues, teams, all labels, earlier
 # conversations, interactions, tags, canned responses, viewers
-CONVERSATION_FRAGMENT = 19
-CONVERSATION_PAGE = CONVERSATION_FRAGMENT + LIST_PAGE - 3  # shared: session, user, terms
-THREAD_POLL = 10
+CONVERSATION_FRAGMENT = 20
+CONVERSATION_PAGE = CONVERSATION_FRAGMENT + LIST_PAGE - 4  # shared: session, user, roles, terms
+THREAD_POLL = 11
 
 
 def _busy_inbox(channel, teammate, officer, count: int):
