@@ -42,4 +42,4 @@ bench: install
 	for b in bench/[a-z]*.py; do $(RUN) python $$b || exit 1; done
 
 clean:
-	rm -rf var/socialdesk.sqlite3* var/broker var/celerybeat-schedule*
+	rm -rf var/socialdesk.sqlite3* var/broker var/test-broker var/celerybeat-schedule*

@@ -91,7 +91,7 @@ def main() -> None:
                     page.wait_for_load_state("networkidle")
                     time.sleep(0.2)
                     name = out / f"{username}-{_slug(path)}-{size_name}.png"
-                    page.screenshot(path=str(name), full_page=size_name == "desk")
+                    page.screenshot(path=str(name))
                     print(f"{response.status if response else '?'} {name}")
             for error in errors:
                 print(f"console error ({username}): {error}")
