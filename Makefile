@@ -25,7 +25,7 @@ demo: install
 	SOCIAL_SANDBOX_URL=http://127.0.0.1:$(SOCIAL_SANDBOX_PORT) $(RUN) honcho -f Procfile.demo start
 
 test: install
-	$(RUN) pytest
+	$(RUN) pytest $(PYTEST_ARGS)
 
 lint: install
 	$(RUN) ruff check .
