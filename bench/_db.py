@@ -38,6 +38,7 @@ def bench_database(name: str):
     with admin.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{db}"')
         cur.execute(f'CREATE DATABASE "{db}"')
+    admin.close()
     os.environ["DATABASE_URL"] = _with_db(url, db)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
     import django
@@ -51,6 +52,9 @@ def bench_database(name: str):
         yield
     finally:
         connections.close_all()
+        # A new connection: bench/faults.py restarts the server in between.
+        admin = psycopg2.connect(_with_db(url, "postgres"))
+        admin.autocommit = True
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         admin.close()

@@ -90,15 +90,22 @@ class InboxWatcher(threading.Thread):
             self.waiting[text] = started
 
     def run(self) -> None:
-        from django.db import connection
+        from django.db import DatabaseError, connection
 
         from inbox import selectors
 
         try:
             while not self.stop.is_set():
-                previews = selectors.conversation_list(user=self.officer).values_list(
-                    "last_message_preview", flat=True
-                )[:200]
+                try:
+                    previews = list(
+                        selectors.conversation_list(user=self.officer).values_list(
+                            "last_message_preview", flat=True
+                        )[:200]
+                    )
+                except DatabaseError:  # the database restarting (bench/faults.py)
+                    connection.close()
+                    time.sleep(0.2)
+                    continue
                 now = time.perf_counter()
                 with self.lock:
                     for text in set(previews) & set(self.waiting):

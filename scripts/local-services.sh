@@ -3,6 +3,7 @@
 # checkout, for CI, tests and benchmarks. Prints the env to export on start.
 #   scripts/local-services.sh start   -> writes var/services.env
 #   scripts/local-services.sh stop
+#   scripts/local-services.sh restart-redis | restart-postgres   (bench/faults.py)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 state="${SERVICES_DIR:-$here/var/services}"
@@ -34,15 +35,14 @@ start() {
     }
   fi
   if ! redis-cli -p "$redisport" ping >/dev/null 2>&1; then
-    redis-server --port "$redisport" --bind 127.0.0.1 --save "" --appendonly no \
-      --daemonize yes --pidfile "$state/redis.pid" --logfile "$state/redis.log"
-    for _ in $(seq 50); do redis-cli -p "$redisport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    start_redis
   fi
   cat > "$here/var/services.env" <<ENV
 export DATABASE_URL=postgres://postgres@127.0.0.1:$pgport/socialdesk
 export CELERY_BROKER_URL=redis://127.0.0.1:$redisport/0
 export REDIS_PORT=$redisport
 export REDIS_PID_FILE=$state/redis.pid
+export SERVICES_DIR=$state PGPORT_LOCAL=$pgport REDISPORT_LOCAL=$redisport
 ENV
   psql -h 127.0.0.1 -p "$pgport" -U postgres -tc "SELECT 1 FROM pg_database WHERE datname='socialdesk'" \
     | grep -q 1 || psql -h 127.0.0.1 -p "$pgport" -U postgres -qc "CREATE DATABASE socialdesk"
@@ -54,8 +54,28 @@ stop() {
   [ -d "$pgdata" ] && as_postgres "$pgbin/pg_ctl -D '$pgdata' -m fast stop" >/dev/null 2>&1 || true
 }
 
+start_redis() {
+  redis-server --port "$redisport" --bind 127.0.0.1 --save "" --appendonly no \
+    --daemonize yes --pidfile "$state/redis.pid" --logfile "$state/redis.log"
+  for _ in $(seq 50); do redis-cli -p "$redisport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+}
+
+# Faults for bench/faults.py: Redis loses everything it held (no persistence,
+# as configured above); Postgres stops with a fast shutdown and comes back.
+restart_redis() {
+  redis-cli -p "$redisport" shutdown nosave >/dev/null 2>&1 || true
+  for _ in $(seq 50); do redis-cli -p "$redisport" ping >/dev/null 2>&1 || break; sleep 0.1; done
+  start_redis
+}
+
+restart_postgres() {
+  as_postgres "$pgbin/pg_ctl -D '$pgdata' -m fast -w restart" >/dev/null
+}
+
 case "${1:-start}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  restart-redis) restart_redis ;;
+  restart-postgres) restart_postgres ;;
+  *) echo "usage: $0 start|stop|restart-redis|restart-postgres" >&2; exit 2 ;;
 esac
