@@ -44,7 +44,7 @@ from inbox.networks.base import (
     UnknownOutcome,
     Unverifiable,
 )
-from inbox.services import approvals
+from inbox.services import approvals, cycle
 from inbox.services.events import event_record
 from inbox.text_rules import length_problem
 
@@ -503,13 +503,16 @@ def _mark_sent(message: Message, external_id: str, *, reconciled: bool = False) 
         conv.last_message_at = max(conv.last_message_at, now)
         conv.last_message_preview = message.text[:280]
         fields = ["last_message_at", "last_message_preview"]
-        if not message.is_automated:
-            # Auto-replies never stop the first-response clock.
-            if conv.awaiting_since is not None and conv.first_response_at is None:
-                conv.first_response_at = now
-                fields.append("first_response_at")
-            conv.awaiting_since = None
-            fields.append("awaiting_since")
+        # Auto-replies never stop the clock (the cycle rule decides).
+        step = cycle.after_answer(
+            cycle.CycleState(conv.status, conv.awaiting_since, conv.first_response_at),
+            at=now,
+            automated=message.is_automated,
+        )
+        if step.answered:
+            conv.awaiting_since = step.state.awaiting_since
+            conv.first_response_at = step.state.first_response_at
+            fields += ["awaiting_since", "first_response_at"]
         conv.save(update_fields=fields)
         event_record(
             type="message.sent",
