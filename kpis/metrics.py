@@ -3,7 +3,9 @@
 A *cycle* is one stretch of a conversation that needed an answer: it starts
 with the first inbound message of the conversation or of its reopening (the
 first inbound after a resolution) and ends when the conversation is
-resolved. Per cycle:
+resolved. Where a cycle starts and what answers it is decided by the inbox's
+cycle rule (``inbox.services.cycle``), the one the live services store by.
+Per cycle:
 
 - **First response** is the first outbound reply or private message by staff
   after the cycle started. Auto-replies never stop the clock (they mark the
