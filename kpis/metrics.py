@@ -476,12 +476,12 @@ def response_rate_of(facts: ChannelDayFacts | Summary) -> float | None:
 
 
 def summarise(facts: ChannelDayFacts) -> Summary:
-    counts = {
+    counts: dict[str, Any] = {
         name: getattr(facts, name)
         for name in CHANNEL_FIELDS
         if not isinstance(getattr(facts, name), list)
     }
-    stats = {name: stats_of(getattr(facts, name)) for name in TIME_LISTS}
+    stats: dict[str, Any] = {name: stats_of(getattr(facts, name)) for name in TIME_LISTS}
     return Summary(**counts, **stats)
 
 

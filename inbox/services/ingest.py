@@ -44,12 +44,21 @@ from inbox.services import cycle
 from inbox.services.bulk import BATCH, db_value, insert_rows, insert_rows_then, select_by_keys
 
 PREVIEW_LENGTH = 280
-HANDLE_LENGTH = Contact._meta.get_field("handle").max_length
-NAME_LENGTH = Contact._meta.get_field("display_name").max_length
-ID_LENGTH = Contact._meta.get_field("external_id").max_length
-MESSAGE_ID_LENGTH = Message._meta.get_field("external_id").max_length
-REPLY_TO_LENGTH = Message._meta.get_field("in_reply_to_external_id").max_length
-THREAD_KEY_LENGTH = Conversation._meta.get_field("thread_key").max_length
+
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    length = getattr(model._meta.get_field(name), "max_length", None)
+    if not isinstance(length, int):
+        raise TypeError(f"{model.__name__}.{name} has no max_length")
+    return length
+
+
+HANDLE_LENGTH = _max_length(Contact, "handle")
+NAME_LENGTH = _max_length(Contact, "display_name")
+ID_LENGTH = _max_length(Contact, "external_id")
+MESSAGE_ID_LENGTH = _max_length(Message, "external_id")
+REPLY_TO_LENGTH = _max_length(Message, "in_reply_to_external_id")
+THREAD_KEY_LENGTH = _max_length(Conversation, "thread_key")
 # Characters Postgres cannot store in text or jsonb: NUL and lone UTF-16
 # surrogates (a JSON "\ud800" decodes to one). Replaced, never dropped silently.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
