@@ -215,6 +215,9 @@ class Conversation(models.Model):
     first response, due time) so the list never joins messages.
     """
 
+    # Set per request by the search view for display (not a column).
+    snippet_shielded: bool
+
     # FK indexes that a composite index below already leads with are off:
     # every extra index is paid on each ingested row.
     channel = models.ForeignKey(

@@ -73,7 +73,8 @@ def _form_page(
     if consent_to:
         # CSP form-action also governs where a submitted form may be redirected:
         # without this, browsers block the sign-in POST's redirect to the network.
-        response._csp_update = {"form-action": _consent_origins(consent_to)}  # django-csp
+        # django-csp reads this attribute; HttpResponse does not declare it.
+        response._csp_update = {"form-action": _consent_origins(consent_to)}  # type: ignore[attr-defined]
     return response
 
 

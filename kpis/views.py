@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -160,7 +161,7 @@ def table_csv_response(table: Table, filename: str) -> StreamingHttpResponse:
 
 @login_required
 @require_GET
-def export_csv(request: AuthedRequest, name: str, table: str) -> HttpResponse:
+def export_csv(request: AuthedRequest, name: str, table: str) -> HttpResponseBase:
     if name == "me":
         form = PeriodForm(request.GET or None, today=sel.today_local())
         if request.GET and not form.is_valid():
@@ -175,7 +176,7 @@ def export_csv(request: AuthedRequest, name: str, table: str) -> HttpResponse:
         form, scope, period = _filtered(request)
         if scope is None or period is None:
             return HttpResponse(
-                "Invalid filters: " + "; ".join(m for ms in form.errors.values() for m in ms),
+                "Invalid filters: " + "; ".join(str(m) for ms in form.errors.values() for m in ms),
                 status=400,
                 content_type="text/plain",
             )

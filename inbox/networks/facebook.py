@@ -19,7 +19,7 @@ Quirks handled here (see shared/reference/network-apis.md §2):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -334,7 +334,7 @@ class FacebookClient(NetworkClient):
 
     def backfill(
         self, *, since: dict[str, datetime], resume: dict[str, dict[str, Any]]
-    ) -> Iterator[BackfillPage]:
+    ) -> Generator[BackfillPage, None, None]:
         readers = {"comments": self._comment_history, "messenger": self._messenger_history}
         for name, reader in readers.items():
             position = resume.get(name) or {}

@@ -10,7 +10,7 @@ so moderation is hide reply and mute.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -207,7 +207,7 @@ class XClient(NetworkClient):
 
     def backfill(
         self, *, since: dict[str, datetime], resume: dict[str, dict[str, Any]]
-    ) -> Iterator[BackfillPage]:
+    ) -> Generator[BackfillPage, None, None]:
         readers = {"mentions": self._mention_history, "dms": self._dm_history}
         for name, reader in readers.items():
             position = resume.get(name) or {}

@@ -238,7 +238,9 @@ def conversation_reply(request: AuthedRequest, pk: int) -> HttpResponse:
         return _collision(request, conversation, form, outcome.collisions)
     channel = conversation.channel
     said = f"Reply queued: sending from {channel.handle} on {channel.get_network_display()}."
-    if outcome.message.state == "awaiting_approval":  # the two-person rule applies
+    if (
+        outcome.message is not None and outcome.message.state == "awaiting_approval"
+    ):  # the two-person rule applies
         said = "Your reply waits for a colleague's approval before it is sent."
     fresh = ReplyForm(
         initial={

@@ -24,7 +24,7 @@ def _held(request: AuthedRequest, pk: int, mid: int):
 
 
 def _refused(request: AuthedRequest, pk: int, form: ApprovalForm) -> HttpResponse:
-    messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("inbox:conversation", pk=pk)
 
 
