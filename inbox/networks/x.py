@@ -393,7 +393,7 @@ class XClient(NetworkClient):
         )
         return search_back(
             ((data, bool(token)) for data, _users, token in pages),
-            is_ours=lambda t: in_reply_to in _replied_to(t) and _words(t.get("text")) == wanted,
+            is_ours=lambda t: in_reply_to in _replied_to_ids(t) and _words(t.get("text")) == wanted,
             created=_created,
             since=since,
             known=known,
@@ -430,7 +430,7 @@ def _words(text: Any) -> str:
     return " ".join(str(text or "").split())
 
 
-def _replied_to(tweet: dict) -> set[str]:
+def _replied_to_ids(tweet: dict) -> set[str]:
     return {
         str(r.get("id"))
         for r in tweet.get("referenced_tweets") or []
