@@ -67,7 +67,7 @@ class UserAdmin(AdminRoleMixin, DjangoUserAdmin):
         memberships_log(request.user, formset)
 
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("SocialDesk", {"fields": ("display_name",)}),
     )
 

@@ -17,6 +17,9 @@ ROLE_RANK = {Role.OFFICER: 1, Role.MANAGER: 2, Role.ADMIN: 3}
 class User(AbstractUser):
     """A member of staff. Custom from day one so fields can be added later."""
 
+    # The highest role, memoised per request by accounts.access (not a column).
+    _socialdesk_role: str | None
+
     display_name = models.CharField(max_length=150, blank=True)
     can_approve_replies = models.BooleanField(
         default=False, help_text="May approve colleagues' replies (managers and admins always may)."
@@ -36,7 +39,9 @@ class User(AbstractUser):
 class Team(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
-    members = models.ManyToManyField(User, through="Membership", related_name="teams")
+    members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
+        User, through="Membership", related_name="teams"
+    )
 
     class Meta:
         ordering = ["name"]

@@ -58,12 +58,15 @@ class WeeklyInterval:
         return self.end <= self.start
 
 
+ExceptionKindName = Literal["closed", "extra"]
+
+
 @dataclass(frozen=True)
 class DatedException:
     """A closure or extra cover from ``start`` to ``end``: naive datetimes are
     wall time in the schedule's zone, aware ones are instants."""
 
-    kind: Literal["closed", "extra"]
+    kind: ExceptionKindName
     start: datetime
     end: datetime
 

@@ -3,6 +3,8 @@ person may see (their channels, their teams' people)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.forms import inlineformset_factory
 
@@ -63,8 +65,10 @@ class RuleForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["channels"].queryset = access.channels_visible_to(user)
-        self.fields["assign_team"].queryset = _teams_for(user)
+        cast(forms.ModelChoiceField, self.fields["channels"]).queryset = access.channels_visible_to(
+            user
+        )
+        cast(forms.ModelChoiceField, self.fields["assign_team"]).queryset = _teams_for(user)
         if not access.is_admin(user):
             # A rule for every channel (none ticked) is for admins to set.
             self.fields["channels"].required = True
@@ -80,8 +84,8 @@ class LevelForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["users"].queryset = _people_for(user)
-        self.fields["teams"].queryset = _teams_for(user)
+        cast(forms.ModelChoiceField, self.fields["users"]).queryset = _people_for(user)
+        cast(forms.ModelChoiceField, self.fields["teams"]).queryset = _teams_for(user)
 
 
 LevelFormSet = inlineformset_factory(
@@ -117,7 +121,9 @@ class CrisisForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["channels"].queryset = access.channels_visible_to(user)
-        self.fields["crisis_team"].queryset = _teams_for(user)
+        cast(forms.ModelChoiceField, self.fields["channels"]).queryset = access.channels_visible_to(
+            user
+        )
+        cast(forms.ModelChoiceField, self.fields["crisis_team"]).queryset = _teams_for(user)
         if editing:
             del self.fields["channels"]

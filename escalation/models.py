@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import string
 from datetime import date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -130,7 +131,10 @@ class StaffedHours(models.Model):
                 for i in self.intervals.all()
             ),
             exceptions=tuple(
-                clock.DatedException(kind=e.kind, start=e.local_start, end=e.local_end)
+                # The column's choices are exactly the clock's two kinds.
+                clock.DatedException(
+                    kind=cast(clock.ExceptionKindName, e.kind), start=e.local_start, end=e.local_end
+                )
                 for e in self.exceptions.all()
             ),
         )
@@ -231,7 +235,7 @@ class ResponseTarget(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.channel.name if self.channel_id else "All channels"
+        scope = self.channel.name if self.channel is not None else "All channels"
         priority = self.get_priority_display() if self.priority is not None else "any priority"
         return f"{scope}, {priority}: {self.target_minutes}/{self.limit_minutes} min"
 

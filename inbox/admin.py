@@ -40,11 +40,12 @@ class ChannelAdminForm(forms.ModelForm):
         }
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         network = cleaned.get("network")
         given = {
             name: cleaned.get(f"cred_{name}")
-            for name, _ in CREDENTIAL_FIELDS.get(network, [])
+            for name, _ in CREDENTIAL_FIELDS.get(network or "", [])
             if cleaned.get(f"cred_{name}")
         }
         if given and network:

@@ -3,6 +3,8 @@ never render their value back (a re-shown form asks for them again)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from accounts.models import Team
@@ -49,7 +51,7 @@ class FacebookChooseForm(_TeamsMixin):
 
     def __init__(self, *args, pages: list[dict[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["page"].choices = [(p["id"], p["name"]) for p in pages]
+        cast(forms.ChoiceField, self.fields["page"]).choices = [(p["id"], p["name"]) for p in pages]
 
 
 class XReconnectForm(forms.Form):
@@ -57,7 +59,8 @@ class XReconnectForm(forms.Form):
     access_token_secret = SingleLineField(max_length=300, widget=TOKEN_WIDGET, required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if bool(data.get("access_token")) != bool(data.get("access_token_secret")):
             raise forms.ValidationError(
                 "Give both the access token and its secret, or neither to keep the current ones."

@@ -210,6 +210,8 @@ def _quarantined(
     )
     recent: dict[int, list[QuarantinedItem]] = {}
     for q in rows:
+        if q.channel_id is None:  # not possible: filtered by channel above
+            continue
         recent.setdefault(q.channel_id, []).append(
             QuarantinedItem(q.created_at, q.source, q.error, q.external_id, _preview(q.payload))
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from django import forms
 
@@ -43,7 +44,7 @@ def _positive_int(value: str | None, *, most: int | None = None) -> int | None:
 
 
 def _one_of(value: str | None, allowed) -> str:
-    return value if value in allowed else ""
+    return value if value is not None and value in allowed else ""
 
 
 _VIEWS = {key for key, _ in SAVED_VIEWS}
@@ -86,10 +87,13 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, colleagues=(), teams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", "Nobody"), ("me", "Me")] + [
-            (str(u.pk), str(u)) for u in colleagues
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+            ("", "Nobody"),
+            ("me", "Me"),
+        ] + [(str(u.pk), str(u)) for u in colleagues]
+        cast(forms.ChoiceField, self.fields["team"]).choices = [("", "No team")] + [
+            (str(t.pk), t.name) for t in teams
         ]
-        self.fields["team"].choices = [("", "No team")] + [(str(t.pk), t.name) for t in teams]
 
 
 class LabelForm(forms.Form):
@@ -98,7 +102,9 @@ class LabelForm(forms.Form):
 
     def __init__(self, *args, labels=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["label"].choices = [(str(lb.pk), lb.name) for lb in labels]
+        cast(forms.ChoiceField, self.fields["label"]).choices = [
+            (str(lb.pk), lb.name) for lb in labels
+        ]
 
 
 class ReplyForm(forms.Form):
@@ -138,7 +144,9 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any id is acceptable here; the selector decides what the user may touch.
         raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
-        self.fields["ids"].choices = [(v, v) for v in raw if str(v).isdigit()]
+        cast(forms.ChoiceField, self.fields["ids"]).choices = [
+            (v, v) for v in raw if str(v).isdigit()
+        ]
         self.fields["ids"].error_messages["required"] = "Select at least one conversation."
         self.fields["ids"].error_messages["invalid_choice"] = "That selection is not valid."
 

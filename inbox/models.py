@@ -215,6 +215,9 @@ class Conversation(models.Model):
     first response, due time) so the list never joins messages.
     """
 
+    # Set per request by the search view for display (not a column).
+    snippet_shielded: bool
+
     # FK indexes that a composite index below already leads with are off:
     # every extra index is paid on each ingested row.
     channel = models.ForeignKey(
@@ -326,6 +329,16 @@ class DeliveryState(models.TextChoices):
 
 
 class Message(models.Model):
+    # Set on each instance by the conversation views and the API for display
+    # (not columns): whether the abuse shield covers it, and what this officer
+    # may still do to it on the network.
+    shielded: bool
+    shield_matched: bool
+    like_state: str | None
+    hide_state: str | None
+    can_like: bool
+    can_hide: bool
+
     conversation = models.ForeignKey(  # indexed by message_thread_idx
         Conversation, on_delete=models.PROTECT, related_name="messages", db_index=False
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 X_MAX_WEIGHT = 280
 X_URL_WEIGHT = 23
@@ -23,7 +24,7 @@ def x_weighted_length(text: str) -> int:
     return weight
 
 
-LIMITS = {
+LIMITS: dict[str, dict[str, tuple[Callable[[str], int], int]]] = {
     # network -> (kind -> (function, limit))
     "x": {"public": (x_weighted_length, X_MAX_WEIGHT), "private": (len, 10000)},
     "facebook": {"comment": (len, 8000), "private": (len, 2000)},

@@ -11,12 +11,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts import access
+from accounts.http import AuthedRequest
 from inbox.channel_selectors import backfill_progress, channel_get_for_admin
 from inbox.models import Channel
 from inbox.services.backfill import channel_backfill_start
@@ -27,7 +28,7 @@ STOP_POLLING = 286
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def channel_backfill(request: HttpRequest, pk: int) -> HttpResponse:
+def channel_backfill(request: AuthedRequest, pk: int) -> HttpResponse:
     if not access.can_configure_channels(request.user):
         raise PermissionDenied("Only admins manage channels.")
     channel = channel_get_for_admin(user=request.user, pk=pk).channel
@@ -50,7 +51,7 @@ def channel_backfill(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _start(request: HttpRequest, channel: Channel) -> HttpResponse:
+def _start(request: AuthedRequest, channel: Channel) -> HttpResponse:
     try:
         backfill = channel_backfill_start(
             channel=channel, actor=request.user, days=settings.BACKFILL_DAYS

@@ -16,12 +16,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts import access
+from accounts.http import AuthedRequest
 from inbox import crypto
 from inbox.channel_forms import (
     FacebookChooseForm,
@@ -49,7 +50,7 @@ X_CONSENT_ORIGINS = (
 )
 
 
-def _admin_only(request: HttpRequest) -> None:
+def _admin_only(request: AuthedRequest) -> None:
     if not access.can_configure_channels(request.user):
         raise PermissionDenied("Only admins manage channels.")
 
@@ -59,7 +60,7 @@ def _context(**extra):
 
 
 def _form_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     template: str,
     status: int = 200,
     *,
@@ -72,20 +73,21 @@ def _form_page(
     if consent_to:
         # CSP form-action also governs where a submitted form may be redirected:
         # without this, browsers block the sign-in POST's redirect to the network.
-        response._csp_update = {"form-action": _consent_origins(consent_to)}  # django-csp
+        # django-csp reads this attribute; HttpResponse does not declare it.
+        response._csp_update = {"form-action": _consent_origins(consent_to)}  # type: ignore[attr-defined]
     return response
 
 
 @login_required
 @require_http_methods(["GET"])
-def channel_list(request: HttpRequest) -> HttpResponse:
+def channel_list(request: AuthedRequest) -> HttpResponse:
     _admin_only(request)
     return render(request, "channels/list.html", _context(rows=channels_health(user=request.user)))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def channel_connect_x(request: HttpRequest) -> HttpResponse:
+def channel_connect_x(request: AuthedRequest) -> HttpResponse:
     _admin_only(request)
     form = XConnectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -123,7 +125,7 @@ def _consent_origins(real: tuple[str, ...]) -> list[str]:
     return list(real)
 
 
-def _x_oauth_context(request: HttpRequest) -> dict:
+def _x_oauth_context(request: AuthedRequest) -> dict:
     ready = bool(settings.X_CONSUMER_KEY and settings.X_CONSUMER_SECRET)
     renewable = [
         row
@@ -139,7 +141,7 @@ def _x_oauth_context(request: HttpRequest) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def channel_connect_facebook(request: HttpRequest) -> HttpResponse:
+def channel_connect_facebook(request: AuthedRequest) -> HttpResponse:
     _admin_only(request)
     form = FacebookConnectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -174,7 +176,7 @@ def channel_connect_facebook(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def facebook_login(request: HttpRequest) -> HttpResponse:
+def facebook_login(request: AuthedRequest) -> HttpResponse:
     """Start Facebook Login (a POST, so a link cannot start it cross-site)."""
     _admin_only(request)
     state = secrets.token_urlsafe(24)
@@ -192,7 +194,7 @@ def facebook_login(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def facebook_callback(request: HttpRequest) -> HttpResponse:
+def facebook_callback(request: AuthedRequest) -> HttpResponse:
     _admin_only(request)
     expected = request.session.pop(OAUTH_STATE, "")
     given = request.GET.get("state", "")
@@ -220,7 +222,7 @@ def facebook_callback(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def facebook_choose(request: HttpRequest) -> HttpResponse:
+def facebook_choose(request: AuthedRequest) -> HttpResponse:
     _admin_only(request)
     stored = request.session.get(OAUTH_PAGES)
     pages = crypto.decrypt_json(stored)["pages"] if stored else []
@@ -255,7 +257,7 @@ def facebook_choose(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def channel_reconnect(request: HttpRequest, pk: int) -> HttpResponse:
+def channel_reconnect(request: AuthedRequest, pk: int) -> HttpResponse:
     _admin_only(request)
     health = channel_get_for_admin(user=request.user, pk=pk)
     channel = health.channel
@@ -305,7 +307,7 @@ def channel_reconnect(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def x_login(request: HttpRequest) -> HttpResponse:
+def x_login(request: AuthedRequest) -> HttpResponse:
     """Start Sign in with X (a POST, so a link cannot start it cross-site)."""
     _admin_only(request)
     return _x_login_start(request, channel=None)
@@ -313,7 +315,7 @@ def x_login(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def x_reconnect_login(request: HttpRequest, pk: int) -> HttpResponse:
+def x_reconnect_login(request: AuthedRequest, pk: int) -> HttpResponse:
     """Sign in with X again to renew a channel's tokens (same account only)."""
     _admin_only(request)
     channel = channel_get_for_admin(user=request.user, pk=pk).channel
@@ -322,7 +324,7 @@ def x_reconnect_login(request: HttpRequest, pk: int) -> HttpResponse:
     return _x_login_start(request, channel=channel)
 
 
-def _x_login_start(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
+def _x_login_start(request: AuthedRequest, *, channel: Channel | None) -> HttpResponse:
     request.session.pop(X_OAUTH_ACCOUNT, None)
     try:
         url, (token, secret) = channel_services.x_login_start(
@@ -336,7 +338,7 @@ def _x_login_start(request: HttpRequest, *, channel: Channel | None) -> HttpResp
     return redirect(url)
 
 
-def _from_session(request: HttpRequest, key: str, *, pop: bool = False) -> dict:
+def _from_session(request: AuthedRequest, key: str, *, pop: bool = False) -> dict:
     stored = request.session.pop(key, None) if pop else request.session.get(key)
     try:
         return crypto.decrypt_json(stored) if stored else {}
@@ -345,7 +347,7 @@ def _from_session(request: HttpRequest, key: str, *, pop: bool = False) -> dict:
 
 
 def _x_failed(
-    request: HttpRequest, channel: Channel | None, reason: str, message: str
+    request: AuthedRequest, channel: Channel | None, reason: str, message: str
 ) -> HttpResponse:
     channel_services.channel_oauth_failure_record(
         actor=request.user, network=Network.X, reason=reason, detail=message, channel=channel
@@ -358,7 +360,7 @@ def _x_failed(
 
 @login_required
 @require_http_methods(["GET"])
-def x_callback(request: HttpRequest) -> HttpResponse:
+def x_callback(request: AuthedRequest) -> HttpResponse:
     """X sends the browser back here with the request token and a verifier (or
     ``denied``). The token must be the one this session started with."""
     _admin_only(request)
@@ -391,7 +393,9 @@ def x_callback(request: HttpRequest) -> HttpResponse:
     return redirect("channels:x_choose")
 
 
-def _x_renew(request: HttpRequest, channel: Channel, pending: dict, verifier: str) -> HttpResponse:
+def _x_renew(
+    request: AuthedRequest, channel: Channel, pending: dict, verifier: str
+) -> HttpResponse:
     try:
         credentials = channel_services.x_credentials_from_verifier(
             request_token=pending["token"], request_secret=pending["secret"], verifier=verifier
@@ -407,7 +411,7 @@ def _x_renew(request: HttpRequest, channel: Channel, pending: dict, verifier: st
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def x_choose(request: HttpRequest) -> HttpResponse:
+def x_choose(request: AuthedRequest) -> HttpResponse:
     """Name the signed-in X account and choose the teams that cover it, then connect."""
     _admin_only(request)
     account = _from_session(request, X_OAUTH_ACCOUNT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 
@@ -29,7 +30,8 @@ class PeriodForm(forms.Form):
         super().__init__(data, **kwargs)
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         default = sel.period_default(today=self.today)
         start = cleaned.get("start") or default.first
         end = cleaned.get("end") or (
@@ -55,8 +57,12 @@ class KpiFilterForm(PeriodForm):
 
     def __init__(self, data=None, *, user: User, today: date, **kwargs):
         super().__init__(data, today=today, **kwargs)
-        self.fields["channel"].queryset = sel.channels_for_dashboards(user=user)
-        self.fields["team"].queryset = sel.teams_for_dashboards(user=user)
+        cast(forms.ModelChoiceField, self.fields["channel"]).queryset = sel.channels_for_dashboards(
+            user=user
+        )
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = sel.teams_for_dashboards(
+            user=user
+        )
 
 
 class CostsForm(forms.Form):
@@ -77,7 +83,8 @@ class RecomputeForm(forms.Form):
     until = forms.DateField(label="Last day", widget=DateInput())
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and until < since:
             raise forms.ValidationError("The last day must be on or after the first day.")

@@ -3,7 +3,9 @@
 A *cycle* is one stretch of a conversation that needed an answer: it starts
 with the first inbound message of the conversation or of its reopening (the
 first inbound after a resolution) and ends when the conversation is
-resolved. Per cycle:
+resolved. Where a cycle starts and what answers it is decided by the inbox's
+cycle rule (``inbox.services.cycle``), the one the live services store by.
+Per cycle:
 
 - **First response** is the first outbound reply or private message by staff
   after the cycle started. Auto-replies never stop the clock (they mark the
@@ -43,6 +45,8 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
+
+from inbox.services import cycle as cycle_rule
 
 RECEIVED = "message.received"
 SENT = "message.sent"
@@ -121,40 +125,56 @@ class Cycle:
 
 def cycles_from_events(rows: Iterable[EventRow | tuple]) -> list[Cycle]:
     """Cut each conversation's events (ordered by conversation, then stored
-    order) into cycles. Rows are ``EventRow`` or tuples in its field order."""
+    order) into cycles. Rows are ``EventRow`` or tuples in its field order.
+
+    The events are replayed through the inbox's cycle rule
+    (``inbox.services.cycle``), the one the live services store by, so a
+    rebuilt first response is the one the conversation recorded."""
     cycles: list[Cycle] = []
     current: Cycle | None = None
+    state = cycle_rule.CycleState()
     conversation = None
     for conv, chan, typ, at, actor, mtime, automated, to, reason in rows:
         if conv != conversation:
             if current is not None:
                 cycles.append(current)
-            current, conversation = None, conv
+            current, conversation, state = None, conv, cycle_rule.CycleState()
         if typ == RECEIVED:
-            when = mtime or at
-            if current is None:
-                current = Cycle(conv, chan, when)
-            elif when < current.start and current.first_response is None:
-                current.start = when  # a late delivery of an earlier message
-        elif current is None:
-            continue  # nothing awaiting: a proactive post, a second resolve...
+            step = cycle_rule.after_inbound(state, sent_at=mtime or at)
+            if step.started:
+                if current is not None:
+                    cycles.append(current)
+                current = Cycle(conv, chan, step.state.awaiting_since or at)
+            elif current is not None and current.first_response is None:
+                # A late delivery of an earlier message moves the start.
+                current.start = step.state.awaiting_since or current.start
         elif typ in (SENT, SEEN_OUTBOUND):
             when = at if typ == SENT else (mtime or at)
-            if typ == SENT and _truthy(automated):
+            step = cycle_rule.after_answer(state, at=when, automated=_is_auto(typ, automated))
+            if current is not None and _is_auto(typ, automated):
                 if current.auto_ack is None and current.first_response is None:
                     current.auto_ack = when
-            elif current.first_response is None and when >= current.start:
-                current.first_response = when
+            elif current is not None and step.answered and current.first_response is None:
+                current.first_response = step.state.first_response_at
                 current.responder_id = actor if typ == SENT else None
-        elif typ == LIKED:
-            current.liked = True
-        elif typ == STATUS and to == RESOLVED:
-            current.resolved_at, current.resolver_id, current.reason = at, actor, reason
-            cycles.append(current)
-            current = None
+        elif typ == STATUS:
+            step = cycle_rule.after_status(state, to=to or "")
+            if to == RESOLVED and current is not None:
+                current.resolved_at, current.resolver_id, current.reason = at, actor, reason
+                cycles.append(current)
+                current = None
+        else:
+            if typ == LIKED and current is not None:
+                current.liked = True
+            continue
+        state = step.state
     if current is not None:
         cycles.append(current)
     return cycles
+
+
+def _is_auto(typ: str, automated: Any) -> bool:
+    return typ == SENT and _truthy(automated)
 
 
 # --- clocks --------------------------------------------------------------------------
@@ -456,12 +476,12 @@ def response_rate_of(facts: ChannelDayFacts | Summary) -> float | None:
 
 
 def summarise(facts: ChannelDayFacts) -> Summary:
-    counts = {
+    counts: dict[str, Any] = {
         name: getattr(facts, name)
         for name in CHANNEL_FIELDS
         if not isinstance(getattr(facts, name), list)
     }
-    stats = {name: stats_of(getattr(facts, name)) for name in TIME_LISTS}
+    stats: dict[str, Any] = {name: stats_of(getattr(facts, name)) for name in TIME_LISTS}
     return Summary(**counts, **stats)
 
 

@@ -41,7 +41,7 @@ Progress = Callable[[int, int], None]
 
 def kpi_zone() -> ZoneInfo:
     """The zone whose midnights separate KPI days (the council's own)."""
-    return ZoneInfo(settings.KPI_TIME_ZONE or settings.TIME_ZONE)
+    return ZoneInfo(settings.KPI_TIME_ZONE or settings.TIME_ZONE or "UTC")
 
 
 # --- raw computation -----------------------------------------------------------------

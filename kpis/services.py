@@ -171,7 +171,7 @@ def _recent_posts(channel: Channel, since: datetime) -> dict[str, tuple[int, dat
         .exclude(conversation__kind=ConversationKind.PRIVATE)
         .values_list("external_id", "pk", "sent_at")
     )
-    return {ext: (pk, sent_at) for ext, pk, sent_at in rows}
+    return {ext: (pk, sent_at) for ext, pk, sent_at in rows if ext is not None}
 
 
 def channel_metrics_fetch(*, channel: Channel, now: datetime | None = None) -> MetricsFetch:

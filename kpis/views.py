@@ -13,13 +13,15 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import access
+from accounts.http import AuthedRequest
 from kpis import dashboards, services
 from kpis import selectors as sel
 from kpis.dashboards import Dashboard, Table
@@ -46,7 +48,7 @@ def _charts(board: Dashboard) -> list[dict[str, Any]]:
     return out
 
 
-def _context(request: HttpRequest, name: str, **extra) -> dict[str, Any]:
+def _context(request: AuthedRequest, name: str, **extra) -> dict[str, Any]:
     return {
         "section": name,
         "is_admin": access.is_admin(request.user),
@@ -57,7 +59,7 @@ def _context(request: HttpRequest, name: str, **extra) -> dict[str, Any]:
     }
 
 
-def _filtered(request: HttpRequest) -> tuple[KpiFilterForm, sel.Scope | None, sel.Period | None]:
+def _filtered(request: AuthedRequest) -> tuple[KpiFilterForm, sel.Scope | None, sel.Period | None]:
     form = KpiFilterForm(request.GET or None, user=request.user, today=sel.today_local())
     if request.GET and not form.is_valid():
         return form, None, None
@@ -69,7 +71,7 @@ def _filtered(request: HttpRequest) -> tuple[KpiFilterForm, sel.Scope | None, se
 
 @login_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     if sel.can_see_team_dashboards(request.user):
         return redirect("kpis:overview")
     return redirect("kpis:me")
@@ -77,7 +79,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest, name: str) -> HttpResponse:
+def dashboard(request: AuthedRequest, name: str) -> HttpResponse:
     if name not in TEAM_DASHBOARDS:
         raise Http404
     form, scope, period = _filtered(request)  # raises PermissionDenied for officers
@@ -97,7 +99,7 @@ def dashboard(request: HttpRequest, name: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_figures(request: HttpRequest) -> HttpResponse:
+def my_figures(request: AuthedRequest) -> HttpResponse:
     if access.role_of(request.user) is None:
         raise PermissionDenied("You are not in a team yet.")
     form = PeriodForm(request.GET or None, today=sel.today_local())
@@ -159,7 +161,7 @@ def table_csv_response(table: Table, filename: str) -> StreamingHttpResponse:
 
 @login_required
 @require_GET
-def export_csv(request: HttpRequest, name: str, table: str) -> HttpResponse:
+def export_csv(request: AuthedRequest, name: str, table: str) -> HttpResponseBase:
     if name == "me":
         form = PeriodForm(request.GET or None, today=sel.today_local())
         if request.GET and not form.is_valid():
@@ -174,7 +176,7 @@ def export_csv(request: HttpRequest, name: str, table: str) -> HttpResponse:
         form, scope, period = _filtered(request)
         if scope is None or period is None:
             return HttpResponse(
-                "Invalid filters: " + "; ".join(m for ms in form.errors.values() for m in ms),
+                "Invalid filters: " + "; ".join(str(m) for ms in form.errors.values() for m in ms),
                 status=400,
                 content_type="text/plain",
             )
@@ -192,7 +194,7 @@ def export_csv(request: HttpRequest, name: str, table: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def costs_edit(request: HttpRequest) -> HttpResponse:
+def costs_edit(request: AuthedRequest) -> HttpResponse:
     if not access.is_admin(request.user):
         raise PermissionDenied("Only admins set the channel-shift costs.")
     costs = sel.channel_shift_costs()
@@ -222,7 +224,7 @@ def costs_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def recompute(request: HttpRequest) -> HttpResponse:
+def recompute(request: AuthedRequest) -> HttpResponse:
     if not access.is_admin(request.user):
         raise PermissionDenied("Only admins rebuild the figures.")
     form = RecomputeForm(request.POST or None)
@@ -249,7 +251,7 @@ def recompute(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def recompute_job(request: HttpRequest, pk: int) -> HttpResponse:
+def recompute_job(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         job = sel.recompute_job_get(user=request.user, pk=pk)
     except RecomputeJob.DoesNotExist as exc:

@@ -244,7 +244,9 @@ def legal_hold_place(
             actor=actor,
             conversation=conversation,
             data={
-                "target": f"contact:{contact.pk}" if contact else f"conversation:{conversation.pk}",
+                "target": f"contact:{contact.pk}"
+                if contact
+                else f"conversation:{getattr(conversation, 'pk', None)}",
                 "hold": hold.pk,
                 "reason": reason,
             },

@@ -55,7 +55,7 @@ def params_of(req: Request) -> dict[str, str]:
 def json_param(params: dict[str, str], name: str) -> dict[str, Any]:
     """A nested parameter sent as a JSON string (``recipient={"id":"…"}``)."""
     raw = params.get(name)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return {}
     try:
         value = json.loads(raw)

@@ -8,6 +8,7 @@ where the page boundaries are known.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -345,7 +346,7 @@ def page_subscriptions(state: SandboxState, req: Request, page: FbPage) -> dict[
     }
 
 
-_EDGES = {
+_EDGES: dict[tuple[str, str], Callable[..., Any]] = {
     ("FbPage", "feed"): page_posts,
     ("FbPage", "posts"): page_posts,
     ("FbPage", "published_posts"): page_posts,

@@ -42,7 +42,7 @@ class _Step:
     recipient: XUser | None = None
 
 
-ACCOUNTS = (
+ACCOUNTS: tuple[dict[str, Any], ...] = (
     {
         "id": "999",
         "username": "council_help",
@@ -58,7 +58,7 @@ ACCOUNTS = (
         "description": "Roads, potholes, gritting and closures in Riverside. Report a fault online 24/7.",
     },
 )
-NOTABLE = (
+NOTABLE: tuple[dict[str, Any], ...] = (
     {
         "id": "18730021",
         "username": "priya_reports",
@@ -370,7 +370,7 @@ def crisis(state: SandboxState) -> None:
 
 # -- Facebook -------------------------------------------------------------------------
 
-FB_PAGES = (
+FB_PAGES: tuple[dict[str, Any], ...] = (
     {
         "id": "104857600000",
         "name": "Riverside Council",

@@ -95,6 +95,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _bound_address(self) -> str:
         host, port = self.server.server_address[:2]
+        if isinstance(host, bytes):  # only for AF_UNIX, which this server never binds
+            host = host.decode()
         return f"{host}:{port}"
 
     def _write(self, response: Response) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ def lock_conversations(conv_ids: list[int]) -> None:
     )
 
 
-def change_event(event_type: str, conv: dict[str, Any], now: datetime, data: dict) -> Event:
+def change_event(event_type: str, conv: Mapping[str, Any], now: datetime, data: dict) -> Event:
     """An unsaved system Event about ``conv`` (a dict with pk and channel_id)."""
     return Event(
         type=event_type,

@@ -258,7 +258,9 @@ def _crisis_matches(
     wanted: dict[tuple[int, int], str] = {}
     for msg in messages:
         crisis = crises.get(msg["channel_id"])
-        pattern = patterns.get(crisis.pk) if crisis else None
+        if crisis is None:
+            continue
+        pattern = patterns.get(crisis.pk)
         found = pattern.search(msg["text"] or "") if pattern else None
         if found:
             wanted.setdefault((crisis.pk, msg["conversation_id"]), found.group(0))
@@ -307,7 +309,8 @@ def _route(
             "conversation_id", "label_id"
         )
     )
-    labels, moves, events = [], {}, []
+    labels, events = [], []
+    moves: dict[int, list[int]] = {}
     for crisis_id, conv_id in claimed:
         crisis, conv = by_id[crisis_id], convs[conv_id]
         data = {"crisis_id": crisis_id, "matched": wanted[(crisis_id, conv_id)]}

@@ -25,7 +25,8 @@ from inbox.models import Channel, Direction, Message, Status
 
 def channels_live_since() -> dict[int, datetime]:
     """Each channel's cut-off, for those that have one (one small query)."""
-    return dict(Channel.objects.filter(live_since__isnull=False).values_list("pk", "live_since"))
+    rows = Channel.objects.filter(live_since__isnull=False).values_list("pk", "live_since")
+    return {pk: since for pk, since in rows if since is not None}
 
 
 def is_history(cycle: datetime | None, live_since: datetime | None) -> bool:

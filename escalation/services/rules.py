@@ -11,7 +11,7 @@ reason.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,7 +58,7 @@ from inbox.services.events import event_record
 MAX_PER_RULE = 500
 # After this many new escalations in one pass, refresh the table's statistics.
 BURST = 200
-_STAGE_MARK = {
+_STAGE_MARK: dict[str, str] = {
     TargetStage.WARNING: "warned_cycle",
     TargetStage.BREACHED: "breached_cycle",
     TargetStage.LIMIT: "limit_cycle",
@@ -113,8 +113,7 @@ def keyword_matches_record(
 ) -> int:
     """Remember which inbound messages match which rule's phrases (idempotent:
     unique per rule and message). Returns how many new matches were stored."""
-    patterns = [(r, r.rule.keyword_pattern()) for r in rules]
-    patterns = [(r, p) for r, p in patterns if p is not None]
+    patterns = [(r, p) for r in rules if (p := r.rule.keyword_pattern()) is not None]
     rows = []
     for msg in messages:
         for active, pattern in patterns:
@@ -182,7 +181,7 @@ def _matching(active: ActiveRule, now: datetime) -> tuple[QuerySet[Conversation]
     return qs, cycle
 
 
-def _candidates(active: ActiveRule, now: datetime) -> list[dict[str, Any]]:
+def _candidates(active: ActiveRule, now: datetime) -> list[Mapping[str, Any]]:
     """Up to MAX_PER_RULE conversations the rule has not fired on this cycle.
 
     The "not fired yet" test is done apart, by indexed lookups of the
@@ -220,7 +219,7 @@ def _candidates(active: ActiveRule, now: datetime) -> list[dict[str, Any]]:
     )
 
 
-def _reason(rule: EscalationRule, row: dict[str, Any], phrase: str | None) -> str:
+def _reason(rule: EscalationRule, row: Mapping[str, Any], phrase: str | None) -> str:
     parts = []
     if rule.target_stage:
         parts.append(_STAGE_TEXT[TargetStage(rule.target_stage)])
@@ -241,7 +240,7 @@ def _reason(rule: EscalationRule, row: dict[str, Any], phrase: str | None) -> st
     return "; ".join(parts)[:300]
 
 
-def _phrases(rule_id: int, rows: list[dict[str, Any]]) -> dict[int, str]:
+def _phrases(rule_id: int, rows: Sequence[Mapping[str, Any]]) -> dict[int, str]:
     """The first matching phrase of the current cycle per conversation (one query)."""
     found: dict[int, str] = {}
     for conv_id, phrase in (
@@ -268,7 +267,7 @@ def rules_evaluate(*, rules: Sequence[ActiveRule], now: datetime) -> list[int]:
     return raised
 
 
-def _raise(active: ActiveRule, rows: list[dict[str, Any]], now: datetime) -> list[int]:
+def _raise(active: ActiveRule, rows: Sequence[Mapping[str, Any]], now: datetime) -> list[int]:
     rule = active.rule
     phrases = _phrases(rule.pk, rows) if rule.phrases() else {}
     first = active.levels[0] if active.levels else None
@@ -303,7 +302,12 @@ def _raise(active: ActiveRule, rows: list[dict[str, Any]], now: datetime) -> lis
         )
         Event.objects.bulk_create(
             [
-                _raised_event(esc, rule, changes.get(esc.conversation_id, {}), now)
+                _raised_event(
+                    esc,
+                    rule,
+                    changes.get(esc.conversation_id, {}) if esc.conversation_id else {},
+                    now,
+                )
                 for esc in escalations
             ]
         )
@@ -396,10 +400,12 @@ def _apply_actions(
 
 def _assign_team(
     rule: EscalationRule,
-    convs: dict[int, dict[str, Any]],
+    convs: Mapping[int, Mapping[str, Any]],
     changes: dict[int, dict[str, Any]],
     now: datetime,
 ) -> list[Event]:
+    if rule.assign_team is None:
+        return []
     # Only where the team covers the channel: otherwise its members could not
     # even see the conversation they were handed.
     covered = set(rule.assign_team.channels.values_list("pk", flat=True))
@@ -480,7 +486,7 @@ def _notify_level(
 
 def _evaluate_spike(active: ActiveRule, now: datetime) -> list[int]:
     rule = active.rule
-    window = timedelta(minutes=rule.spike_minutes)
+    window = timedelta(minutes=rule.spike_minutes or 0)  # spike rules always set it
     since = now - window
     # Volume is what the public posted in the window: history arriving late (a
     # channel's import on connect, the first poll after an outage) is no spike.
@@ -687,7 +693,7 @@ def escalations_level_up(*, now: datetime) -> int:
         climbing = [e for e in group if e not in resolved] if nxt else []
         stuck = [e for e in group if e not in resolved and e not in climbing]
         with transaction.atomic():
-            if climbing:
+            if climbing and nxt is not None:
                 moved += _move_up(
                     climbing, rules[rule_id], nxt, now, actor=None, reason="not acknowledged"
                 )
@@ -699,7 +705,7 @@ def escalations_level_up(*, now: datetime) -> int:
 
 
 def _ensure_can_see(actor: User, esc: Escalation) -> None:
-    if esc.conversation_id:
+    if esc.conversation_id and esc.conversation is not None:
         access.ensure_can_act(actor, esc.conversation)
     elif not access.can_see_channel(actor, esc.channel):
         raise PermissionDenied("You do not cover this channel.")

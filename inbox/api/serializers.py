@@ -52,7 +52,7 @@ class LabelOut(serializers.Serializer):
 
 class DueOut(serializers.Serializer):
     level = serializers.ChoiceField(choices=["ok", "soon", "overdue"])
-    label = serializers.CharField(help_text='e.g. "Due in 12 min", "Overdue by 5 min"')
+    label = serializers.CharField(help_text='e.g. "Due in 12 min", "Overdue by 5 min"')  # type: ignore[assignment]  # a field named like Field.label
 
 
 class ConversationOut(serializers.Serializer):
@@ -189,7 +189,7 @@ class ConversationFilterIn(serializers.Serializer):
     network = serializers.ChoiceField(choices=Network.choices, required=False)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    label = serializers.IntegerField(required=False, min_value=1)
+    label = serializers.IntegerField(required=False, min_value=1)  # type: ignore[assignment]  # a field named like Field.label
     assignee = serializers.IntegerField(required=False, min_value=1)
     kind = serializers.ChoiceField(choices=ConversationKind.choices, required=False)
     needs_reply = serializers.BooleanField(required=False, default=False)
@@ -209,7 +209,7 @@ class StatusIn(serializers.Serializer):
 
 
 class LabelIn(serializers.Serializer):
-    label = serializers.IntegerField()
+    label = serializers.IntegerField()  # type: ignore[assignment]  # a field named like Field.label
     remove = serializers.BooleanField(required=False, default=False)
 
 
@@ -255,7 +255,7 @@ class BulkIn(serializers.Serializer):
     assignee = serializers.IntegerField(required=False, allow_null=True)
     me = serializers.BooleanField(required=False, default=False)
     team = serializers.IntegerField(required=False, allow_null=True)
-    label = serializers.IntegerField(required=False, allow_null=True)
+    label = serializers.IntegerField(required=False, allow_null=True)  # type: ignore[assignment]  # a field named like Field.label
 
 
 class PresenceIn(serializers.Serializer):

@@ -12,10 +12,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthedApiRequest
 from accounts.models import Team, User
 from inbox import selectors
 from inbox.api import serializers as s
@@ -34,6 +34,8 @@ BAD = OpenApiResponse(s.ErrorOut, description="Refused; nothing changed")
 class InboxApi(APIView):
     # Shared by every inbox endpoint (a comment, not a docstring: the schema
     # would show a docstring as every operation's description).
+    # Every endpoint requires a signed-in user (DEFAULT_PERMISSION_CLASSES).
+    request: AuthedApiRequest
 
     def handle_exception(self, exc):
         if isinstance(exc, outbound.IdempotencyKeyConflict):
@@ -52,7 +54,7 @@ class InboxApi(APIView):
         return serializer.validated_data
 
 
-def _conversation_out(request: Request, conversation) -> dict:
+def _conversation_out(request: AuthedApiRequest, conversation) -> dict:
     fresh = selectors.conversation_row_for_user(user=request.user, pk=conversation.pk)
     return s.ConversationOut(fresh, context={"shield": shield_load()}).data
 
@@ -76,7 +78,7 @@ class ConversationListApi(InboxApi):
         responses={200: s.ConversationOut(many=True)},
         summary="The inbox list: a saved view with filters, newest activity first",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         data = self.valid(s.ConversationFilterIn, request.query_params)
         filters = selectors.InboxFilters(
             view=data["view"],
@@ -106,7 +108,7 @@ class ConversationCountsApi(InboxApi):
         responses={200: {"type": "object", "additionalProperties": {"type": "integer"}}},
         summary="Open conversations per saved view",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         return Response(selectors.inbox_counts(user=request.user))
 
 
@@ -115,7 +117,7 @@ class ConversationDetailApi(InboxApi):
         operation_id="conversations_retrieve",
         responses={200: s.ConversationOut, 404: NOT_FOUND},
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedApiRequest, pk: int) -> Response:
         return Response(_conversation_out(request, self.conversation(pk)))
 
 
@@ -125,7 +127,7 @@ class MessageListApi(InboxApi):
         responses={200: s.MessageOut(many=True), 404: NOT_FOUND},
         summary="The thread, oldest first; shielded text is null until revealed",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedApiRequest, pk: int) -> Response:
         conversation = self.conversation(pk)
         messages = _shielded_messages(request.user, conversation)
         return Response(s.MessageOut(messages, many=True).data)
@@ -137,7 +139,7 @@ class ConversationAssignApi(InboxApi):
         request=s.AssignIn,
         responses={200: s.ConversationOut, 400: BAD, 404: NOT_FOUND},
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
         conversation = self.conversation(pk)
         data = self.valid(s.AssignIn, request.data)
         colleagues = selectors.colleagues_for(conversation=conversation)
@@ -175,7 +177,7 @@ class ConversationStatusApi(InboxApi):
         request=s.StatusIn,
         responses={200: s.ConversationOut, 400: BAD, 404: NOT_FOUND},
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
         conversation = self.conversation(pk)
         data = self.valid(s.StatusIn, request.data)
         actions.conversation_set_status(
@@ -190,7 +192,7 @@ class ConversationLabelApi(InboxApi):
         request=s.LabelIn,
         responses={200: s.ConversationOut, 400: BAD, 404: NOT_FOUND},
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
         conversation = self.conversation(pk)
         data = self.valid(s.LabelIn, request.data)
         label = Label.objects.filter(pk=data["label"]).first()
@@ -209,7 +211,7 @@ class ConversationBulkApi(InboxApi):
         responses={200: s.BulkOut, 400: BAD, 404: NOT_FOUND},
         summary="Assign, label or resolve several conversations: all or nothing",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedApiRequest) -> Response:
         data = self.valid(s.BulkIn, request.data)
         conversations = selectors.conversations_get_for_user(user=request.user, pks=data["ids"])
         assignee = request.user if data["me"] else None
@@ -237,7 +239,7 @@ class ConversationPresenceApi(InboxApi):
         responses={200: s.PresenceOut(many=True), 404: NOT_FOUND},
         summary="Heartbeat: say you have it open (or are typing); see who else has",
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
         conversation = self.conversation(pk)
         data = self.valid(s.PresenceIn, request.data)
         presence.presence_touch(user=request.user, conversation=conversation, typing=data["typing"])
@@ -257,7 +259,7 @@ class NoteListApi(InboxApi):
         operation_id="conversations_notes_list",
         responses={200: s.NoteOut(many=True), 404: NOT_FOUND},
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedApiRequest, pk: int) -> Response:
         notes = selectors.conversation_notes(conversation=self.conversation(pk))
         return Response(s.NoteOut(notes, many=True).data)
 
@@ -269,7 +271,7 @@ class NoteCreateApi(InboxApi):
         responses={201: s.NoteCreatedOut, 400: BAD, 404: NOT_FOUND},
         summary="Add an internal note; @username notifies colleagues who cover the channel",
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
         conversation = self.conversation(pk)
         data = self.valid(s.NoteIn, request.data)
         result = note_create(conversation=conversation, actor=request.user, text=data["text"])
@@ -295,7 +297,7 @@ class ReplyCreateApi(InboxApi):
         },
         summary="Queue a reply (sent after commit, exactly once per idempotency key)",
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
         conversation = self.conversation(pk)
         data = self.valid(s.ReplyIn, request.data)
         outcome = reply_send(
@@ -323,7 +325,7 @@ class CannedResponseListApi(InboxApi):
         responses={200: s.CannedOut(many=True), 404: NOT_FOUND},
         summary="Canned responses offered to you, placeholders filled for this conversation",
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthedApiRequest, pk: int) -> Response:
         conversation = self.conversation(pk)
         items = [
             {
@@ -343,7 +345,7 @@ class _MessageApi(InboxApi):
     def message(self, mid: int):
         return selectors.message_get_for_user(user=self.request.user, pk=mid)
 
-    def network_action(self, request: Request, mid: int, kind: str) -> Response:
+    def network_action(self, request: AuthedApiRequest, mid: int, kind: str) -> Response:
         message = self.message(mid)
         if message.direction != "in" or not message.external_id:
             raise DjangoValidationError("Only a message from the public can be liked or hidden.")
@@ -363,7 +365,7 @@ class MessageLikeApi(_MessageApi):
         responses={202: s.NetworkActionOut, 400: BAD, 404: NOT_FOUND},
         summary="Like a name-check instead of replying (queued, done once)",
     )
-    def post(self, request: Request, mid: int) -> Response:
+    def post(self, request: AuthedApiRequest, mid: int) -> Response:
         return self.network_action(request, mid, "like")
 
 
@@ -374,7 +376,7 @@ class MessageHideApi(_MessageApi):
         responses={202: s.NetworkActionOut, 400: BAD, 404: NOT_FOUND},
         summary="Hide a comment (Facebook) or a reply (X) on the network",
     )
-    def post(self, request: Request, mid: int) -> Response:
+    def post(self, request: AuthedApiRequest, mid: int) -> Response:
         return self.network_action(request, mid, "hide")
 
 
@@ -385,7 +387,7 @@ class MessageRevealApi(_MessageApi):
         responses={200: s.MessageOut, 404: NOT_FOUND},
         summary="Read a shielded message; the reveal is logged",
     )
-    def post(self, request: Request, mid: int) -> Response:
+    def post(self, request: AuthedApiRequest, mid: int) -> Response:
         message = self.message(mid)
         message_reveal(message=message, actor=request.user)
         message.shielded = False
@@ -399,7 +401,7 @@ class ContactBlockApi(InboxApi):
         responses={200: s.ContactOut, 400: BAD, 404: NOT_FOUND},
         summary="Block the conversation's contact, with a reason (logged)",
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
         conversation = self.conversation(pk)
         data = self.valid(s.BlockIn, request.data)
         contact = contacts.contact_block(
@@ -417,7 +419,7 @@ class ContactUnblockApi(InboxApi):
         request=None,
         responses={200: s.ContactOut, 404: NOT_FOUND},
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
         conversation = self.conversation(pk)
         contact = contacts.contact_unblock(
             contact=conversation.contact, actor=request.user, conversation=conversation
@@ -435,7 +437,7 @@ class SearchApi(InboxApi):
         responses={200: s.SearchOut, 400: BAD},
         summary="Search message text, names and handles on the channels you cover",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         data = self.valid(s.SearchIn, request.query_params)
         results = inbox_search(user=request.user, query=data["q"])
         shield = shield_load()
@@ -447,7 +449,7 @@ class SearchApi(InboxApi):
 
 class NotificationListApi(InboxApi):
     @extend_schema(operation_id="notifications_list", responses={200: s.NotificationOut(many=True)})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         items = selectors.notifications_for(user=request.user)
         return Response(s.NotificationOut(items, many=True).data)
 
@@ -458,7 +460,7 @@ class NotificationReadApi(InboxApi):
         request=None,
         responses={200: {"type": "object", "properties": {"marked": {"type": "integer"}}}},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedApiRequest) -> Response:
         return Response({"marked": notifications_mark_read(user=request.user)})
 
 
@@ -469,7 +471,7 @@ class MessageApproveApi(_MessageApi):
         responses={200: s.MessageOut, 400: BAD, 403: BAD, 404: NOT_FOUND},
         summary="Approve a held reply (never your own); it is sent once",
     )
-    def post(self, request: Request, mid: int) -> Response:
+    def post(self, request: AuthedApiRequest, mid: int) -> Response:
         data = self.valid(s.ApproveIn, request.data)
         message = approvals.reply_approve(
             message=self.message(mid),
@@ -488,7 +490,7 @@ class MessageRejectApi(_MessageApi):
         responses={200: s.MessageOut, 400: BAD, 403: BAD, 404: NOT_FOUND},
         summary="Reject a held reply with a comment; it never reaches the network",
     )
-    def post(self, request: Request, mid: int) -> Response:
+    def post(self, request: AuthedApiRequest, mid: int) -> Response:
         data = self.valid(s.RejectIn, request.data)
         message = approvals.reply_reject(
             message=self.message(mid), approver=request.user, comment=data["comment"]

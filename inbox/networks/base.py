@@ -9,7 +9,7 @@ act (permanent: a revoked token, a refused post).
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -227,7 +227,7 @@ class NetworkClient(abc.ABC):
     @abc.abstractmethod
     def backfill(
         self, *, since: dict[str, datetime], resume: dict[str, dict[str, Any]]
-    ) -> Iterator[BackfillPage]:
+    ) -> Generator[BackfillPage, None, None]:
         """History back to ``since[stream]`` for each stream in it, page by page.
 
         A stream starts from ``resume[stream]`` (a ``position`` it yielded

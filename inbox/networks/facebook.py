@@ -19,7 +19,7 @@ Quirks handled here (see shared/reference/network-apis.md §2):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -300,10 +300,14 @@ class FacebookClient(NetworkClient):
     def _thread_messages(self, thread: _Thread, since: int, items: list, bad: list) -> None:
         psid, inline = thread.psid, thread.inline
         pages: Iterator[list[Any]] = iter([_page_data(inline)])
-        paging = inline.get("paging") if isinstance(inline.get("paging"), dict) else {}
+        paging = inline.get("paging")
+        if not isinstance(paging, dict):
+            paging = {}
         # A first poll (no cursor) keeps to the thread's newest messages, inline.
         if since and paging.get("next"):
-            cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+            cursors = paging.get("cursors")
+            if not isinstance(cursors, dict):
+                cursors = {}
             pages = _chain(
                 pages,
                 self._pages(
@@ -334,7 +338,7 @@ class FacebookClient(NetworkClient):
 
     def backfill(
         self, *, since: dict[str, datetime], resume: dict[str, dict[str, Any]]
-    ) -> Iterator[BackfillPage]:
+    ) -> Generator[BackfillPage, None, None]:
         readers = {"comments": self._comment_history, "messenger": self._messenger_history}
         for name, reader in readers.items():
             position = resume.get(name) or {}
@@ -444,7 +448,9 @@ class FacebookClient(NetworkClient):
         wanted = " ".join(text.split())
 
         def ours(raw: dict[str, Any]) -> bool:
-            sender = raw.get("from") if isinstance(raw.get("from"), dict) else {}
+            sender = raw.get("from")
+            if not isinstance(sender, dict):
+                sender = {}
             return (
                 str(sender.get("id", "")) == self.page_id
                 and " ".join(str(raw.get("message") or "").split()) == wanted

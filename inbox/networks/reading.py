@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from inbox.networks.base import MAX_ID_LENGTH, InboundItem, Unparseable, Unreadable
+
+T = TypeVar("T")
 
 # A date outside these is not a real post's: a year-9999 message would sit on
 # top of every inbox, and far dates overflow time-zone arithmetic.
@@ -131,8 +133,8 @@ def guess_id(raw: Any) -> str:
 
 
 def read_one(
-    bad: list[Unparseable], raw: Any, mapper: Callable[[Any], InboundItem | None], what: str
-) -> InboundItem | None:
+    bad: list[Unparseable], raw: Any, mapper: Callable[[Any], T | None], what: str
+) -> T | None:
     """Map one item; if it cannot be read, keep it in ``bad`` with the reason
     and return None (as for an item the mapper skips on purpose)."""
     try:

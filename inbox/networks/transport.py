@@ -8,8 +8,11 @@ host to the sandbox network. Production code paths are otherwise identical.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import requests
 from django.conf import settings
+from requests import PreparedRequest, Response
 
 
 class NetworkAdapter(requests.adapters.HTTPAdapter):
@@ -19,12 +22,26 @@ class NetworkAdapter(requests.adapters.HTTPAdapter):
         self.target_base = target_base
         self.timeout = timeout
 
-    def send(self, request, **kwargs):
-        if self.target_base and request.url.startswith(self.real_base):
-            request.url = self.target_base + request.url[len(self.real_base) :]
-        if not kwargs.get("timeout"):
-            kwargs["timeout"] = self.timeout
-        return super().send(request, **kwargs)
+    def send(
+        self,
+        request: PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> Response:
+        url = request.url or ""
+        if self.target_base and url.startswith(self.real_base):
+            request.url = self.target_base + url[len(self.real_base) :]
+        return super().send(
+            request,
+            stream=stream,
+            timeout=timeout or self.timeout,
+            verify=verify,
+            cert=cert,
+            proxies=proxies,
+        )
 
 
 def mount(session: requests.Session, *, real_bases: list[str], sandbox_prefix: str) -> None:

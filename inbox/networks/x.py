@@ -10,7 +10,7 @@ so moderation is hide reply and mute.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -207,7 +207,7 @@ class XClient(NetworkClient):
 
     def backfill(
         self, *, since: dict[str, datetime], resume: dict[str, dict[str, Any]]
-    ) -> Iterator[BackfillPage]:
+    ) -> Generator[BackfillPage, None, None]:
         readers = {"mentions": self._mention_history, "dms": self._dm_history}
         for name, reader in readers.items():
             position = resume.get(name) or {}
@@ -393,7 +393,7 @@ class XClient(NetworkClient):
         )
         return search_back(
             ((data, bool(token)) for data, _users, token in pages),
-            is_ours=lambda t: in_reply_to in _replied_to(t) and _words(t.get("text")) == wanted,
+            is_ours=lambda t: in_reply_to in _replied_to_ids(t) and _words(t.get("text")) == wanted,
             created=_created,
             since=since,
             known=known,
@@ -430,7 +430,7 @@ def _words(text: Any) -> str:
     return " ".join(str(text or "").split())
 
 
-def _replied_to(tweet: dict) -> set[str]:
+def _replied_to_ids(tweet: dict) -> set[str]:
     return {
         str(r.get("id"))
         for r in tweet.get("referenced_tweets") or []

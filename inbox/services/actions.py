@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts import access
 from accounts.models import Team, User
 from inbox.models import Conversation, Label, Note, Status
+from inbox.services import cycle
 from inbox.services.events import event_record
 from socialdesk.text import validate_multi_line
 
@@ -69,8 +70,13 @@ def conversation_set_status(
         previous = conv.status
         if previous == status:
             return conv
+        step = cycle.after_status(
+            cycle.CycleState(previous, conv.awaiting_since, conv.first_response_at), to=status
+        )
         conv.status = status
-        conv.save(update_fields=["status"])
+        conv.awaiting_since = step.state.awaiting_since
+        conv.first_response_at = step.state.first_response_at
+        conv.save(update_fields=["status", "awaiting_since", "first_response_at"])
         event_record(
             type="conversation.status_changed",
             actor=actor,

@@ -63,7 +63,7 @@ def reply_approve(
     with transaction.atomic():
         locked = _decide(message=message, approver=approver)
         edited = text is not None and text.strip() != locked.text
-        if edited:
+        if edited and text is not None:
             text = text.strip()
             problem = length_problem(locked.channel.network, locked.conversation.kind, text)
             if problem or not text:

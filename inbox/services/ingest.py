@@ -40,15 +40,25 @@ from inbox.models import (
     Status,
 )
 from inbox.networks.base import Author, InboundItem, Unparseable
+from inbox.services import cycle
 from inbox.services.bulk import BATCH, db_value, insert_rows, insert_rows_then, select_by_keys
 
 PREVIEW_LENGTH = 280
-HANDLE_LENGTH = Contact._meta.get_field("handle").max_length
-NAME_LENGTH = Contact._meta.get_field("display_name").max_length
-ID_LENGTH = Contact._meta.get_field("external_id").max_length
-MESSAGE_ID_LENGTH = Message._meta.get_field("external_id").max_length
-REPLY_TO_LENGTH = Message._meta.get_field("in_reply_to_external_id").max_length
-THREAD_KEY_LENGTH = Conversation._meta.get_field("thread_key").max_length
+
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    length = getattr(model._meta.get_field(name), "max_length", None)
+    if not isinstance(length, int):
+        raise TypeError(f"{model.__name__}.{name} has no max_length")
+    return length
+
+
+HANDLE_LENGTH = _max_length(Contact, "handle")
+NAME_LENGTH = _max_length(Contact, "display_name")
+ID_LENGTH = _max_length(Contact, "external_id")
+MESSAGE_ID_LENGTH = _max_length(Message, "external_id")
+REPLY_TO_LENGTH = _max_length(Message, "in_reply_to_external_id")
+THREAD_KEY_LENGTH = _max_length(Conversation, "thread_key")
 # Characters Postgres cannot store in text or jsonb: NUL and lone UTF-16
 # surrogates (a JSON "\ud800" decodes to one). Replaced, never dropped silently.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -438,6 +448,7 @@ def _conversations_for(
         inbound = [i.created_at for i in thread if i.direction == Direction.IN]
         newest = thread[-1]
         last_inbound = max(inbound) if inbound else None
+        state = _cycle_fold(cycle.CycleState(Status.NEW), thread).state
         rows.append(
             (
                 contact_ids[thread[0].contact.external_id],
@@ -446,7 +457,8 @@ def _conversations_for(
                 newest.created_at,
                 newest.text[:PREVIEW_LENGTH],
                 last_inbound,
-                min(inbound) if inbound else None,
+                state.awaiting_since,
+                state.first_response_at,
                 _reply_window_closes_at(thread[0], last_inbound),
             )
         )
@@ -462,12 +474,18 @@ def _conversations_for(
                 "last_message_preview",
                 "last_inbound_at",
                 "awaiting_since",
+                "first_response_at",
                 "reply_window_closes_at",
             ),
             rows,
             ignore_conflicts=True,
             returning=("id", "thread_key"),
-            nullable=("last_inbound_at", "awaiting_since", "reply_window_closes_at"),
+            nullable=(
+                "last_inbound_at",
+                "awaiting_since",
+                "first_response_at",
+                "reply_window_closes_at",
+            ),
             constants={
                 "channel_id": channel.pk,
                 "status": Status.NEW,
@@ -616,13 +634,16 @@ _MESSAGE_EVENTS = (
 def _conversations_update(
     existing: dict[str, _ConversationRow], inserted: list[tuple[int, InboundItem]]
 ) -> list[tuple[_ConversationRow, str]]:
-    """Keep existing conversations' inbox summary current; reopen resolved ones
-    on new inbound. Returns (conversation, previous status) for reopened ones."""
+    """Keep existing conversations' inbox summary current, and their cycle by
+    the cycle rule: new inbound awaits an answer (waking a pending or resolved
+    conversation), an outbound message our account posted on the network
+    answers it. Returns (conversation, previous status) for woken ones."""
     per_conv: dict[str, list[InboundItem]] = defaultdict(list)
-    for _pk, item in inserted:
+    # In stored order (message id), the order the KPI rebuild replays them in.
+    for _pk, item in sorted(inserted, key=lambda row: row[0]):
         if item.thread_key in existing:
             per_conv[item.thread_key].append(item)
-    reopened: list[tuple[_ConversationRow, str]] = []
+    woken: list[tuple[_ConversationRow, str]] = []
     changed = []
     for key, new_items in per_conv.items():
         conv = existing[key]
@@ -636,16 +657,32 @@ def _conversations_update(
             conv.reply_window_closes_at = _reply_window_closes_at(
                 new_items[0], conv.last_inbound_at
             )
-            if conv.status == Status.RESOLVED:
-                reopened.append((conv, conv.status))
-                conv.status = Status.OPEN
-                conv.first_response_at = None
-                conv.awaiting_since = min(inbound)
-            elif conv.awaiting_since is None:
-                conv.awaiting_since = min(inbound)
+        before = cycle.CycleState(conv.status, conv.awaiting_since, conv.first_response_at)
+        step = _cycle_fold(before, new_items)
+        if step.woke:
+            woken.append((conv, step.woke))
+        conv.status = step.state.status
+        conv.awaiting_since = step.state.awaiting_since
+        conv.first_response_at = step.state.first_response_at
         changed.append(conv)
     _conversations_write(changed)
-    return reopened
+    return woken
+
+
+def _cycle_fold(state: cycle.CycleState, items: list[InboundItem]) -> cycle.Step:
+    """Apply a thread's new messages to its cycle, in order. The step says
+    the first status a citizen's message woke it from, if any."""
+    woke = None
+    for item in items:
+        if item.direction == Direction.IN:
+            step = cycle.after_inbound(state, sent_at=item.created_at)
+            woke = woke or step.woke
+        else:
+            # Seen on the network, not sent by SocialDesk (polling drops our
+            # own echoes): a person at the account answered.
+            step = cycle.after_answer(state, at=item.created_at)
+        state = step.state
+    return cycle.Step(state, woke=woke)
 
 
 def _conversations_write(conversations: list[_ConversationRow]) -> None:
@@ -700,6 +737,7 @@ def _message_events_append(
 
 
 def _reopened_events_append(channel: Channel, reopened: list[tuple[_ConversationRow, str]]) -> None:
+    """A status event for each conversation a citizen's message woke."""
     now = timezone.now()
     _events_insert(
         [

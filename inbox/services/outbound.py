@@ -14,6 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -44,7 +45,7 @@ from inbox.networks.base import (
     UnknownOutcome,
     Unverifiable,
 )
-from inbox.services import approvals
+from inbox.services import approvals, cycle
 from inbox.services.events import event_record
 from inbox.text_rules import length_problem
 
@@ -54,6 +55,8 @@ MAX_ATTEMPTS = 8
 PRIVATE_REPLY = "private_reply"  # Message.kind of a Messenger reply to a public comment
 # Facebook accepts a private reply to a comment only within 7 days of it.
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
+# The two kinds of outbound row delivered exactly once by the same claim.
+_Row = TypeVar("_Row", Message, NetworkAction)
 MESSENGER_WINDOW = timedelta(hours=24)
 
 
@@ -112,16 +115,20 @@ def _earlier_with_key(*, key: str, author_id: int | None, same_place) -> Message
 def reply_create(
     *,
     conversation: Conversation,
-    actor: User,
+    actor: User | None,
     text: str,
     idempotency_key: str | None = None,
     automated: bool = False,
 ) -> Message:
     """Queue a reply in the conversation's own place: a public reply to the
     latest inbound post, or a private message in a DM thread. A repeated
-    ``idempotency_key`` (a double-clicked form) returns the first message."""
+    ``idempotency_key`` (a double-clicked form) returns the first message.
+    An automated reply has no author (``actor`` None); every other has one."""
+    person = None if automated else actor
     if not automated:
-        access.ensure_can_act(actor, conversation)
+        if person is None:
+            raise ValidationError("A reply needs the person who wrote it.")
+        access.ensure_can_act(person, conversation)
     text = text.strip()
     if not text:
         raise ValidationError("A reply cannot be empty.")
@@ -134,7 +141,7 @@ def reply_create(
     ):
         messenger_window_check(conversation=conversation)
     key = idempotency_key or uuid.uuid4().hex
-    author_id = None if automated else actor.pk
+    author_id = person.pk if person is not None else None
 
     def same_place(message: Message) -> bool:
         return message.conversation_id == conversation.pk
@@ -153,7 +160,9 @@ def reply_create(
         if not target:
             raise ValidationError("There is no public post to reply to in this conversation.")
     # The two-person rule: such a reply waits for an approver and is not sent.
-    held = not automated and approvals.reply_needs_approval(author=actor, conversation=conversation)
+    held = person is not None and approvals.reply_needs_approval(
+        author=person, conversation=conversation
+    )
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -162,7 +171,7 @@ def reply_create(
                 direction=Direction.OUT,
                 kind="reply" if target else "dm",
                 in_reply_to_external_id=target,
-                author_user=None if automated else actor,
+                author_user=person,
                 text=text,
                 sent_at=timezone.now(),
                 state=DeliveryState.AWAITING_APPROVAL if held else DeliveryState.QUEUED,
@@ -171,7 +180,7 @@ def reply_create(
             )
             event_record(
                 type="message.approval_requested" if held else "message.queued",
-                actor=None if automated else actor,
+                actor=person,
                 conversation=conversation,
                 message=message,
                 data={"automated": automated, "in_reply_to": target},
@@ -236,7 +245,7 @@ def private_reply_create(
         if comment_external_id
         else inbound.order_by("-sent_at", "-pk").first()
     )
-    if comment is None:
+    if comment is None or not comment.external_id:  # inbound rows always carry one
         raise ValidationError("There is no comment from this person to reply to privately.")
     if timezone.now() - comment.sent_at >= PRIVATE_REPLY_WINDOW:
         raise ValidationError(
@@ -338,7 +347,7 @@ def _due(now: datetime) -> Q:
     return Q(not_before__isnull=True) | Q(not_before__lte=now)
 
 
-def _claim(model, pk: int) -> tuple[object | None, bool]:
+def _claim(model: type[_Row], pk: int) -> tuple[_Row | None, bool]:
     """Claim a queued row, or a 'sending' row whose lease ran out (its sender
     died or gave up with an unknown outcome), once its ``not_before`` has
     passed. Returns (row, must_reconcile)."""
@@ -503,13 +512,16 @@ def _mark_sent(message: Message, external_id: str, *, reconciled: bool = False) 
         conv.last_message_at = max(conv.last_message_at, now)
         conv.last_message_preview = message.text[:280]
         fields = ["last_message_at", "last_message_preview"]
-        if not message.is_automated:
-            # Auto-replies never stop the first-response clock.
-            if conv.awaiting_since is not None and conv.first_response_at is None:
-                conv.first_response_at = now
-                fields.append("first_response_at")
-            conv.awaiting_since = None
-            fields.append("awaiting_since")
+        # Auto-replies never stop the clock (the cycle rule decides).
+        step = cycle.after_answer(
+            cycle.CycleState(conv.status, conv.awaiting_since, conv.first_response_at),
+            at=now,
+            automated=message.is_automated,
+        )
+        if step.answered:
+            conv.awaiting_since = step.state.awaiting_since
+            conv.first_response_at = step.state.first_response_at
+            fields += ["awaiting_since", "first_response_at"]
         conv.save(update_fields=fields)
         event_record(
             type="message.sent",
@@ -542,7 +554,7 @@ def _failed_attempt(model, row, exc: NetworkError) -> Delivery:
         # was definitely not sent: a plain retry.
         state = DeliveryState.SENDING if isinstance(exc, UnknownOutcome) else DeliveryState.QUEUED
         not_before = _retry_time(exc, row.attempts, now)
-    changes = {
+    changes: dict[str, Any] = {
         "state": state,
         "send_lease_until": now if state == DeliveryState.SENDING else None,
         "not_before": not_before,

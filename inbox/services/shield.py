@@ -43,12 +43,12 @@ def shield_load() -> Shield:
 def _shield_for(terms: tuple[str, ...]) -> Shield:
     # Cached by the list itself, so an admin's change applies on the next
     # request while the regex is compiled once, not on every list poll.
-    terms = [t for t in terms if t.strip()]
-    if not terms:
+    kept = [t for t in terms if t.strip()]
+    if not kept:
         return Shield(pattern=None)
     # Longest first so a phrase wins over a word it contains; \b on both sides
     # so "ass" does not shield "class" (the Scunthorpe problem).
-    alternatives = "|".join(re.escape(t.strip()) for t in sorted(terms, key=len, reverse=True))
+    alternatives = "|".join(re.escape(t.strip()) for t in sorted(kept, key=len, reverse=True))
     return Shield(pattern=re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE))
 
 

@@ -12,11 +12,12 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthedRequest
 from accounts.models import Team, User
 from inbox import selectors
 from inbox.forms import (
@@ -38,7 +39,7 @@ from inbox.views import context as ctx
 from inbox.views.pages import is_fragment, render_page
 
 
-def _back(request: HttpRequest, conversation: Conversation) -> HttpResponse:
+def _back(request: AuthedRequest, conversation: Conversation) -> HttpResponse:
     url = reverse("inbox:conversation", args=[conversation.pk])
     query = ctx.filter_query(QueryDict(request.POST.get("back", "")))
     return redirect(f"{url}?{query}" if query else url)
@@ -51,7 +52,7 @@ def _errors(exc_or_form) -> str:
 
 
 def _answer(
-    request: HttpRequest,
+    request: AuthedRequest,
     conversation: Conversation,
     *,
     template: str,
@@ -82,7 +83,7 @@ def _controls(request, conversation, said, *, error=False) -> HttpResponse:
     )
 
 
-def _conversation(request: HttpRequest, pk: int) -> Conversation:
+def _conversation(request: AuthedRequest, pk: int) -> Conversation:
     return selectors.conversation_get_for_user(user=request.user, pk=pk)
 
 
@@ -91,7 +92,7 @@ def _conversation(request: HttpRequest, pk: int) -> Conversation:
 
 @login_required
 @require_POST
-def conversation_assign_me(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_assign_me(request: AuthedRequest, pk: int) -> HttpResponse:
     conversation = _conversation(request, pk)
     actions.conversation_assign(
         conversation=conversation, actor=request.user, assignee=request.user
@@ -101,7 +102,7 @@ def conversation_assign_me(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def conversation_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     conversation = _conversation(request, pk)
     colleagues = selectors.colleagues_for(conversation=conversation)
     teams = selectors.teams_for(conversation=conversation)
@@ -127,7 +128,7 @@ def conversation_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def conversation_status(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_status(request: AuthedRequest, pk: int) -> HttpResponse:
     conversation = _conversation(request, pk)
     form = StatusForm(request.POST)
     if not form.is_valid():
@@ -142,7 +143,7 @@ def conversation_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def conversation_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_resolve(request: AuthedRequest, pk: int) -> HttpResponse:
     conversation = _conversation(request, pk)
     actions.conversation_set_status(
         conversation=conversation, actor=request.user, status=Status.RESOLVED
@@ -152,7 +153,7 @@ def conversation_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def conversation_label(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_label(request: AuthedRequest, pk: int) -> HttpResponse:
     conversation = _conversation(request, pk)
     labels = selectors.labels_all()
     form = LabelForm(request.POST, labels=labels)
@@ -172,7 +173,7 @@ def conversation_label(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def conversation_note(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_note(request: AuthedRequest, pk: int) -> HttpResponse:
     conversation = _conversation(request, pk)
     form = NoteForm(request.POST)
     said, error = _errors(form), True
@@ -213,7 +214,7 @@ def _note_said(result) -> str:
 
 @login_required
 @require_POST
-def conversation_reply(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_reply(request: AuthedRequest, pk: int) -> HttpResponse:
     conversation = _conversation(request, pk)
     form = ReplyForm(request.POST)
     if not form.is_valid():
@@ -237,7 +238,9 @@ def conversation_reply(request: HttpRequest, pk: int) -> HttpResponse:
         return _collision(request, conversation, form, outcome.collisions)
     channel = conversation.channel
     said = f"Reply queued: sending from {channel.handle} on {channel.get_network_display()}."
-    if outcome.message.state == "awaiting_approval":  # the two-person rule applies
+    if (
+        outcome.message is not None and outcome.message.state == "awaiting_approval"
+    ):  # the two-person rule applies
         said = "Your reply waits for a colleague's approval before it is sent."
     fresh = ReplyForm(
         initial={
@@ -310,19 +313,19 @@ def _network_action(request, pk: int, mid: int, kind: str, said: str) -> HttpRes
 
 @login_required
 @require_POST
-def message_like(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
+def message_like(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
     return _network_action(request, pk, mid, ActionKind.LIKE, "Like queued.")
 
 
 @login_required
 @require_POST
-def message_hide(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
+def message_hide(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
     return _network_action(request, pk, mid, ActionKind.HIDE, "Hide queued.")
 
 
 @login_required
 @require_POST
-def message_reveal_view(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
+def message_reveal_view(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
     conversation = _conversation(request, pk)
     message = selectors.message_get_for_user(user=request.user, pk=mid)
     if message.conversation_id != conversation.pk:
@@ -338,7 +341,7 @@ def message_reveal_view(request: HttpRequest, pk: int, mid: int) -> HttpResponse
 
 @login_required
 @require_POST
-def contact_block(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_block(request: AuthedRequest, pk: int) -> HttpResponse:
     conversation = _conversation(request, pk)
     form = BlockForm(request.POST)
     said, error = "", True
@@ -360,7 +363,7 @@ def contact_block(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_unblock(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_unblock(request: AuthedRequest, pk: int) -> HttpResponse:
     conversation = _conversation(request, pk)
     contacts.contact_unblock(
         contact=conversation.contact, actor=request.user, conversation=conversation
@@ -384,7 +387,7 @@ def _contact_answer(request, conversation, said, *, error=False, form=None) -> H
 
 @login_required
 @require_POST
-def conversations_bulk(request: HttpRequest) -> HttpResponse:
+def conversations_bulk(request: AuthedRequest) -> HttpResponse:
     form = BulkForm(request.POST)
     back = QueryDict(request.POST.get("back", ""))
     if not form.is_valid():

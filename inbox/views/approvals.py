@@ -5,16 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthedRequest
 from inbox import selectors
 from inbox.forms import ApprovalForm
 from inbox.services import approvals
 
 
-def _held(request: HttpRequest, pk: int, mid: int):
+def _held(request: AuthedRequest, pk: int, mid: int):
     conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
     message = selectors.message_get_for_user(user=request.user, pk=mid)
     if message.conversation_id != conversation.pk:
@@ -22,14 +23,14 @@ def _held(request: HttpRequest, pk: int, mid: int):
     return message
 
 
-def _refused(request: HttpRequest, pk: int, form: ApprovalForm) -> HttpResponse:
-    messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+def _refused(request: AuthedRequest, pk: int, form: ApprovalForm) -> HttpResponse:
+    messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("inbox:conversation", pk=pk)
 
 
 @login_required
 @require_POST
-def message_approve(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
+def message_approve(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
     message = _held(request, pk, mid)
     form = ApprovalForm(request.POST)
     if not form.is_valid():
@@ -49,7 +50,7 @@ def message_approve(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def message_reject(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
+def message_reject(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
     message = _held(request, pk, mid)
     form = ApprovalForm(request.POST)
     if not form.is_valid():

@@ -9,9 +9,10 @@ import pickle
 from functools import partial
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, QueryDict
+from django.http import QueryDict
 from django.utils import timezone
 
+from accounts.http import AuthedRequest
 from inbox import selectors
 from inbox.forms import (
     AssignForm,
@@ -78,7 +79,7 @@ def filter_query(params: QueryDict, *, drop: tuple[str, ...] = ()) -> str:
 
 
 def list_context(
-    request: HttpRequest, *, shield: Shield | None = None, current_pk: int | None = None
+    request: AuthedRequest, *, shield: Shield | None = None, current_pk: int | None = None
 ) -> dict:
     filters, page_number = inbox_filters(request.GET)
     page = selectors.conversation_inbox(user=request.user, filters=filters, page=page_number)
@@ -131,7 +132,7 @@ def list_context(
     }
 
 
-def counts_context(request: HttpRequest) -> dict:
+def counts_context(request: AuthedRequest) -> dict:
     counts = selectors.inbox_counts(user=request.user)
     current = inbox_filters(request.GET)[0].view
     views = [
@@ -146,7 +147,7 @@ def counts_context(request: HttpRequest) -> dict:
     }
 
 
-def filters_context(request: HttpRequest) -> dict:
+def filters_context(request: AuthedRequest) -> dict:
     user = request.user
     return {
         "filter_channels": selectors.channels_for_filter(user=user),
@@ -172,7 +173,7 @@ def _length_rule(network: str, kind: str) -> dict:
     return {"rule": "x-weighted" if measure is x_weighted_length else "chars", "limit": limit}
 
 
-def thread_context(request: HttpRequest, conversation: Conversation, *, shield=None) -> dict:
+def thread_context(request: AuthedRequest, conversation: Conversation, *, shield=None) -> dict:
     """The live part of a conversation: messages, notes, facts. Polled."""
     user = request.user
     shield = shield or shield_load()
@@ -224,7 +225,7 @@ def thread_context(request: HttpRequest, conversation: Conversation, *, shield=N
 
 
 def composer_context(
-    request: HttpRequest,
+    request: AuthedRequest,
     conversation: Conversation,
     *,
     form: ReplyForm | None = None,
@@ -255,7 +256,7 @@ def composer_context(
     }
 
 
-def controls_context(request: HttpRequest, conversation: Conversation) -> dict:
+def controls_context(request: AuthedRequest, conversation: Conversation) -> dict:
     colleagues = selectors.colleagues_for(conversation=conversation)
     teams = selectors.teams_for(conversation=conversation)
     labels = selectors.labels_all()
@@ -276,7 +277,7 @@ def controls_context(request: HttpRequest, conversation: Conversation) -> dict:
     }
 
 
-def contact_context(request: HttpRequest, conversation: Conversation) -> dict:
+def contact_context(request: AuthedRequest, conversation: Conversation) -> dict:
     user = request.user
     earlier = selectors.conversation_earlier(user=user, conversation=conversation)
     stats = selectors.contact_interactions(user=user, contact=conversation.contact)
@@ -291,7 +292,7 @@ def contact_context(request: HttpRequest, conversation: Conversation) -> dict:
 
 
 def conversation_context(
-    request: HttpRequest,
+    request: AuthedRequest,
     conversation: Conversation,
     *,
     record_presence: bool = True,
@@ -312,7 +313,7 @@ def conversation_context(
     return ctx
 
 
-def presence_context(request: HttpRequest, conversation: Conversation) -> dict:
+def presence_context(request: AuthedRequest, conversation: Conversation) -> dict:
     viewers = selectors.viewers_of(user=request.user, conversation=conversation)
     typing_after = selectors.typing_cutoff()
     people = [

@@ -8,11 +8,12 @@ whole page back.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import access
+from accounts.http import AuthedRequest
 from inbox import selectors
 from inbox.forms import ReplyForm, SearchForm
 from inbox.services import presence
@@ -23,16 +24,16 @@ from inbox.services.shield import shield_load
 from inbox.views import context as ctx
 
 
-def is_fragment(request: HttpRequest) -> bool:
+def is_fragment(request: AuthedRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def _unchanged(request: HttpRequest, sig: str) -> bool:
+def _unchanged(request: AuthedRequest, sig: str) -> bool:
     return is_fragment(request) and request.GET.get("sig", request.POST.get("sig")) == sig
 
 
 def render_page(
-    request: HttpRequest, conversation=None, *, status: int = 200, **extra
+    request: AuthedRequest, conversation=None, *, status: int = 200, **extra
 ) -> HttpResponse:
     shield = shield_load()
     data = {}
@@ -54,7 +55,7 @@ def render_page(
 
 @login_required
 @require_GET
-def inbox_list(request: HttpRequest) -> HttpResponse:
+def inbox_list(request: AuthedRequest) -> HttpResponse:
     if not is_fragment(request):
         return render_page(request)
     data = ctx.list_context(request)
@@ -65,7 +66,7 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def inbox_counts(request: HttpRequest) -> HttpResponse:
+def inbox_counts(request: AuthedRequest) -> HttpResponse:
     data = ctx.counts_context(request)
     if _unchanged(request, data["counts_sig"]):
         return HttpResponse(status=204)
@@ -74,7 +75,7 @@ def inbox_counts(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
     if not is_fragment(request):
         return render_page(request, conversation)
@@ -88,7 +89,7 @@ def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def conversation_thread(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_thread(request: AuthedRequest, pk: int) -> HttpResponse:
     conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
     data = ctx.thread_context(request, conversation)
     if _unchanged(request, data["thread_sig"]):
@@ -103,7 +104,7 @@ def conversation_thread(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def conversation_presence(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_presence(request: AuthedRequest, pk: int) -> HttpResponse:
     """Heartbeat: 'I have this open' (and 'I am typing' with typing=1).
     Answers with who else is here."""
     conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
@@ -123,7 +124,7 @@ def conversation_presence(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def conversation_composer(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation_composer(request: AuthedRequest, pk: int) -> HttpResponse:
     """The composer with a canned response inserted after what was typed."""
     conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
     text = request.GET.get("text", "")
@@ -149,7 +150,7 @@ def conversation_composer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     results = None
     if form.is_valid():
@@ -166,7 +167,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST":
         notifications_mark_read(user=request.user)
         return redirect("inbox:notifications")

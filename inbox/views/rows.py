@@ -85,7 +85,7 @@ def _head(row: ListRow, url: str, is_current: bool) -> str:
 
 def _meta(row: ListRow, clock: dict | None, age_text: str) -> str:
     if row.assignee_id:
-        name = esc(row.assignee)
+        name = esc(row.assignee or "")
         assignee = (
             f'<span class="assignee"><span class="avatar" aria-hidden="true">'
             f"{esc(initials(row.assignee))}</span>"

@@ -5,17 +5,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts import access
+from accounts.http import AuthedRequest
 from inbox.forms import AbuseTermForm
 from inbox.models import AbuseTerm
 from inbox.services.shield import abuse_term_add, abuse_term_remove
 
 
 @login_required
-def abuse_terms(request: HttpRequest) -> HttpResponse:
+def abuse_terms(request: AuthedRequest) -> HttpResponse:
     if not access.is_admin(request.user):
         raise PermissionDenied("Only admins can change the abuse word list.")
     form = AbuseTermForm(request.POST or None)

@@ -235,7 +235,7 @@ def _x_conversations(
         for ext_id, key in Message.objects.filter(
             channel_id=channel_id, external_id__in=ids
         ).values_list("external_id", "conversation__thread_key"):
-            if key.startswith("tw:"):
+            if ext_id is not None and key.startswith("tw:"):
                 found[channel_id][ext_id] = key.split(":")[1]
     return found
 

@@ -30,7 +30,11 @@ def meta_signature(secret: str, body: bytes) -> str:
 
 def _matches(expected: str, given: str | None) -> bool:
     # compare_digest on bytes: constant time, and no error on non-ASCII input.
-    return bool(given) and hmac.compare_digest(expected.encode(), given.strip().encode())
+    return (
+        given is not None
+        and bool(given)
+        and (hmac.compare_digest(expected.encode(), given.strip().encode()))
+    )
 
 
 def x_signature_valid(secret: str, body: bytes, given: str | None) -> bool:

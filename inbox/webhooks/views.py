@@ -80,7 +80,7 @@ def facebook_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
     if not secret:
         return _refused("FACEBOOK_APP_SECRET is not set")
-    given = request.headers.get("X-Hub-Signature-256")
-    if not signatures.meta_signature_valid(secret, request.body, given):
+    signature = request.headers.get("X-Hub-Signature-256")
+    if not signatures.meta_signature_valid(secret, request.body, signature):
         return _refused("bad or missing X-Hub-Signature-256")
     return _accept(request, Network.FACEBOOK)

@@ -8,10 +8,10 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.http import AuthedApiRequest
 from kpis import dashboards
 from kpis import selectors as sel
 from kpis.api import serializers as s
@@ -41,7 +41,7 @@ class KpiDashboardApi(APIView):
     # One subclass per dashboard; ``dashboard`` names it.
     dashboard = "overview"
 
-    def scope_and_period(self, request: Request) -> tuple[sel.Scope, sel.Period]:
+    def scope_and_period(self, request: AuthedApiRequest) -> tuple[sel.Scope, sel.Period]:
         form = KpiFilterForm(request.query_params, user=request.user, today=sel.today_local())
         data = _valid(form)
         scope = sel.kpi_scope_for(
@@ -49,7 +49,9 @@ class KpiDashboardApi(APIView):
         )
         return scope, data["period"]
 
-    def payload(self, request: Request, scope: sel.Scope, period: sel.Period) -> dict[str, Any]:
+    def payload(
+        self, request: AuthedApiRequest, scope: sel.Scope, period: sel.Period
+    ) -> dict[str, Any]:
         board = dashboards.dashboard_build(
             self.dashboard, user=request.user, scope=scope, period=period
         )
@@ -60,7 +62,7 @@ class KpiDashboardApi(APIView):
             "tables": _tables(board),
         }
 
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         scope, period = self.scope_and_period(request)
         return Response(self.payload(request, scope, period))
 
@@ -78,7 +80,7 @@ class KpiOverviewApi(KpiDashboardApi):
     dashboard = "overview"
 
     @_schema("overview", s.OverviewOut)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         scope, period = self.scope_and_period(request)
         data = self.payload(request, scope, period)
         previous = period.previous()
@@ -96,7 +98,7 @@ class KpiChannelsApi(KpiDashboardApi):
     dashboard = "channels"
 
     @_schema("channels")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         return super().get(request)
 
 
@@ -104,7 +106,7 @@ class KpiPeopleApi(KpiDashboardApi):
     dashboard = "people"
 
     @_schema("people")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         return super().get(request)
 
 
@@ -112,7 +114,7 @@ class KpiEngagementApi(KpiDashboardApi):
     dashboard = "engagement"
 
     @_schema("engagement")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         return super().get(request)
 
 
@@ -120,7 +122,7 @@ class KpiAudienceApi(KpiDashboardApi):
     dashboard = "audience"
 
     @_schema("audience")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         return super().get(request)
 
 
@@ -128,7 +130,7 @@ class KpiCoverApi(KpiDashboardApi):
     dashboard = "cover"
 
     @_schema("cover")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         return super().get(request)
 
 
@@ -136,7 +138,7 @@ class KpiChannelShiftApi(KpiDashboardApi):
     dashboard = "shift"
 
     @_schema("channel_shift")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         return super().get(request)
 
 
@@ -147,7 +149,7 @@ class KpiMyFiguresApi(APIView):
         responses={200: s.DashboardOut},
         summary="My own figures (any member of staff)",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthedApiRequest) -> Response:
         data = _valid(PeriodForm(request.query_params, today=sel.today_local()))
         period = data["period"]
         board = dashboards.my_figures(user=request.user, period=period)

@@ -146,7 +146,7 @@ def _posts(scope: sel.Scope, period: sel.Period):
 
 
 def _rate(engagement: int | None, impressions: int | None) -> float | None:
-    return engagement / impressions if impressions else None
+    return engagement / impressions if impressions and engagement is not None else None
 
 
 def engagement(*, scope: sel.Scope, period: sel.Period) -> Dashboard:
