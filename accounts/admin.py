@@ -86,7 +86,7 @@ class TeamAdmin(AdminRoleMixin, admin.ModelAdmin):
 
 def memberships_log(actor, formset) -> None:
     """Role and team changes are security events (who can see which channels)."""
-    from inbox.services.events import event_record
+    from events.services import event_record
 
     if formset.model is not Membership:
         return

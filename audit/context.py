@@ -10,11 +10,10 @@ audit entry name the same address.
 from __future__ import annotations
 
 import ipaddress
-from contextvars import ContextVar
 
 from django.conf import settings
 
-_client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
+from events.context import current_ip_reset, current_ip_set
 
 
 def _forwarded_client(request, proxies: int) -> str | None:
@@ -43,17 +42,13 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def current_ip() -> str | None:
-    return _client_ip.get()
-
-
 class RequestContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _client_ip.set(client_ip(request))
+        token = current_ip_set(client_ip(request))
         try:
             return self.get_response(request)
         finally:
-            _client_ip.reset(token)
+            current_ip_reset(token)

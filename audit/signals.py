@@ -7,7 +7,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from audit.context import client_ip
-from inbox.services.events import event_record
+from events.services import event_record
 
 
 def _where(request) -> dict:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Membership, Role, Team, User
+from events.models import Event
 from inbox.models import (
     CannedResponse,
     Contact,
@@ -26,7 +27,6 @@ from inbox.models import (
     ConversationRead,
     DeliveryState,
     Direction,
-    Event,
     Label,
     Message,
     NetworkAction,

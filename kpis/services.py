@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Membership, Role, User
+from events.services import event_record
 from inbox.models import Channel, ConversationKind, DeliveryState, Direction, Message
 from inbox.networks import client_for
 from inbox.networks.base import NetworkError
-from inbox.services.events import event_record
 from kpis import dashboards
 from kpis import metrics as m
 from kpis import selectors as sel

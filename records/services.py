@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import User
-from inbox.models import Contact, Conversation, Event, Message, Note
-from inbox.services.events import event_record
+from events.models import Event
+from events.services import event_record
+from inbox.models import Contact, Conversation, Message, Note
 from records.models import ContentRemoval, ExportStatus, LegalHold, RecordsExport, RetentionPolicy
 
 EXPORT_DIR_NAME = "exports"

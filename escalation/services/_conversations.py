@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from inbox.models import Conversation, Event
+from events.models import Event
+from inbox.models import Conversation
 
 
 def lock_conversations(conv_ids: list[int]) -> None:

@@ -21,7 +21,8 @@ from django.db import transaction
 from escalation import clock as business_clock
 from escalation.models import CrisisMode, OutOfHoursReply, StaffedHours, render_reply
 from escalation.services._sql import insert_rows
-from inbox.models import Conversation, ConversationKind, Event
+from events.models import Event
+from inbox.models import Conversation, ConversationKind
 from inbox.services.outbound import reply_create
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,9 @@ from django.db.models.functions import Coalesce
 from accounts import access
 from accounts.models import User
 from escalation.services._sql import Instant
-from inbox.models import Contact, Conversation, DeliveryState, Direction, Event, Message
-from inbox.services.events import event_record
+from events.models import Event
+from events.services import event_record
+from inbox.models import Contact, Conversation, DeliveryState, Direction, Message
 
 DETRACTOR_THRESHOLD = 5
 

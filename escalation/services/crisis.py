@@ -27,8 +27,9 @@ from escalation.services._conversations import change_event, lock_conversations
 from escalation.services._sql import insert_rows
 from escalation.services.notify import notifications_create, team_members
 from escalation.services.targets import targets_invalidate
-from inbox.models import CannedResponse, Channel, Conversation, Event, Label
-from inbox.services.events import event_record
+from events.models import Event
+from events.services import event_record
+from inbox.models import CannedResponse, Channel, Conversation, Label
 from socialdesk.text import one_line, validate_single_line
 
 CRISIS_LABEL = "Crisis"

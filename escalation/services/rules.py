@@ -44,14 +44,9 @@ from escalation.services.notify import (
     may_see,
     notices_send,
 )
-from inbox.models import (
-    Conversation,
-    Event,
-    Label,
-    Priority,
-    Status,
-)
-from inbox.services.events import event_record
+from events.models import Event
+from events.services import event_record
+from inbox.models import Conversation, Label, Priority, Status
 
 # A misconfigured rule must not flood everyone: at most this many firings
 # per rule per pass (the rest fire on the next passes).

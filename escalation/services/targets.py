@@ -31,7 +31,8 @@ from escalation.services._sql import (
     same_instant_sql,
     upsert_conflict,
 )
-from inbox.models import Conversation, Event, Status
+from events.models import Event
+from inbox.models import Conversation, Status
 
 CHUNK = 2000
 _EPOCH = Value(datetime(1970, 1, 1, tzinfo=UTC), output_field=DateTimeField())

@@ -15,8 +15,8 @@ from django.db.models import Q
 
 from accounts import access
 from accounts.models import Membership, ReplyApprovalRule, User
+from events.services import event_record
 from inbox.models import Conversation, DeliveryState, Message, Notification
-from inbox.services.events import event_record
 from inbox.text_rules import length_problem
 
 

@@ -31,6 +31,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts import access
+from events.services import event_record
 from inbox.crypto import CredentialsError
 from inbox.models import BackfillStatus, Channel, ChannelBackfill
 from inbox.networks import client_for
@@ -43,7 +44,6 @@ from inbox.networks.base import (
     RateLimited,
     TransientError,
 )
-from inbox.services.events import event_record
 from inbox.services.ingest import messages_ingest
 from inbox.services.polling import items_without_own_echoes
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import User
+from events.services import event_record
 from inbox.models import (
     ActionKind,
     Channel,
@@ -45,7 +46,6 @@ from inbox.networks.base import (
     Unverifiable,
 )
 from inbox.services import approvals
-from inbox.services.events import event_record
 from inbox.text_rules import length_problem
 
 log = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Membership, Role
+from events.services import event_record
 from inbox.crypto import CredentialsError
 from inbox.models import Channel, Conversation, DeliveryState, Notification
 from inbox.networks import client_for
@@ -29,7 +30,6 @@ from inbox.networks.base import (
     RateLimited,
     StreamResult,
 )
-from inbox.services.events import event_record
 from inbox.services.ingest import IngestResult, messages_ingest
 
 log = logging.getLogger(__name__)

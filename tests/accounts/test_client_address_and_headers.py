@@ -14,7 +14,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from audit.context import client_ip
-from inbox.models import Event
+from events.models import Event
 from tests.accounts.test_security import PASSWORD
 
 PROXY = "10.0.0.5"

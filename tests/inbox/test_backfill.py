@@ -16,6 +16,7 @@ from django.utils import timezone
 from conftest import SANDBOX_X_CREDENTIALS
 from escalation.models import Escalation, EscalationLevel, EscalationRule, TargetStage
 from escalation.services.evaluation import evaluation_run
+from events.models import Event
 from inbox import tasks
 from inbox.channel_selectors import backfill_progress, channels_health
 from inbox.models import (
@@ -23,7 +24,6 @@ from inbox.models import (
     Channel,
     ChannelBackfill,
     Conversation,
-    Event,
     Message,
     Notification,
     QuarantinedPayload,

@@ -9,8 +9,9 @@ import pytest
 import requests
 from django.urls import reverse
 
+from events.models import Event
 from inbox import crypto
-from inbox.models import Channel, Event
+from inbox.models import Channel
 from tests.factories import ChannelFactory
 from tests.inbox.facebook_support import (
     PAGE_ID,

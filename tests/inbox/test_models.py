@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from inbox.models import Channel, Event
+from events.models import Event
+from inbox.models import Channel
 from tests.factories import ChannelFactory, ConversationFactory, MessageFactory
 
 

@@ -16,8 +16,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from events.models import Event
 from inbox import crypto
-from inbox.models import Channel, Event, Message
+from inbox.models import Channel, Message
 from inbox.networks import transport
 from inbox.services import channels as channel_services
 from inbox.services import polling

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from audit.context import current_ip
-from inbox.models import Event
+from events.context import current_ip
+from events.models import Event
 
 
 def event_record(
