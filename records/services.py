@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import User
-from events.models import Event
+from events.selectors import events_of_conversation
 from events.services import event_record
 from inbox.models import Contact, Conversation, Message, Note
 from records.models import ContentRemoval, ExportStatus, LegalHold, RecordsExport, RetentionPolicy
@@ -125,11 +125,12 @@ def _write_zip(export: RecordsExport) -> str:
     for done, conv in enumerate(conversations, start=1):
         conv_messages = conv.messages.select_related("author_user").order_by("sent_at", "pk")
         conv_notes = Note.objects.filter(conversation=conv).select_related("author")
-        conv_events = Event.objects.filter(conversation=conv).select_related("actor")
+        conv_events = events_of_conversation(
+            conversation_id=conv.pk, start=period and period[0], end=period and period[1]
+        )
         if period:
             conv_messages = conv_messages.filter(sent_at__gte=period[0], sent_at__lt=period[1])
             conv_notes = conv_notes.filter(created_at__gte=period[0], created_at__lt=period[1])
-            conv_events = conv_events.filter(at__gte=period[0], at__lt=period[1])
         rows = [_message_row(m, conv) for m in conv_messages]
         messages.extend(rows)
         notes.extend(

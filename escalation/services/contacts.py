@@ -74,15 +74,15 @@ def _flag(contact_id: int, after: int, last_reply: datetime, now: datetime) -> b
         conv = (
             Conversation.objects.filter(contact_id=contact_id)
             .order_by("-last_message_at")
-            .values("pk", "channel_id")
+            .only("pk", "channel_id")
             .first()
         )
-        Event.objects.create(
+        event_record(
             type="contact.detractor_flagged",
             at=now,
-            conversation_id=conv["pk"] if conv else None,
-            channel_id=conv["channel_id"] if conv else None,
+            conversation=conv,
             data={
+                "target": f"contact:{contact_id}",
                 "contact_id": contact_id,
                 "messages_since_staff_reply": after,
                 "last_staff_reply": last_reply.isoformat(),

@@ -45,7 +45,7 @@ from escalation.services.notify import (
     notices_send,
 )
 from events.models import Event
-from events.services import event_record
+from events.services import event_record, events_record_bulk
 from inbox.models import Conversation, Label, Priority, Status
 
 # A misconfigured rule must not flood everyone: at most this many firings
@@ -296,8 +296,8 @@ def _raise(active: ActiveRule, rows: list[dict[str, Any]], now: datetime) -> lis
         escalations = Escalation.objects.filter(pk__in=[pk for pk, _ in created]).select_related(
             "channel"
         )
-        Event.objects.bulk_create(
-            [
+        events_record_bulk(
+            events=[
                 _raised_event(esc, rule, changes.get(esc.conversation_id, {}), now)
                 for esc in escalations
             ]
@@ -385,7 +385,7 @@ def _apply_actions(
             )
     if rule.assign_team_id:
         events += _assign_team(rule, convs, changes, now)
-    Event.objects.bulk_create(events)
+    events_record_bulk(events=events)
     return changes
 
 
@@ -523,7 +523,7 @@ def _evaluate_spike(active: ActiveRule, now: datetime) -> list[int]:
     with transaction.atomic():
         created = [pk for (pk,) in insert_rows(Escalation, rows)]
         escalations = Escalation.objects.filter(pk__in=created).select_related("channel")
-        Event.objects.bulk_create([_raised_event(e, rule, {}, now) for e in escalations])
+        events_record_bulk(events=[_raised_event(e, rule, {}, now) for e in escalations])
         if first:
             _notify_level(list(escalations), active, first)
     return created
@@ -616,7 +616,7 @@ def _move_up(
         for esc in claimed
     ]
     if actor is None:
-        Event.objects.bulk_create(events)
+        events_record_bulk(events=events)
     else:  # a person: through event_record, which notes where they acted from
         for esc, e in zip(claimed, events, strict=True):
             event_record(
@@ -644,8 +644,8 @@ def _stand_down(escalations: Sequence[Escalation], resolved: bool, now: datetime
             waiting=True,
         )
     )
-    Event.objects.bulk_create(
-        [
+    events_record_bulk(
+        events=[
             Event(
                 type="escalation.stood_down" if resolved else "escalation.unacknowledged",
                 at=now,

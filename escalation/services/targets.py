@@ -32,6 +32,7 @@ from escalation.services._sql import (
     upsert_conflict,
 )
 from events.models import Event
+from events.services import events_record_bulk
 from inbox.models import Conversation, Status
 
 CHUNK = 2000
@@ -408,8 +409,8 @@ def targets_claim_stages(*, now: datetime) -> dict[str, list[int]]:
                 "limit_seconds",
                 at_column,
             )
-            Event.objects.bulk_create(
-                [
+            events_record_bulk(
+                events=[
                     Event(
                         type=event_type,
                         at=now,
