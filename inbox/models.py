@@ -86,7 +86,7 @@ class ChannelBackfill(models.Model):
     one row per channel, with the progress its admins see.
 
     Its own row rather than fields on Channel: a worker claims it with a
-    conditional update on ``claim``/``claimed_until`` (inbox.services.backfill),
+    conditional update on ``claim``/``claimed_until`` (channels.services.backfill),
     while polling keeps updating the channel row and owns ``poll_cursor``.
     """
 

@@ -36,6 +36,9 @@ from kpis.models import (
     WeeklySummary,
 )
 from kpis.rollups import kpi_zone, rollups_recompute
+from socialdesk.tasking import task_enqueue_on_commit
+
+RECOMPUTE_TASK = "kpis.tasks.run_recompute"
 
 log = logging.getLogger(__name__)
 
@@ -115,14 +118,8 @@ def recompute_job_create(*, actor: User, since: date, until: date) -> RecomputeJ
             actor=actor,
             data={"job_id": job.pk, "since": since.isoformat(), "until": until.isoformat()},
         )
-        transaction.on_commit(lambda: _enqueue_recompute(job.pk))
+        task_enqueue_on_commit(RECOMPUTE_TASK, job.pk)
     return job
-
-
-def _enqueue_recompute(job_id: int) -> None:
-    from kpis.tasks import run_recompute
-
-    run_recompute.delay(job_id)
 
 
 def recompute_job_run(*, job_id: int) -> str:

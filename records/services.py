@@ -24,6 +24,9 @@ from events.selectors import events_of_conversation
 from events.services import event_record
 from inbox.models import Contact, Conversation, Message, Note
 from records.models import ContentRemoval, ExportStatus, LegalHold, RecordsExport, RetentionPolicy
+from socialdesk.tasking import task_enqueue_on_commit
+
+EXPORT_TASK = "records.tasks.build_export"
 
 EXPORT_DIR_NAME = "exports"
 REMOVED_NOTE = "[removed under the retention policy]"
@@ -62,14 +65,8 @@ def export_request(
                 "end": end,
             },
         )
-        transaction.on_commit(lambda: _enqueue(export.pk))
+        task_enqueue_on_commit(EXPORT_TASK, export.pk)
     return export
-
-
-def _enqueue(export_id: int) -> None:
-    from records.tasks import build_export
-
-    build_export.delay(export_id)
 
 
 def _scope(export: RecordsExport):

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "events",
     "accounts",
     "inbox",
+    "channels",
     "escalation",
     "kpis",
     "audit",

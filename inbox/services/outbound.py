@@ -46,7 +46,9 @@ from inbox.networks.base import (
     Unverifiable,
 )
 from inbox.services import approvals
+from inbox.services.task_names import ACTION_TASK, DELIVER_TASK
 from inbox.text_rules import length_problem
+from socialdesk.tasking import task_enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +179,7 @@ def reply_create(
                 data={"automated": automated, "in_reply_to": target},
             )
             if not held:
-                transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+                task_enqueue_on_commit(DELIVER_TASK, message.pk)
     except IntegrityError:
         # The same key raced in from a second request: that one wins.
         raced = _earlier_with_key(key=key, author_id=author_id, same_place=same_place)
@@ -290,7 +292,7 @@ def private_reply_create(
             message=message,
             data={"private_reply_to": comment.external_id, "from_conversation": conversation.pk},
         )
-        transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+        task_enqueue_on_commit(DELIVER_TASK, message.pk)
     return message
 
 
@@ -315,20 +317,8 @@ def action_create(
                 conversation=conversation,
                 data={"target": target_external_id},
             )
-            transaction.on_commit(lambda: _enqueue_action(action.pk))
+            task_enqueue_on_commit(ACTION_TASK, action.pk)
     return action
-
-
-def _enqueue_delivery(message_id: int) -> None:
-    from inbox.tasks import deliver_message
-
-    deliver_message.delay(message_id)
-
-
-def _enqueue_action(action_id: int) -> None:
-    from inbox.tasks import perform_action
-
-    perform_action.delay(action_id)
 
 
 # --- delivering ----------------------------------------------------------------------

@@ -161,7 +161,7 @@ def channel_connect(
                 },
             )
             if settings.BACKFILL_DAYS:  # 0 turns the history import off
-                from inbox.services.backfill import channel_backfill_start
+                from channels.services.backfill import channel_backfill_start
 
                 channel_backfill_start(channel=channel, actor=actor, days=settings.BACKFILL_DAYS)
     except IntegrityError as exc:

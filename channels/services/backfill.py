@@ -46,6 +46,10 @@ from inbox.networks.base import (
 )
 from inbox.services.ingest import messages_ingest
 from inbox.services.polling import items_without_own_echoes
+from socialdesk.tasking import task_enqueue_on_commit
+
+# The Celery task that runs an import (channels.tasks.backfill_channel).
+BACKFILL_TASK = "inbox.tasks.backfill_channel"
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +111,7 @@ def channel_backfill_start(*, channel: Channel, actor, days: int) -> ChannelBack
             data={"days": days, "resumed": resumed, "stored_so_far": backfill.stored},
         )
         channel_id = channel.pk
-        transaction.on_commit(lambda: _enqueue(channel_id))
+        task_enqueue_on_commit(BACKFILL_TASK, channel_id)
     return backfill
 
 
@@ -130,12 +134,6 @@ def _requeue(backfill: ChannelBackfill, *, actor, now: datetime) -> None:
     backfill.requested_by = actor
     backfill.updated_at = now
     backfill.finished_at = None
-
-
-def _enqueue(channel_id: int) -> None:
-    from inbox.tasks import backfill_channel
-
-    backfill_channel.delay(channel_id)
 
 
 # --- running ----------------------------------------------------------------------------
