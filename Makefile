@@ -30,6 +30,7 @@ test: install
 lint: install
 	$(RUN) ruff check .
 	$(RUN) python manage.py makemigrations --check --dry-run
+	$(RUN) lint-imports
 
 # Real Postgres and Redis on loopback (see scripts/local-services.sh).
 services:

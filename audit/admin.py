@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from accounts.admin_site import AdminRoleMixin
 from events.models import Event
-from socialdesk.admin_site import AdminRoleMixin
 
 
 @admin.register(Event)

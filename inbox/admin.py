@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
+from accounts.admin_site import AdminRoleMixin
 from inbox.models import (
     AbuseTerm,
     CannedResponse,
@@ -13,7 +14,6 @@ from inbox.models import (
     WebhookDelivery,
 )
 from inbox.networks.credentials import CREDENTIAL_FIELDS
-from socialdesk.admin_site import AdminRoleMixin
 from socialdesk.text import SingleLineField
 
 
