@@ -1,6 +1,6 @@
 """KPI writes and side effects: channel-shift costs, rollup rebuild jobs,
 engagement and audience snapshots from the networks, and the weekly e-mail.
-Each person's action writes its ``inbox.Event`` in the same transaction."""
+Each person's action writes its ``events.Event`` in the same transaction."""
 
 from __future__ import annotations
 
