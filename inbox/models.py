@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from inbox import crypto
+from socialdesk import crypto
 
 
 class Network(models.TextChoices):

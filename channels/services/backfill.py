@@ -32,7 +32,6 @@ from django.utils import timezone
 
 from accounts import access
 from events.services import event_record
-from inbox.crypto import CredentialsError
 from inbox.models import BackfillStatus, Channel, ChannelBackfill
 from inbox.networks import client_for
 from inbox.networks.base import (
@@ -46,6 +45,7 @@ from inbox.networks.base import (
 )
 from inbox.services.ingest import messages_ingest
 from inbox.services.polling import items_without_own_echoes
+from socialdesk.crypto import CredentialsError
 from socialdesk.tasking import task_enqueue_on_commit
 
 # The Celery task that runs an import (channels.tasks.backfill_channel).

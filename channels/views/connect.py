@@ -32,8 +32,8 @@ from channels.forms import (
 )
 from channels.selectors import channel_get_for_admin, channels_health
 from channels.services import connect as channel_services
-from inbox import crypto
 from inbox.models import Channel, Network
+from socialdesk import crypto
 
 OAUTH_STATE = "channels_fb_oauth_state"
 OAUTH_PAGES = "channels_fb_oauth_pages"

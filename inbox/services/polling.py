@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role
 from events.services import event_record
-from inbox.crypto import CredentialsError
 from inbox.models import Channel, Conversation, DeliveryState, Notification
 from inbox.networks import client_for
 from inbox.networks.base import (
@@ -31,6 +30,7 @@ from inbox.networks.base import (
     StreamResult,
 )
 from inbox.services.ingest import IngestResult, messages_ingest
+from socialdesk.crypto import CredentialsError
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import requests
 from django.urls import reverse
 
 from events.models import Event
-from inbox import crypto
 from inbox.models import Channel
+from socialdesk import crypto
 from tests.factories import ChannelFactory
 from tests.inbox.facebook_support import (
     PAGE_ID,

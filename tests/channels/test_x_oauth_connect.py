@@ -18,10 +18,10 @@ from django.urls import reverse
 
 from channels.services import connect as channel_services
 from events.models import Event
-from inbox import crypto
 from inbox.models import Channel, Message
 from inbox.networks import transport
 from inbox.services import polling
+from socialdesk import crypto
 from tests.factories import ChannelFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from events.services import event_record
-from inbox import crypto
 from inbox.models import Channel
+from socialdesk import crypto
 
 
 class Command(BaseCommand):
