@@ -31,6 +31,7 @@ lint: install
 	$(RUN) ruff check .
 	$(RUN) python manage.py makemigrations --check --dry-run
 	$(RUN) mypy
+	$(RUN) lint-imports
 
 # Real Postgres and Redis on loopback (see scripts/local-services.sh).
 services:

@@ -9,9 +9,9 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.admin_site import AdminRoleMixin, ReadOnlyAdminRoleMixin, reregister_for_admin_role
 from accounts.models import ApiToken, Membership, Team, User
 from accounts.services import sessions, tokens
-from socialdesk.admin_site import AdminRoleMixin, ReadOnlyAdminRoleMixin, reregister_for_admin_role
 
 # Lockouts (visible to admins, who can clear them) and MFA devices (admins can
 # remove a lost phone so its owner can set up a new one).
@@ -86,7 +86,7 @@ class TeamAdmin(AdminRoleMixin, admin.ModelAdmin):
 
 def memberships_log(actor, formset) -> None:
     """Role and team changes are security events (who can see which channels)."""
-    from inbox.services.events import event_record
+    from events.services import event_record
 
     if formset.model is not Membership:
         return

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from accounts.services import mfa, sessions
-from inbox.services.events import event_record
+from events.services import event_record
 
 # Requests the page makes on its own (htmx polling, presence heartbeats) send
 # this header: they must not keep an unattended session alive.

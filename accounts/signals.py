@@ -10,7 +10,7 @@ from django.dispatch import receiver
 
 from accounts import reauth_state
 from accounts.services import sessions
-from audit.context import client_ip
+from events.context import client_ip
 
 
 @receiver(user_logged_in)

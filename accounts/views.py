@@ -21,8 +21,8 @@ from accounts import reauth_state
 from accounts.forms import ApiTokenForm, EmailForm, ReauthForm, TokenForm
 from accounts.models import ApiToken, UserSession
 from accounts.services import mfa, sessions, tokens
-from audit.context import client_ip
-from inbox.services.events import event_record
+from events.context import client_ip
+from events.services import event_record
 
 
 def _safe_next(request, default: str) -> str:

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from audit.models import EventSeal
-from inbox.models import Event
+from events.models import Event
 
 GENESIS = "0" * 64
 LATE_WINDOW = 10_000  # how far behind the chain head an unsealed event is still looked for

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from accounts import access
 from accounts.models import Membership, User
-from inbox.models import Event
+from events.models import Event
 
 
 def events_for_auditor(

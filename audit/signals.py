@@ -6,8 +6,8 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from audit.context import client_ip
-from inbox.services.events import event_record
+from events.context import client_ip
+from events.services import event_record
 
 
 def _where(request) -> dict:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts import access
 from audit.forms import AuditFilterForm
 from audit.selectors import events_for_auditor
-from inbox.services.events import event_record
+from events.services import event_record
 from socialdesk.csv_export import csv_response
 
 EXPORT_LIMIT = 100_000

@@ -151,7 +151,8 @@ def seed(n_messages: int, today: date, zone) -> dict[str, int]:
     from django.db import connection
 
     from accounts.models import User
-    from inbox.models import Channel, Contact, Conversation, Event, Message
+    from events.models import Event
+    from inbox.models import Channel, Contact, Conversation, Message
     from inbox.services.bulk import insert_rows
 
     s = Seeder(n_messages, today, zone)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from accounts.admin_site import AdminRoleMixin
 from escalation import clock as business_clock
 from escalation.models import (
     ConversationTarget,
@@ -17,7 +18,6 @@ from escalation.models import (
 )
 from escalation.services.config import rule_logged
 from escalation.services.targets import targets_invalidate
-from socialdesk.admin_site import AdminRoleMixin
 
 
 class OpeningIntervalInline(admin.TabularInline):

@@ -3,18 +3,17 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
+from accounts.admin_site import AdminRoleMixin
 from inbox.models import (
     AbuseTerm,
     CannedResponse,
     Channel,
-    Event,
     Label,
     Network,
     QuarantinedPayload,
     WebhookDelivery,
 )
 from inbox.networks.credentials import CREDENTIAL_FIELDS
-from socialdesk.admin_site import AdminRoleMixin
 from socialdesk.text import SingleLineField
 
 
@@ -107,7 +106,7 @@ class ChannelAdmin(AdminRoleMixin, admin.ModelAdmin):
         return "Stored, encrypted" if obj.has_credentials else "None stored"
 
     def save_model(self, request, obj, form, change):
-        from inbox.services.events import event_record
+        from events.services import event_record
 
         super().save_model(request, obj, form, change)
         if getattr(form, "_new_credentials", None):
@@ -139,25 +138,6 @@ class CannedResponseAdmin(AdminRoleMixin, admin.ModelAdmin):
     list_display = ["title"]
     search_fields = ["title", "text"]
     filter_horizontal = ["teams"]
-
-
-@admin.register(Event)
-class EventAdmin(AdminRoleMixin, admin.ModelAdmin):
-    """Read-only: the event log is append-only."""
-
-    list_display = ["at", "type", "actor", "channel", "conversation"]
-    list_filter = ["type"]
-    date_hierarchy = "at"
-    list_select_related = ["actor", "channel", "conversation"]
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class _ReadOnlyLog(AdminRoleMixin, admin.ModelAdmin):

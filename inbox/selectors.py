@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Membership, Role, Team, User
+from events.selectors import message_ids_with_event
 from inbox.models import (
     CannedResponse,
     Contact,
@@ -26,7 +27,6 @@ from inbox.models import (
     ConversationRead,
     DeliveryState,
     Direction,
-    Event,
     Label,
     Message,
     NetworkAction,
@@ -386,10 +386,8 @@ def viewers_of(*, user: User, conversation: Conversation) -> list[Presence]:
 def revealed_message_ids(*, user: User, conversation: Conversation) -> set[int]:
     """Shielded messages this user has already chosen to reveal (the reveal
     itself is the audit event, so it doubles as the remembered choice)."""
-    return set(
-        Event.objects.filter(
-            type="message.revealed", actor=user, conversation=conversation
-        ).values_list("message_id", flat=True)
+    return message_ids_with_event(
+        type="message.revealed", actor_id=user.pk, conversation_id=conversation.pk
     )
 
 

@@ -97,20 +97,3 @@ def sweep_webhook_deliveries() -> None:
     if webhook_deliveries_stuck():
         process_webhook_deliveries.delay()
     webhook_deliveries_prune()
-
-
-# --- History import (backfill) -------------------------------------------------------
-
-
-@shared_task(bind=True, ignore_result=True, max_retries=None, soft_time_limit=240, time_limit=300)
-def backfill_channel(self, channel_id: int) -> str:
-    """Import a channel's history. The service stores page by page and hands
-    back a time to run again (rate-limit reset, backoff, or "now" after a
-    slice), so this task reschedules itself and never sleeps in the worker."""
-    from inbox.services.backfill import channel_backfill_run
-
-    result = channel_backfill_run(channel_id=channel_id)
-    if result.retry_at is not None:
-        countdown = max(0.5, (result.retry_at - timezone.now()).total_seconds() + 0.5)
-        raise self.retry(countdown=countdown)
-    return result.status

@@ -3,7 +3,7 @@ audience snapshots fetched from the networks, channel-shift cost settings,
 and the bookkeeping of recomputes and weekly e-mails.
 
 Rollup rows are derived data: ``kpis.rollups`` rebuilds any of them from
-``inbox.Event`` at any time with identical results. They hold the exact
+``events.Event`` at any time with identical results. They hold the exact
 first-response and resolution times of the day (in whole seconds) rather
 than averages, so a median or p90 over any range of days is exact.
 """

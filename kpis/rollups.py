@@ -26,7 +26,8 @@ from django.utils import timezone
 
 from escalation.clock import Timeline
 from escalation.selectors import schedules_by_channel
-from inbox.models import Direction, Event, Message
+from events.models import Event
+from inbox.models import Direction, Message
 from kpis import metrics as m
 from kpis.models import DailyChannelStats, DailyOfficerStats, RollupCursor
 

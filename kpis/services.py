@@ -1,6 +1,6 @@
 """KPI writes and side effects: channel-shift costs, rollup rebuild jobs,
 engagement and audience snapshots from the networks, and the weekly e-mail.
-Each person's action writes its ``inbox.Event`` in the same transaction."""
+Each person's action writes its ``events.Event`` in the same transaction."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Membership, Role, User
+from events.services import event_record
 from inbox.models import Channel, ConversationKind, DeliveryState, Direction, Message
 from inbox.networks import client_for
 from inbox.networks.base import NetworkError
-from inbox.services.events import event_record
 from kpis import dashboards
 from kpis import metrics as m
 from kpis import selectors as sel
@@ -36,6 +36,9 @@ from kpis.models import (
     WeeklySummary,
 )
 from kpis.rollups import kpi_zone, rollups_recompute
+from socialdesk.tasking import task_enqueue_on_commit
+
+RECOMPUTE_TASK = "kpis.tasks.run_recompute"
 
 log = logging.getLogger(__name__)
 
@@ -115,14 +118,8 @@ def recompute_job_create(*, actor: User, since: date, until: date) -> RecomputeJ
             actor=actor,
             data={"job_id": job.pk, "since": since.isoformat(), "until": until.isoformat()},
         )
-        transaction.on_commit(lambda: _enqueue_recompute(job.pk))
+        task_enqueue_on_commit(RECOMPUTE_TASK, job.pk)
     return job
-
-
-def _enqueue_recompute(job_id: int) -> None:
-    from kpis.tasks import run_recompute
-
-    run_recompute.delay(job_id)
 
 
 def recompute_job_run(*, job_id: int) -> str:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from accounts.admin_site import AdminRoleMixin
 from records.models import LegalHold, RecordsExport, RetentionPolicy
-from socialdesk.admin_site import AdminRoleMixin
 
 
 @admin.register(RetentionPolicy)

@@ -20,9 +20,13 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import User
-from inbox.models import Contact, Conversation, Event, Message, Note
-from inbox.services.events import event_record
+from events.selectors import events_of_conversation
+from events.services import event_record
+from inbox.models import Contact, Conversation, Message, Note
 from records.models import ContentRemoval, ExportStatus, LegalHold, RecordsExport, RetentionPolicy
+from socialdesk.tasking import task_enqueue_on_commit
+
+EXPORT_TASK = "records.tasks.build_export"
 
 EXPORT_DIR_NAME = "exports"
 REMOVED_NOTE = "[removed under the retention policy]"
@@ -61,14 +65,8 @@ def export_request(
                 "end": end,
             },
         )
-        transaction.on_commit(lambda: _enqueue(export.pk))
+        task_enqueue_on_commit(EXPORT_TASK, export.pk)
     return export
-
-
-def _enqueue(export_id: int) -> None:
-    from records.tasks import build_export
-
-    build_export.delay(export_id)
 
 
 def _scope(export: RecordsExport):
@@ -124,11 +122,12 @@ def _write_zip(export: RecordsExport) -> str:
     for done, conv in enumerate(conversations, start=1):
         conv_messages = conv.messages.select_related("author_user").order_by("sent_at", "pk")
         conv_notes = Note.objects.filter(conversation=conv).select_related("author")
-        conv_events = Event.objects.filter(conversation=conv).select_related("actor")
+        conv_events = events_of_conversation(
+            conversation_id=conv.pk, start=period and period[0], end=period and period[1]
+        )
         if period:
             conv_messages = conv_messages.filter(sent_at__gte=period[0], sent_at__lt=period[1])
             conv_notes = conv_notes.filter(created_at__gte=period[0], created_at__lt=period[1])
-            conv_events = conv_events.filter(at__gte=period[0], at__lt=period[1])
         rows = [_message_row(m, conv) for m in conv_messages]
         messages.extend(rows)
         notes.extend(

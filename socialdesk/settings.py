@@ -65,7 +65,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "django.forms",  # its widget templates, for the design-system form renderer
-    "socialdesk.admin_site.SocialDeskAdminConfig",
+    "accounts.admin_site.SocialDeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,8 +81,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "events",
     "accounts",
     "inbox",
+    "channels",
     "escalation",
     "kpis",
     "audit",
@@ -98,7 +100,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "audit.context.RequestContextMiddleware",
+    "events.context.RequestContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionPolicyMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
@@ -188,7 +190,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
 AXES_VERBOSE = False
 # The same client address as the audit log and DRF (see TRUSTED_PROXY_COUNT).
-AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"
+AXES_CLIENT_IP_CALLABLE = "events.context.client_ip"
 
 # MFA (TOTP via django-otp). Required for admins and managers; set
 # MFA_REQUIRED_FOR_ALL to require it of officers too.
@@ -271,7 +273,7 @@ if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
 # address it was reached from to X-Forwarded-For, so the client is that many
 # entries from the right. 0 (the default): X-Forwarded-For is never read and
 # the client is REMOTE_ADDR. Lockouts (django-axes), rate limits (DRF) and the
-# audit log all take the address from audit.context.client_ip. Set it too high
+# audit log all take the address from events.context.client_ip. Set it too high
 # and a client can choose its own address; too low and everyone behind the
 # proxy shares one, so one person's wrong passwords lock out everyone.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
@@ -440,7 +442,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         *(["socialdesk.api.BrowsableApiRenderer"] if API_BROWSABLE else []),
     ],
-    # DRF's throttles find the client the way audit.context.client_ip does.
+    # DRF's throttles find the client the way events.context.client_ip does.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

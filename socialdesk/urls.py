@@ -31,7 +31,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("inbox/", include("inbox.urls")),
     path("webhooks/", include("inbox.webhooks.urls")),
-    path("channels/", include("inbox.channels_urls")),
+    path("channels/", include("channels.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("api/kpis/", include("kpis.api.urls")),

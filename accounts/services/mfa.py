@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import access
 from accounts.models import Role, User
-from inbox.services.events import event_record
+from events.services import event_record
 
 RECOVERY_CODES = 10
 

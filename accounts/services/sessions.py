@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User, UserSession
-from inbox.services.events import event_record
+from events.services import event_record
 
 
 def _store(session_key: str):

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, User
 from accounts.services import mfa
-from inbox.services.events import event_record
+from events.services import event_record
 
 KEY_PREFIX = "sdk_"
 # A write per request would make every API call a database write; the owner

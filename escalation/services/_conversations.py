@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from inbox.models import Conversation, Event
+from events.models import Event
+from inbox.models import Conversation
 
 
 def lock_conversations(conv_ids: list[int]) -> None:

@@ -21,7 +21,8 @@ from django.db import transaction
 from escalation import clock as business_clock
 from escalation.models import CrisisMode, OutOfHoursReply, StaffedHours, render_reply
 from escalation.services._sql import insert_rows
-from inbox.models import Conversation, ConversationKind, Event
+from events.services import event_record
+from inbox.models import Conversation, ConversationKind
 from inbox.services.outbound import reply_create
 
 log = logging.getLogger(__name__)
@@ -169,20 +170,18 @@ def _reply_once(
             # Too long for a public post, nothing to reply to...: say why, once.
             reason = " ".join(exc.messages)[:300]
             OutOfHoursReply.objects.filter(key=key).update(skipped_reason=reason)
-            Event.objects.create(
+            event_record(
                 type="autoreply.skipped",
                 at=now,
                 conversation=conversation,
-                channel_id=conversation.channel_id,
                 data={**data, "reason": reason},
             )
             return 0
         OutOfHoursReply.objects.filter(key=key).update(reply=reply)
-        Event.objects.create(
+        event_record(
             type="autoreply.sent",
             at=now,
             conversation=conversation,
-            channel_id=conversation.channel_id,
             message=reply,
             data={
                 **data,

@@ -9,7 +9,7 @@ from django.db import transaction
 from accounts import access
 from accounts.models import User
 from escalation.models import EscalationRule
-from inbox.services.events import event_record
+from events.services import event_record
 
 
 def _check(actor: User, channels) -> None:

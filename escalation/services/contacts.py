@@ -23,8 +23,9 @@ from django.db.models.functions import Coalesce
 from accounts import access
 from accounts.models import User
 from escalation.services._sql import Instant
-from inbox.models import Contact, Conversation, DeliveryState, Direction, Event, Message
-from inbox.services.events import event_record
+from events.models import Event
+from events.services import event_record
+from inbox.models import Contact, Conversation, DeliveryState, Direction, Message
 
 DETRACTOR_THRESHOLD = 5
 
@@ -73,15 +74,15 @@ def _flag(contact_id: int, after: int, last_reply: datetime, now: datetime) -> b
         conv = (
             Conversation.objects.filter(contact_id=contact_id)
             .order_by("-last_message_at")
-            .values("pk", "channel_id")
+            .only("pk", "channel_id")
             .first()
         )
-        Event.objects.create(
+        event_record(
             type="contact.detractor_flagged",
             at=now,
-            conversation_id=conv["pk"] if conv else None,
-            channel_id=conv["channel_id"] if conv else None,
+            conversation=conv,
             data={
+                "target": f"contact:{contact_id}",
                 "contact_id": contact_id,
                 "messages_since_staff_reply": after,
                 "last_staff_reply": last_reply.isoformat(),

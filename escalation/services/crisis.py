@@ -27,8 +27,8 @@ from escalation.services._conversations import change_event, lock_conversations
 from escalation.services._sql import insert_rows
 from escalation.services.notify import notifications_create, team_members
 from escalation.services.targets import targets_invalidate
-from inbox.models import CannedResponse, Channel, Conversation, Event, Label
-from inbox.services.events import event_record
+from events.services import event_record, events_record_bulk
+from inbox.models import CannedResponse, Channel, Conversation, Label
 from socialdesk.text import one_line, validate_single_line
 
 CRISIS_LABEL = "Crisis"
@@ -338,4 +338,4 @@ def _route(
     through.objects.bulk_create(labels, ignore_conflicts=True)
     for team_id, conv_ids in moves.items():
         Conversation.objects.filter(pk__in=conv_ids).update(team_id=team_id)
-    Event.objects.bulk_create(events)
+    events_record_bulk(events=events)

@@ -12,14 +12,16 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMessage, get_connection
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Role, User
 from escalation.models import EscalationLevel
 from escalation.services._sql import insert_rows
 from inbox.models import Channel, Notification
+from socialdesk.tasking import task_enqueue_on_commit
 from socialdesk.text import one_line
+
+EMAIL_TASK = "escalation.tasks.send_notice_emails"
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +104,10 @@ def notices_send(notices: Sequence[Notice]) -> list[Notice]:
     created = [n for n in notices if (n.user_id, n.dedupe_key[:200]) in stored]
     mail = [n for n in created if n.email_subject]
     if mail:
-        transaction.on_commit(lambda: _enqueue_emails(mail))
+        # E-mail goes through its own task: a slow mail server must not hold up
+        # the minute's evaluation pass. Best effort: the in-app notification,
+        # committed with this transaction, is the record.
+        task_enqueue_on_commit(EMAIL_TASK, [asdict(n) for n in mail], best_effort=True)
     return created
 
 
@@ -119,18 +124,6 @@ def notifications_create(
         ]
     )
     return [n.user_id for n in created]
-
-
-def _enqueue_emails(notices: list[Notice]) -> None:
-    # E-mail goes through its own task: a slow mail server must not hold up
-    # the minute's evaluation pass. Best effort: the in-app notification,
-    # already committed, is the record.
-    from escalation.tasks import send_notice_emails
-
-    try:
-        send_notice_emails.delay([asdict(n) for n in notices])
-    except Exception:  # a broker outage is logged, never raised
-        log.exception("could not queue %d escalation e-mails", len(notices))
 
 
 def notice_emails_send(*, notices: Sequence[Notice]) -> list[Notice]:

@@ -44,14 +44,9 @@ from escalation.services.notify import (
     may_see,
     notices_send,
 )
-from inbox.models import (
-    Conversation,
-    Event,
-    Label,
-    Priority,
-    Status,
-)
-from inbox.services.events import event_record
+from events.models import Event
+from events.services import event_record, events_record_bulk
+from inbox.models import Conversation, Label, Priority, Status
 
 # A misconfigured rule must not flood everyone: at most this many firings
 # per rule per pass (the rest fire on the next passes).
@@ -300,8 +295,8 @@ def _raise(active: ActiveRule, rows: Sequence[Mapping[str, Any]], now: datetime)
         escalations = Escalation.objects.filter(pk__in=[pk for pk, _ in created]).select_related(
             "channel"
         )
-        Event.objects.bulk_create(
-            [
+        events_record_bulk(
+            events=[
                 _raised_event(
                     esc,
                     rule,
@@ -394,7 +389,7 @@ def _apply_actions(
             )
     if rule.assign_team_id:
         events += _assign_team(rule, convs, changes, now)
-    Event.objects.bulk_create(events)
+    events_record_bulk(events=events)
     return changes
 
 
@@ -534,7 +529,7 @@ def _evaluate_spike(active: ActiveRule, now: datetime) -> list[int]:
     with transaction.atomic():
         created = [pk for (pk,) in insert_rows(Escalation, rows)]
         escalations = Escalation.objects.filter(pk__in=created).select_related("channel")
-        Event.objects.bulk_create([_raised_event(e, rule, {}, now) for e in escalations])
+        events_record_bulk(events=[_raised_event(e, rule, {}, now) for e in escalations])
         if first:
             _notify_level(list(escalations), active, first)
     return created
@@ -627,7 +622,7 @@ def _move_up(
         for esc in claimed
     ]
     if actor is None:
-        Event.objects.bulk_create(events)
+        events_record_bulk(events=events)
     else:  # a person: through event_record, which notes where they acted from
         for esc, e in zip(claimed, events, strict=True):
             event_record(
@@ -655,8 +650,8 @@ def _stand_down(escalations: Sequence[Escalation], resolved: bool, now: datetime
             waiting=True,
         )
     )
-    Event.objects.bulk_create(
-        [
+    events_record_bulk(
+        events=[
             Event(
                 type="escalation.stood_down" if resolved else "escalation.unacknowledged",
                 at=now,

@@ -31,7 +31,9 @@ from escalation.services._sql import (
     same_instant_sql,
     upsert_conflict,
 )
-from inbox.models import Conversation, Event, Status
+from events.models import Event
+from events.services import events_record_bulk
+from inbox.models import Conversation, Status
 
 CHUNK = 2000
 _EPOCH = Value(datetime(1970, 1, 1, tzinfo=UTC), output_field=DateTimeField())
@@ -407,8 +409,8 @@ def targets_claim_stages(*, now: datetime) -> dict[str, list[int]]:
                 "limit_seconds",
                 at_column,
             )
-            Event.objects.bulk_create(
-                [
+            events_record_bulk(
+                events=[
                     Event(
                         type=event_type,
                         at=now,

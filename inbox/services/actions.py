@@ -8,9 +8,9 @@ from django.db import transaction
 
 from accounts import access
 from accounts.models import Team, User
+from events.services import event_record
 from inbox.models import Conversation, Label, Note, Status
 from inbox.services import cycle
-from inbox.services.events import event_record
 from socialdesk.text import validate_multi_line
 
 

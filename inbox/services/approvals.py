@@ -15,9 +15,11 @@ from django.db.models import Q
 
 from accounts import access
 from accounts.models import Membership, ReplyApprovalRule, User
+from events.services import event_record
 from inbox.models import Conversation, DeliveryState, Message, Notification
-from inbox.services.events import event_record
+from inbox.services.task_names import DELIVER_TASK
 from inbox.text_rules import length_problem
+from socialdesk.tasking import task_enqueue_on_commit
 
 
 def reply_needs_approval(*, author: User, conversation: Conversation) -> bool:
@@ -58,8 +60,6 @@ def reply_approve(
     *, message: Message, approver: User, text: str | None = None, comment: str = ""
 ) -> Message:
     """Approve (and optionally edit) a held reply; it is queued to send once."""
-    from inbox.services.outbound import _enqueue_delivery
-
     with transaction.atomic():
         locked = _decide(message=message, approver=approver)
         edited = text is not None and text.strip() != locked.text
@@ -88,7 +88,7 @@ def reply_approve(
         _notify_author(
             locked, f"{approver} approved your reply" + (" with edits" if edited else "")
         )
-        transaction.on_commit(lambda: _enqueue_delivery(locked.pk))
+        task_enqueue_on_commit(DELIVER_TASK, locked.pk)
     return locked
 
 

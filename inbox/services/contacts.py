@@ -7,8 +7,8 @@ from django.db import transaction
 
 from accounts import access
 from accounts.models import User
+from events.services import event_record
 from inbox.models import Contact, Conversation
-from inbox.services.events import event_record
 
 MAX_REASON = 1000
 

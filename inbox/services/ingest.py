@@ -25,6 +25,7 @@ from django.db import connection, models, transaction
 from django.db.models import Value
 from django.utils import timezone
 
+from events.models import Event
 from inbox.models import (
     Channel,
     Contact,
@@ -32,7 +33,6 @@ from inbox.models import (
     ConversationKind,
     DeliveryState,
     Direction,
-    Event,
     Message,
     Network,
     Priority,

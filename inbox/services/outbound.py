@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import User
+from events.services import event_record
 from inbox.models import (
     ActionKind,
     Channel,
@@ -46,8 +47,9 @@ from inbox.networks.base import (
     Unverifiable,
 )
 from inbox.services import approvals, cycle
-from inbox.services.events import event_record
+from inbox.services.task_names import ACTION_TASK, DELIVER_TASK
 from inbox.text_rules import length_problem
+from socialdesk.tasking import task_enqueue_on_commit
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +188,7 @@ def reply_create(
                 data={"automated": automated, "in_reply_to": target},
             )
             if not held:
-                transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+                task_enqueue_on_commit(DELIVER_TASK, message.pk)
     except IntegrityError:
         # The same key raced in from a second request: that one wins.
         raced = _earlier_with_key(key=key, author_id=author_id, same_place=same_place)
@@ -299,7 +301,7 @@ def private_reply_create(
             message=message,
             data={"private_reply_to": comment.external_id, "from_conversation": conversation.pk},
         )
-        transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+        task_enqueue_on_commit(DELIVER_TASK, message.pk)
     return message
 
 
@@ -324,20 +326,8 @@ def action_create(
                 conversation=conversation,
                 data={"target": target_external_id},
             )
-            transaction.on_commit(lambda: _enqueue_action(action.pk))
+            task_enqueue_on_commit(ACTION_TASK, action.pk)
     return action
-
-
-def _enqueue_delivery(message_id: int) -> None:
-    from inbox.tasks import deliver_message
-
-    deliver_message.delay(message_id)
-
-
-def _enqueue_action(action_id: int) -> None:
-    from inbox.tasks import perform_action
-
-    perform_action.delay(action_id)
 
 
 # --- delivering ----------------------------------------------------------------------

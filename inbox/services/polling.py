@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Membership, Role
-from inbox.crypto import CredentialsError
+from events.services import event_record
 from inbox.models import Channel, Conversation, DeliveryState, Notification
 from inbox.networks import client_for
 from inbox.networks.base import (
@@ -29,8 +29,8 @@ from inbox.networks.base import (
     RateLimited,
     StreamResult,
 )
-from inbox.services.events import event_record
 from inbox.services.ingest import IngestResult, messages_ingest
+from socialdesk.crypto import CredentialsError
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,9 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts import access
 from accounts.models import User
-from inbox.models import AbuseTerm, Event, Message
-from inbox.services.events import event_record
+from events.models import Event
+from events.services import event_record
+from inbox.models import AbuseTerm, Message
 
 
 @dataclass(frozen=True)

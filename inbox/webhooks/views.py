@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from inbox.models import Network
 from inbox.webhooks import signatures
 from inbox.webhooks.services import webhook_delivery_store
+from socialdesk.tasking import task_enqueue
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +40,9 @@ def _accept(request: HttpRequest, network: str) -> HttpResponse:
 
 
 def _enqueue_processing() -> None:
-    from inbox.tasks import process_webhook_deliveries
-
-    try:
-        process_webhook_deliveries.delay()
-    except Exception:  # the broker is down: the delivery is stored, the sweeper will run it
-        log.exception("could not enqueue webhook processing; the sweeper will pick it up")
+    # Best effort: if the broker is down the delivery is stored and the
+    # sweeper (inbox.tasks.sweep_webhook_deliveries) will run it.
+    task_enqueue("inbox.tasks.process_webhook_deliveries", best_effort=True)
 
 
 @csrf_exempt

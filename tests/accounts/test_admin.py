@@ -70,7 +70,7 @@ def test_admin_sets_credentials_write_only_and_blank_keeps_them(
     }
     assert client.post(url, form).status_code == 302
     assert Channel.objects.get().get_credentials()["access_token"] == "999-tok"
-    from inbox.models import Event
+    from events.models import Event
 
     changed = Event.objects.get(type="channel.credentials_changed")
     assert changed.actor == admin_user and "999-tok" not in str(changed.data)

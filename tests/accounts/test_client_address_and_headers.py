@@ -13,8 +13,8 @@ from django.urls import reverse
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from audit.context import client_ip
-from inbox.models import Event
+from events.context import client_ip
+from events.models import Event
 from tests.accounts.test_security import PASSWORD
 
 PROXY = "10.0.0.5"
@@ -88,7 +88,7 @@ def test_audit_and_rate_limits_agree_on_the_client(settings, monkeypatch, count,
 
 def test_settings_wire_the_same_proxy_count_everywhere():
     assert django_settings.REST_FRAMEWORK["NUM_PROXIES"] == django_settings.TRUSTED_PROXY_COUNT
-    assert django_settings.AXES_CLIENT_IP_CALLABLE == "audit.context.client_ip"
+    assert django_settings.AXES_CLIENT_IP_CALLABLE == "events.context.client_ip"
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from accounts.services import mfa, tokens
-from inbox.models import Event
+from events.models import Event
 from tests.accounts.test_security import PASSWORD, current_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.mfa]

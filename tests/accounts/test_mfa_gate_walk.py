@@ -26,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import ApiToken, UserSession
 from accounts.services import mfa, tokens
 from escalation.models import CrisisMode, Escalation, EscalationRule
-from inbox.models import Event
+from events.models import Event
 from kpis.models import RecomputeJob
 from records.models import RecordsExport
 from tests.accounts.test_security import PASSWORD, current_code

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import UserSession
 from accounts.services import mfa, sessions
-from inbox.models import Event
+from events.models import Event
 
 PASSWORD = "correct horse battery staple"
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox.models import Event
+from events.models import Event
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from audit import chain
 from audit.models import EventSeal
-from inbox.models import Event
+from events.models import Event
 
 
 def make_events(n, actor=None):

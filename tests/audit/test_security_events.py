@@ -9,7 +9,8 @@ from django.urls import reverse
 from django_otp.oath import totp
 
 from accounts.models import Role
-from inbox.models import AbuseTerm, Event
+from events.models import Event
+from inbox.models import AbuseTerm
 from tests.factories import MessageFactory
 
 ADDR = "192.0.2.44"

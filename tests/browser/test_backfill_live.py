@@ -12,7 +12,7 @@ except ImportError:  # the module is skipped (see BROWSER)
     expect = None
 
 from tests.browser.helpers import BROWSER, assert_no_axe_violations, sign_in
-from tests.inbox.test_backfill import MENTIONS, in_window_mentions, make_due, run, start
+from tests.channels.test_backfill import MENTIONS, in_window_mentions, make_due, run, start
 
 pytestmark = BROWSER
 

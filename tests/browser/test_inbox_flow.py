@@ -16,8 +16,9 @@ try:
 except ImportError:  # the module is skipped (see BROWSER)
     expect = None
 
+from events.models import Event
 from inbox import tasks
-from inbox.models import CannedResponse, Conversation, DeliveryState, Event, Message
+from inbox.models import CannedResponse, Conversation, DeliveryState, Message
 from tests.browser.helpers import BROWSER, sign_in
 from tests.inbox.ui_data import citizen, conversation_with
 from tests.support.worker import wait_for

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from inbox.models import Channel
 from tests.browser.helpers import BROWSER, assert_no_axe_violations, sign_in
-from tests.inbox.test_x_oauth_connect import CONNECT_X, LIST, X_CHOOSE
+from tests.channels.test_x_oauth_connect import CONNECT_X, LIST, X_CHOOSE
 
 pytestmark = BROWSER
 

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 
 from escalation.models import OutOfHoursReply
 from escalation.services.evaluation import evaluation_run
-from inbox.models import Contact, Conversation, Event, Message
+from events.models import Event
+from inbox.models import Contact, Conversation, Message
 from inbox.networks.base import Author
 from tests.escalation.conftest import dm, ingest, london, mention
 

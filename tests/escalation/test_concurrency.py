@@ -13,7 +13,8 @@ from django.db import connection
 
 from escalation.models import Escalation, EscalationLevel, EscalationRule, TargetStage
 from escalation.services.evaluation import evaluation_run
-from inbox.models import Event, Message, Notification
+from events.models import Event
+from inbox.models import Message, Notification
 from inbox.networks.base import Author
 from tests.escalation.conftest import dm, ingest, london, mention
 

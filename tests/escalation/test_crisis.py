@@ -11,7 +11,8 @@ from escalation.models import ConversationTarget, CrisisMode
 from escalation.selectors import canned_responses_for, conversation_flags
 from escalation.services.crisis import crisis_end, crisis_start, crisis_update
 from escalation.services.evaluation import evaluation_run
-from inbox.models import CannedResponse, Conversation, Event, Message, Notification
+from events.models import Event
+from inbox.models import CannedResponse, Conversation, Message, Notification
 from inbox.networks.base import Author
 from tests.escalation.conftest import dm, ingest, london
 

@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from escalation.models import EscalationRule
 from escalation.services.contacts import contact_block, contact_detractor_clear
 from escalation.services.evaluation import evaluation_run
-from inbox.models import Contact, Conversation, Event
+from events.models import Event
+from inbox.models import Contact, Conversation
 from tests.escalation.conftest import JO, dm, ingest, london, mention, staff_reply
 
 pytestmark = pytest.mark.django_db

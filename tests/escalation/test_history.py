@@ -15,7 +15,8 @@ from escalation.models import (
     TargetStage,
 )
 from escalation.services.evaluation import evaluation_run
-from inbox.models import Conversation, Event, Notification, Status
+from events.models import Event
+from inbox.models import Conversation, Notification, Status
 from tests.escalation.conftest import dm, ingest, london, mention
 
 pytestmark = pytest.mark.django_db

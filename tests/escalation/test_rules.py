@@ -12,7 +12,8 @@ from escalation.models import Escalation, EscalationLevel, EscalationRule, Targe
 from escalation.services.evaluation import evaluation_run
 from escalation.services.notify import Notice, notice_emails_send
 from escalation.services.rules import escalation_acknowledge, escalation_raise_level
-from inbox.models import Conversation, Event, Label, Network, Notification, Priority
+from events.models import Event
+from inbox.models import Conversation, Label, Network, Notification, Priority
 from inbox.networks.base import Author
 from tests.escalation.conftest import dm, ingest, london, mention
 from tests.factories import ChannelFactory

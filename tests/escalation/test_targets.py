@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from escalation.models import Clock, ConversationTarget, ResponseTarget
 from escalation.services.evaluation import evaluation_run
 from escalation.services.targets import targets_invalidate
-from inbox.models import Conversation, Event, Priority, Status
+from events.models import Event
+from inbox.models import Conversation, Priority, Status
 from inbox.networks.base import Author
 from inbox.services.actions import conversation_set_status
 from tests.escalation.conftest import dm, ingest, london, mention, staff_reply

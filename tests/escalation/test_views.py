@@ -17,7 +17,8 @@ from escalation.models import (
     StaffedHours,
 )
 from escalation.services.evaluation import evaluation_run
-from inbox.models import Contact, Event
+from events.models import Event
+from inbox.models import Contact
 from inbox.networks.base import Author
 from tests.escalation.conftest import dm, ingest, london
 from tests.factories import ChannelFactory

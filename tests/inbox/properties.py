@@ -19,7 +19,8 @@ from django.db import transaction
 from django.db.models import Q
 from hypothesis import strategies as st
 
-from inbox.models import Channel, Event, Message, QuarantinedPayload
+from events.models import Event
+from inbox.models import Channel, Message, QuarantinedPayload
 from inbox.networks import facebook_mapping, reading, x
 from inbox.networks.base import Unreadable
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from inbox.models import Event, Note, Status
+from events.models import Event
+from inbox.models import Note, Status
 from inbox.services import actions
 from tests.factories import LabelFactory
 

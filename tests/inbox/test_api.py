@@ -8,7 +8,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.services import tokens
-from inbox.models import CannedResponse, Contact, Event, Message, NetworkAction, Notification
+from events.models import Event
+from inbox.models import CannedResponse, Contact, Message, NetworkAction, Notification
 from inbox.services.shield import abuse_term_add
 from tests.factories import LabelFactory
 from tests.inbox.ui_data import citizen, conversation_with

@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from events.models import Event
 from inbox.models import (
     Contact,
     ConversationRead,
-    Event,
     Message,
     NetworkAction,
     Note,

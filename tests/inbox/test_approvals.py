@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import ReplyApprovalRule
-from inbox.models import Conversation, DeliveryState, Event, Notification
+from events.models import Event
+from inbox.models import Conversation, DeliveryState, Notification
 from inbox.services import approvals, outbound, polling
 
 

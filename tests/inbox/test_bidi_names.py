@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox.models import Event, Note
+from events.models import Event
+from inbox.models import Note
 from inbox.services import actions
 from tests.inbox.ui_data import citizen, conversation_with
 

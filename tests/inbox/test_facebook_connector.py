@@ -8,7 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from inbox.models import Contact, Conversation, DeliveryState, Event, Message, NetworkAction
+from events.models import Event
+from inbox.models import Contact, Conversation, DeliveryState, Message, NetworkAction
 from inbox.networks import client_for
 from inbox.networks.facebook import GRAPH_VERSION, FacebookClient
 from inbox.services import outbound, polling

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from inbox.models import Channel, Conversation, DeliveryState, Event, Message, Notification
+from events.models import Event
+from inbox.models import Channel, Conversation, DeliveryState, Message, Notification
 from inbox.services import outbound, polling
 from tests.inbox.facebook_support import (
     JO,

@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inbox.models import Contact, Conversation, Event, Message, QuarantinedPayload, Status
+from events.models import Event
+from inbox.models import Contact, Conversation, Message, QuarantinedPayload, Status
 from inbox.networks.base import Author, InboundItem, Unparseable
 from inbox.services.ingest import messages_ingest
 

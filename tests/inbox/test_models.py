@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from inbox.models import Channel, Event
+from events.models import Event
+from inbox.models import Channel
 from tests.factories import ChannelFactory, ConversationFactory, MessageFactory
 
 
@@ -95,7 +96,7 @@ def test_credentials_rotate_to_a_new_key_and_old_keys_can_then_be_dropped(channe
     from cryptography.fernet import Fernet
     from django.core.management import call_command
 
-    from inbox import crypto
+    from socialdesk import crypto
 
     old_key = settings.CREDENTIAL_KEYS[0]
     channel_a.set_credentials({"access_token": "999-abc"})

@@ -7,7 +7,8 @@ import time
 import pytest
 from django.utils import timezone
 
-from inbox.models import Conversation, DeliveryState, Event, Message
+from events.models import Event
+from inbox.models import Conversation, DeliveryState, Message
 from inbox.services import outbound, polling
 
 TWEETS = r"^/2/tweets$"

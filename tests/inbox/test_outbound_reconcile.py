@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from events.models import Event
 from inbox import tasks
-from inbox.models import Conversation, DeliveryState, Event, Message
+from inbox.models import Conversation, DeliveryState, Message
 from inbox.networks import base, client_for
 from inbox.services import outbound, polling
 from tests.inbox.facebook_support import (

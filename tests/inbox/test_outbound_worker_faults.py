@@ -13,8 +13,9 @@ from collections import Counter
 import pytest
 from django.db import connection
 
+from events.models import Event
 from inbox import tasks
-from inbox.models import Conversation, DeliveryState, Event, Message
+from inbox.models import Conversation, DeliveryState, Message
 from inbox.services import outbound, polling
 from tests.support.worker import WorkerProcess, purge_broker, wait_for
 

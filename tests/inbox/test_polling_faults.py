@@ -101,7 +101,8 @@ def test_overlapping_and_out_of_order_pages_store_each_message_once(sandbox, x_c
 
 @pytest.mark.django_db
 def test_an_expired_token_marks_the_channel_and_stops_polling(sandbox, x_channel, admin_user):
-    from inbox.models import Event, Notification
+    from events.models import Event
+    from inbox.models import Notification
 
     sandbox.fault(method="GET", path=MENTIONS, kind="expired_token")
     poll(x_channel)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from inbox.models import Event
+from events.models import Event
 from inbox.services.shield import abuse_term_add, shield_load
 from tests.inbox.ui_data import conversation_with
 

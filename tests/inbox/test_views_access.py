@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from events.models import Event
 from inbox.models import (
     AbuseTerm,
     CannedResponse,
     Contact,
     Conversation,
     ConversationRead,
-    Event,
     Message,
     NetworkAction,
     Note,

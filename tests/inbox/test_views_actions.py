@@ -8,11 +8,11 @@ from html import escape
 import pytest
 from django.urls import reverse
 
+from events.models import Event
 from inbox.models import (
     CannedResponse,
     Contact,
     Conversation,
-    Event,
     Message,
     NetworkAction,
     Note,

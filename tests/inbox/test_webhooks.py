@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from events.models import Event
 from inbox import selectors, tasks
-from inbox.models import Conversation, Event, Message, QuarantinedPayload, WebhookDelivery
+from inbox.models import Conversation, Message, QuarantinedPayload, WebhookDelivery
 from inbox.services import polling
 from inbox.webhooks.services import webhook_deliveries_process
 from tests.inbox.facebook_support import (

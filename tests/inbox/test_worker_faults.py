@@ -14,8 +14,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from events.models import Event
 from inbox import tasks
-from inbox.models import Channel, Conversation, DeliveryState, Event, Message
+from inbox.models import Channel, Conversation, DeliveryState, Message
 from inbox.services import outbound, polling
 from tests.support.worker import wait_for
 

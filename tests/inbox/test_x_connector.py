@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from inbox.models import Contact, Conversation, DeliveryState, Event, Message
+from events.models import Event
+from inbox.models import Contact, Conversation, DeliveryState, Message
 from inbox.services import outbound, polling
 
 

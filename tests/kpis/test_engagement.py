@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox.models import Conversation, DeliveryState, Event
+from events.models import Event
+from inbox.models import Conversation, DeliveryState
 from inbox.networks.base import AuthError
 from inbox.services import outbound, polling
 from kpis import metrics as m

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from inbox.models import Event
+from events.models import Event
 from kpis import rollups, services
 from kpis import selectors as sel
 from kpis.models import ChannelShiftCosts, DailyChannelStats, JobState, RecomputeJob, WeeklySummary

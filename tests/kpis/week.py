@@ -36,7 +36,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from escalation.models import OpeningInterval, StaffedHours
-from inbox.models import Conversation, DeliveryState, Direction, Event, Message
+from events.models import Event
+from inbox.models import Conversation, DeliveryState, Direction, Message
 from tests.factories import ContactFactory, ConversationFactory
 
 LONDON = ZoneInfo("Europe/London")

@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from inbox.models import Event, Message, Note
+from events.models import Event
+from inbox.models import Message, Note
 from records import services
 from records.models import ContentRemoval, RecordsExport, RetentionPolicy
 from tests.factories import ContactFactory, ConversationFactory, MessageFactory

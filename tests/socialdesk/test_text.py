@@ -97,9 +97,9 @@ def test_the_fields_give_one_message_for_a_nul_not_two():
 def _our_forms():
     from accounts import forms as account_forms
     from audit import forms as audit_forms
+    from channels import forms as channel_forms
     from escalation import forms as escalation_forms
     from inbox import admin as inbox_admin
-    from inbox import channel_forms
     from inbox import forms as inbox_forms
     from kpis import forms as kpi_forms
     from records import forms as records_forms

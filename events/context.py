@@ -4,7 +4,9 @@ event log without passing the request through every service.
 ``client_ip`` is the one answer to "which address is this request from":
 django-axes (lockouts), DRF (its throttles, through ``NUM_PROXIES``), the
 session list and the audit log all use it, so a lockout, a rate limit and the
-audit entry name the same address.
+audit entry name the same address. It lives with the event log, at the
+bottom, so ``accounts`` and every app above can use it and ``event_record``
+can note the address without importing anything above it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,11 @@ from contextvars import ContextVar
 from django.conf import settings
 
 _client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
+
+
+def current_ip() -> str | None:
+    """The address of the request being served, or None for system work."""
+    return _client_ip.get()
 
 
 def _forwarded_client(request, proxies: int) -> str | None:
@@ -41,10 +48,6 @@ def client_ip(request) -> str:
         if forwarded:
             return forwarded
     return request.META.get("REMOTE_ADDR", "")
-
-
-def current_ip() -> str | None:
-    return _client_ip.get()
 
 
 class RequestContextMiddleware:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from inbox import crypto
+from events.services import event_record
 from inbox.models import Channel
-from inbox.services.events import event_record
+from socialdesk import crypto
 
 
 class Command(BaseCommand):

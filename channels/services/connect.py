@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from accounts import access
 from accounts.models import Team, User
+from events.services import event_record
 from inbox.models import Channel, Network
 from inbox.networks.base import AuthError, NetworkError
-from inbox.services.events import event_record
 from inbox.services.polling import channel_mark_fixed
 
 log = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ def channel_connect(
                 },
             )
             if settings.BACKFILL_DAYS:  # 0 turns the history import off
-                from inbox.services.backfill import channel_backfill_start
+                from channels.services.backfill import channel_backfill_start
 
                 channel_backfill_start(channel=channel, actor=actor, days=settings.BACKFILL_DAYS)
     except IntegrityError as exc:

@@ -8,7 +8,7 @@ from django.contrib.admin.apps import AdminConfig
 
 
 def _is_admin(user) -> bool:
-    from accounts import access  # imported late: this module loads before the apps
+    from accounts import access  # imported late: this module loads before the apps are ready
 
     return user.is_active and access.is_admin(user)
 
@@ -23,7 +23,7 @@ class SocialDeskAdminSite(admin.AdminSite):
 
 
 class SocialDeskAdminConfig(AdminConfig):
-    default_site = "socialdesk.admin_site.SocialDeskAdminSite"
+    default_site = "accounts.admin_site.SocialDeskAdminSite"
 
 
 class AdminRoleMixin:

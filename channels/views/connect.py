@@ -23,8 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import access
 from accounts.http import AuthedRequest
-from inbox import crypto
-from inbox.channel_forms import (
+from channels.forms import (
     FacebookChooseForm,
     FacebookConnectForm,
     FacebookReconnectForm,
@@ -32,9 +31,10 @@ from inbox.channel_forms import (
     XConnectForm,
     XReconnectForm,
 )
-from inbox.channel_selectors import channel_get_for_admin, channels_health
+from channels.selectors import channel_get_for_admin, channels_health
+from channels.services import connect as channel_services
 from inbox.models import Channel, Network
-from inbox.services import channels as channel_services
+from socialdesk import crypto
 
 OAUTH_STATE = "channels_fb_oauth_state"
 OAUTH_PAGES = "channels_fb_oauth_pages"

@@ -16,11 +16,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from inbox import crypto
-from inbox.models import Channel, Event, Message
+from channels.services import connect as channel_services
+from events.models import Event
+from inbox.models import Channel, Message
 from inbox.networks import transport
-from inbox.services import channels as channel_services
 from inbox.services import polling
+from socialdesk import crypto
 from tests.factories import ChannelFactory
 
 pytestmark = pytest.mark.django_db

@@ -31,7 +31,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts import access
-from inbox.crypto import CredentialsError
+from events.services import event_record
 from inbox.models import BackfillStatus, Channel, ChannelBackfill
 from inbox.networks import client_for
 from inbox.networks.base import (
@@ -43,9 +43,13 @@ from inbox.networks.base import (
     RateLimited,
     TransientError,
 )
-from inbox.services.events import event_record
 from inbox.services.ingest import messages_ingest
 from inbox.services.polling import items_without_own_echoes
+from socialdesk.crypto import CredentialsError
+from socialdesk.tasking import task_enqueue_on_commit
+
+# The Celery task that runs an import (channels.tasks.backfill_channel).
+BACKFILL_TASK = "inbox.tasks.backfill_channel"
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +111,7 @@ def channel_backfill_start(*, channel: Channel, actor, days: int) -> ChannelBack
             data={"days": days, "resumed": resumed, "stored_so_far": backfill.stored},
         )
         channel_id = channel.pk
-        transaction.on_commit(lambda: _enqueue(channel_id))
+        task_enqueue_on_commit(BACKFILL_TASK, channel_id)
     return backfill
 
 
@@ -130,12 +134,6 @@ def _requeue(backfill: ChannelBackfill, *, actor, now: datetime) -> None:
     backfill.requested_by = actor
     backfill.updated_at = now
     backfill.finished_at = None
-
-
-def _enqueue(channel_id: int) -> None:
-    from inbox.tasks import backfill_channel
-
-    backfill_channel.delay(channel_id)
 
 
 # --- running ----------------------------------------------------------------------------

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from inbox import views_backfill
-from inbox import views_channels as views
+from channels.views import backfill as views_backfill
+from channels.views import connect as views
 
 app_name = "channels"
 

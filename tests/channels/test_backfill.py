@@ -13,24 +13,25 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from channels import tasks
+from channels.selectors import backfill_progress, channels_health
+from channels.services import backfill
+from channels.services.connect import channel_connect
 from conftest import SANDBOX_X_CREDENTIALS
 from escalation.models import Escalation, EscalationLevel, EscalationRule, TargetStage
 from escalation.services.evaluation import evaluation_run
-from inbox import tasks
-from inbox.channel_selectors import backfill_progress, channels_health
+from events.models import Event
 from inbox.models import (
     BackfillStatus,
     Channel,
     ChannelBackfill,
     Conversation,
-    Event,
     Message,
     Notification,
     QuarantinedPayload,
 )
 from inbox.networks import client_for
-from inbox.services import backfill, polling
-from inbox.services.channels import channel_connect
+from inbox.services import polling
 from tests.factories import ChannelFactory
 from tests.inbox.facebook_support import (
     JO,

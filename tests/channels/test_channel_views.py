@@ -9,8 +9,9 @@ import pytest
 import requests
 from django.urls import reverse
 
-from inbox import crypto
-from inbox.models import Channel, Event
+from events.models import Event
+from inbox.models import Channel
+from socialdesk import crypto
 from tests.factories import ChannelFactory
 from tests.inbox.facebook_support import (
     PAGE_ID,

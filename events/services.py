@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
 
-from audit.context import current_ip
-from inbox.models import Event
+from events.context import current_ip
+from events.models import Event
 
 
 def event_record(
@@ -45,3 +46,11 @@ def event_record(
         channel_id=channel if isinstance(channel, int) else getattr(channel, "pk", None),
         data=data,
     )
+
+
+def events_record_bulk(*, events: Iterable[Event], batch_size: int | None = None) -> list[Event]:
+    """Append many events built by the caller (system work: a rule pass, a
+    target sweep) in one INSERT. Call it inside the transaction that makes the
+    changes; unlike ``event_record`` it adds no client address, since no
+    person acted."""
+    return Event.objects.bulk_create(list(events), batch_size=batch_size)

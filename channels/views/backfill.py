@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import access
 from accounts.http import AuthedRequest
-from inbox.channel_selectors import backfill_progress, channel_get_for_admin
+from channels.selectors import backfill_progress, channel_get_for_admin
+from channels.services.backfill import channel_backfill_start
 from inbox.models import Channel
-from inbox.services.backfill import channel_backfill_start
 
 # htmx stops polling an element when its answer has this status.
 STOP_POLLING = 286
