@@ -1,0 +1,94 @@
+"""Health and metrics endpoints. Thin: each calls one module and renders."""
+
+from __future__ import annotations
+
+import os
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+
+from accounts import access
+from ops import health
+from ops.heartbeat import heartbeats_get
+from ops.metrics import SocialDeskCollector
+from ops.metrics_access import metrics_request_allowed
+from ops.version import version
+
+
+@never_cache
+@require_GET
+def live(request):
+    """The process is up and answering; touches nothing else."""
+    return JsonResponse({"status": "ok", "version": version()})
+
+
+@never_cache
+@require_GET
+def ready(request):
+    """ok/failing per check name and nothing more: it answers anyone."""
+    results = health.readiness_run()
+    ok = all(result.ok for result in results)
+    body = {
+        "status": "ok" if ok else "failing",
+        "checks": {result.name: "ok" if result.ok else "failing" for result in results},
+    }
+    return JsonResponse(body, status=200 if ok else 503)
+
+
+@never_cache
+@login_required
+def health_page(request):
+    if not access.is_admin(request.user):
+        raise PermissionDenied("The service health page is for admins.")
+    results = health.readiness_run()
+    return render(
+        request,
+        "ops/health.html",
+        {
+            "results": results,
+            "ok": all(result.ok for result in results),
+            "heartbeats": sorted(heartbeats_get().values(), key=lambda b: b.name),
+            "version": version(),
+        },
+        status=200,
+    )
+
+
+def _registry():
+    collector = SocialDeskCollector()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # gunicorn with several workers: merge every process's request metrics.
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = CollectorRegistry()
+        registry.register(_GlobalRegistry())
+    registry.register(collector)
+    return registry
+
+
+class _GlobalRegistry:
+    """django-prometheus's metrics (the process-global registry) as one collector."""
+
+    def collect(self):
+        return REGISTRY.collect()
+
+    def describe(self):
+        return []
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    if not metrics_request_allowed(request):
+        response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
