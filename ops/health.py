@@ -51,7 +51,9 @@ class BrokerCheck(HealthCheck):
 
         try:
             with app.connection_for_write() as conn:
-                conn.ensure_connection(max_retries=1, timeout=settings.HEALTH_BROKER_TIMEOUT)
+                conn.ensure_connection(
+                    max_retries=1, interval_start=0, timeout=settings.HEALTH_BROKER_TIMEOUT
+                )
         except Exception as exc:
             raise ServiceUnavailable(f"broker unreachable: {type(exc).__name__}") from exc
 

@@ -145,9 +145,11 @@ def celery_queue_depth() -> int | None:
     queue = app.conf.task_default_queue
     try:
         with app.connection_for_read() as conn:
-            conn.ensure_connection(max_retries=1, timeout=settings.HEALTH_BROKER_TIMEOUT)
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, timeout=settings.HEALTH_BROKER_TIMEOUT
+            )
             channel = conn.default_channel
-            return channel.queue_declare(queue=queue, passive=True).message_count
+            return channel.queue_declare(queue=queue).message_count
     except Exception:
         # A missing queue (nothing ever published) or a broker down: not a
         # scrape failure; the broker check and the absent gauge say it.
