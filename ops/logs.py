@@ -16,6 +16,16 @@ import structlog
 _SECRET_KEYS = {"password", "token", "access_token", "secret", "authorization", "text", "body"}
 
 
+_CHATTY_HTTP_LOGGERS = (
+    "oauthlib",
+    "requests_oauthlib",
+    "urllib3",
+    "tweepy",
+    "facebook",
+    "requests",
+)
+
+
 def redact(_logger, _name, event_dict: dict[str, Any]) -> dict[str, Any]:
     for key in list(event_dict):
         if key.lower() in _SECRET_KEYS:
@@ -65,5 +75,10 @@ def logging_config(*, json_lines: bool, level: str) -> dict:
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # Whatever LOG_LEVEL says: at DEBUG these print OAuth keys, request
+            # URLs with access_token in the query (Graph API) and post bodies.
+            **{name: {"level": "WARNING"} for name in _CHATTY_HTTP_LOGGERS},
+        },
     }
