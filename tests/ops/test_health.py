@@ -151,3 +151,16 @@ def test_the_health_page_asks_strangers_to_sign_in(client, db):
     response = client.get(reverse("ops:health"))
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_the_health_command_checks_one_process_for_its_container(db, capsys):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="not ready"):
+        call_command("health", check=["worker"])
+    assert "worker: failing: unavailable: no worker heartbeat yet" in capsys.readouterr().out
+    heartbeat_record(name=WORKER)
+    call_command("health", check=["worker"])
+    assert capsys.readouterr().out.strip() == "worker: ok"
+    with pytest.raises(CommandError):
+        call_command("health", check=["no-such-check"])
