@@ -163,3 +163,12 @@ def test_a_scrape_runs_a_fixed_number_of_queries(client, token, world, django_as
         MessageFactory(direction=Direction.OUT, state=DeliveryState.QUEUED, external_id=None)
     with django_assert_num_queries(5):
         _scrape(client)
+
+
+def test_several_gunicorn_workers_are_merged_from_the_multiprocess_folder(
+    client, token, db, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    response = _scrape(client)
+    assert response.status_code == 200
+    assert "socialdesk_outbound_messages" in response.content.decode()
