@@ -172,3 +172,20 @@ def test_several_gunicorn_workers_are_merged_from_the_multiprocess_folder(
     response = _scrape(client)
     assert response.status_code == 200
     assert "socialdesk_outbound_messages" in response.content.decode()
+
+
+def test_the_grafana_dashboard_reads_only_metrics_we_export(client, token, world):
+    import json
+    import re
+    from pathlib import Path
+
+    client.get("/health/live")  # so the request metrics have a sample
+    exported = _scrape(client).content.decode()
+    dashboard = json.loads(
+        (Path(__file__).resolve().parents[2] / "deploy" / "grafana-dashboard.json").read_text()
+    )
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    names = {n for e in exprs for n in re.findall(r"\b(?:socialdesk|django)_[a-z_]+", e)}
+    assert names
+    for name in names:
+        assert re.search(rf"^{name}[{{ ]", exported, re.M), f"{name} is not exported"
