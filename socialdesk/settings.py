@@ -322,6 +322,9 @@ KPI_TIME_ZONE = env_str("KPI_TIME_ZONE", "")
 KPI_ROLLUP_SETTLE_SECONDS = env_int("KPI_ROLLUP_SETTLE_SECONDS", 60)
 # Engagement of our posts is re-read for this many days after posting.
 KPI_POST_METRICS_DAYS = env_int("KPI_POST_METRICS_DAYS", 7)
+# Where users get this deployment's source code (AGPL-3.0 section 13: a modified
+# version run as a service must offer its source to its users); a footer link.
+SOCIALDESK_SOURCE_URL = env_str("SOCIALDESK_SOURCE_URL", "")
 # This SocialDesk's public address, for links in e-mails (escalations, weekly summary).
 SOCIALDESK_BASE_URL = env_str("SOCIALDESK_BASE_URL", "")
 USE_I18N = True

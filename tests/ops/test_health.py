@@ -164,3 +164,10 @@ def test_the_health_command_checks_one_process_for_its_container(db, capsys):
     assert capsys.readouterr().out.strip() == "worker: ok"
     with pytest.raises(CommandError):
         call_command("health", check=["no-such-check"])
+
+
+def test_the_footer_links_the_source_when_configured(client, officer, settings):
+    settings.SOCIALDESK_SOURCE_URL = "https://git.example.gov.uk/socialdesk"
+    client.force_login(officer)
+    page = client.get(reverse("inbox:list")).content.decode()
+    assert 'href="https://git.example.gov.uk/socialdesk">Source code</a>' in page
