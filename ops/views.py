@@ -55,7 +55,6 @@ def health_page(request):
             "heartbeats": sorted(heartbeats_get().values(), key=lambda b: b.name),
             "version": version(),
         },
-        status=200,
     )
 
 
