@@ -121,6 +121,10 @@ class CheckResult:
     errors: list[str]
     seconds: float
 
+    @property
+    def milliseconds(self) -> float:
+        return self.seconds * 1000
+
 
 def readiness_run(*, only: set[str] | None = None) -> list[CheckResult]:
     results = []
