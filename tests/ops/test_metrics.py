@@ -189,3 +189,17 @@ def test_the_grafana_dashboard_reads_only_metrics_we_export(client, token, world
     assert names
     for name in names:
         assert re.search(rf"^{name}[{{ ]", exported, re.M), f"{name} is not exported"
+
+
+def test_django_prometheus_leaves_the_database_and_cache_backends_stock(settings):
+    assert "django_prometheus" not in settings.DATABASES["default"]["ENGINE"]
+    assert all("django_prometheus" not in c["BACKEND"] for c in settings.CACHES.values())
+    assert settings.MIDDLEWARE[0] == "django_prometheus.middleware.PrometheusBeforeMiddleware"
+    assert settings.MIDDLEWARE[-1] == "django_prometheus.middleware.PrometheusAfterMiddleware"
+
+
+def test_scrapes_and_checks_over_plain_http_are_not_redirected(client, token, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/health/live").status_code == 200
+    assert _scrape(client).status_code == 200
+    assert client.get("/login/").status_code == 301  # everything else still goes to HTTPS
