@@ -132,3 +132,12 @@ def test_a_task_enqueued_in_a_request_carries_its_id_to_the_worker(db):
     assert seen["request_id"] == rid
     assert seen["task"] == "ops.tasks.worker_heartbeat"
     assert structlog.contextvars.get_contextvars() == {}
+
+
+def test_keys_that_name_a_secret_are_blanked(json_logs):
+    structlog.get_logger("socialdesk.test").warning(
+        "reply failed", password="hunter2-hunter2", token="tok-123456", text="Dear council", n=3
+    )
+    [line] = [line for line in _lines(json_logs) if line["event"] == "reply failed"]
+    assert line["password"] == line["token"] == line["text"] == "[redacted]"
+    assert line["n"] == 3
