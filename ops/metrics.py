@@ -10,12 +10,14 @@ metrics (latency by view) from its middleware.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Min, Q
 from django.utils import timezone
+from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -182,3 +184,28 @@ def _queue_gauge(depth: int) -> GaugeMetricFamily:
     )
     gauge.add_metric([app.conf.task_default_queue], depth)
     return gauge
+
+
+class _ProcessRegistry(Collector):
+    """django-prometheus's metrics (the process-global registry) as one collector."""
+
+    def collect(self):
+        return REGISTRY.collect()
+
+    def describe(self) -> list:
+        return []
+
+
+def metrics_registry() -> CollectorRegistry:
+    """What /metrics serves: the request metrics plus our scrape-time gauges."""
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # gunicorn with several workers: merge every process's request metrics
+        # from the files they write there.
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(_ProcessRegistry())
+    registry.register(SocialDeskCollector())
+    return registry

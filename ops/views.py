@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from accounts import access
 from ops import health
 from ops.heartbeat import heartbeats_get
-from ops.metrics import SocialDeskCollector
+from ops.metrics import metrics_registry
 from ops.metrics_access import metrics_request_allowed
 from ops.version import version
 
@@ -58,31 +56,6 @@ def health_page(request):
     )
 
 
-def _registry():
-    collector = SocialDeskCollector()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        # gunicorn with several workers: merge every process's request metrics.
-        from prometheus_client import multiprocess
-
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = CollectorRegistry()
-        registry.register(_GlobalRegistry())
-    registry.register(collector)
-    return registry
-
-
-class _GlobalRegistry:
-    """django-prometheus's metrics (the process-global registry) as one collector."""
-
-    def collect(self):
-        return REGISTRY.collect()
-
-    def describe(self):
-        return []
-
-
 @never_cache
 @require_GET
 def metrics(request):
@@ -90,4 +63,4 @@ def metrics(request):
         response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(generate_latest(metrics_registry()), content_type=CONTENT_TYPE_LATEST)
