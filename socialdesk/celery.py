@@ -33,4 +33,10 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Proves a worker takes tasks off the broker; read by /health/ready.
+    "ops-worker-heartbeat": {
+        "task": "ops.tasks.worker_heartbeat",
+        "schedule": 15.0,
+        "options": {"expires": 30},
+    },
 }

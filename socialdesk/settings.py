@@ -89,9 +89,16 @@ INSTALLED_APPS = [
     "kpis",
     "audit",
     "records",
+    # Middleware and the metrics registry only: the database and cache
+    # backends stay Django's own (no django_prometheus.db / .cache engines).
+    "django_prometheus",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First and last, so request latency by view covers every other middleware.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "socialdesk.headers.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -109,6 +116,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "socialdesk.urls"
@@ -129,6 +137,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "ops.context_processors.app_version",
             ],
         },
     },
@@ -267,6 +276,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# Health checks and Prometheus scrape the app over plain HTTP from inside the
+# network (the container's own loopback); they carry no session or secret
+# beyond the metrics token, which the scraper sends on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many reverse proxies of ours stand in front of the app. Each appends the
@@ -316,6 +329,9 @@ KPI_TIME_ZONE = env_str("KPI_TIME_ZONE", "")
 KPI_ROLLUP_SETTLE_SECONDS = env_int("KPI_ROLLUP_SETTLE_SECONDS", 60)
 # Engagement of our posts is re-read for this many days after posting.
 KPI_POST_METRICS_DAYS = env_int("KPI_POST_METRICS_DAYS", 7)
+# Where users get this deployment's source code (AGPL-3.0 section 13: a modified
+# version run as a service must offer its source to its users); a footer link.
+SOCIALDESK_SOURCE_URL = env_str("SOCIALDESK_SOURCE_URL", "")
 # This SocialDesk's public address, for links in e-mails (escalations, weekly summary).
 SOCIALDESK_BASE_URL = env_str("SOCIALDESK_BASE_URL", "")
 USE_I18N = True
@@ -374,6 +390,12 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The stock persistent scheduler plus a heartbeat (ops/beat.py); beat wakes at
+# least this often so the heartbeat stays fresh between sparse tasks.
+CELERY_BEAT_SCHEDULER = "ops.beat.HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 10
+# Workers log through LOGGING below (JSON in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Social networks ------------------------------------------------------------
@@ -458,11 +480,25 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# --- Operations: health, metrics, logs (issue 19) ------------------------------------
+# A worker or beat heartbeat older than this fails /health/ready.
+HEALTH_HEARTBEAT_MAX_AGE = env_int("HEALTH_HEARTBEAT_MAX_AGE", 60)
+# Seconds the readiness check waits for the broker.
+HEALTH_BROKER_TIMEOUT = float(env_str("HEALTH_BROKER_TIMEOUT", "1"))
+# A channel counts as failing after this many failed polls in a row (or when it
+# needs attention); readiness fails only when every active channel is failing.
+HEALTH_CHANNEL_FAILURES = env_int("HEALTH_CHANNEL_FAILURES", 3)
+# Bearer token Prometheus sends to /metrics. Unset: /metrics is refused in
+# production and open elsewhere.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# The window of the ingest gauges (items stored, latency).
+METRICS_WINDOW_SECONDS = env_int("METRICS_WINDOW_SECONDS", 300)
+# JSON lines (one object per record, with the request id) in production; plain
+# text elsewhere unless LOG_FORMAT=json.
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "plain")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or plain")
+
+from ops.logs import logging_config  # noqa: E402 - needs the values above
+
+LOGGING = logging_config(json_lines=LOG_FORMAT == "json", level=env_str("LOG_LEVEL", "INFO"))

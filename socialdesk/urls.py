@@ -39,4 +39,5 @@ urlpatterns = [
     path("escalation/", include("escalation.urls")),
     path("kpis/", include("kpis.urls")),
     path("admin/", admin.site.urls),
+    path("", include("ops.urls")),
 ]
