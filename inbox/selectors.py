@@ -242,7 +242,9 @@ def conversation_inbox(
 
     page = max(1, page)
     offset = (page - 1) * page_size
-    rows = list(conversation_inbox_rows(user=user, filters=filters)[offset : offset + page_size + 1])
+    rows = list(
+        conversation_inbox_rows(user=user, filters=filters)[offset : offset + page_size + 1]
+    )
     rows, has_more = rows[:page_size], len(rows) > page_size
     flags = conversation_flags(rows)
     for row in rows:

@@ -28,4 +28,6 @@ def channel_stamps_bump(*, channel_ids: Iterable[int]) -> None:
         [ChannelStamp(channel_id=pk, version=1, changed_at=now) for pk in ids if pk not in found],
         ignore_conflicts=True,
     )
-    ChannelStamp.objects.filter(channel_id__in=found).update(version=F("version") + 1, changed_at=now)
+    ChannelStamp.objects.filter(channel_id__in=found).update(
+        version=F("version") + 1, changed_at=now
+    )
