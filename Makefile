@@ -25,7 +25,7 @@ demo: install
 	SOCIAL_SANDBOX_URL=http://127.0.0.1:$(SOCIAL_SANDBOX_PORT) $(RUN) honcho -f Procfile.demo start
 
 test: install
-	$(RUN) pytest
+	$(RUN) pytest $(PYTEST_ARGS)
 
 lint: install
 	$(RUN) ruff check .
@@ -42,4 +42,4 @@ bench: install
 	for b in bench/[a-z]*.py; do $(RUN) python $$b || exit 1; done
 
 clean:
-	rm -rf var/socialdesk.sqlite3* var/broker var/celerybeat-schedule*
+	rm -rf var/socialdesk.sqlite3* var/broker var/test-broker var/celerybeat-schedule*

@@ -27,26 +27,23 @@ import argparse
 import json
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _stack import (
+    PAGE,
+    InboxWatcher,
+    Processes,
+    free_port,
+    setup_channels,
+    start_app,
+    start_sandbox,
+)
+
 WEBHOOK_GOAL_S = 2.0
-PAGE = "104857600000"
-PAGE_TOKEN = "sbx-page-104857600000-bench"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _parse() -> argparse.Namespace:
@@ -63,142 +60,13 @@ def _parse() -> argparse.Namespace:
     return parser.parse_args()
 
 
-class Processes:
-    """The app's processes, started and stopped by their own pids."""
-
-    def __init__(self, env: dict[str, str], logs: Path):
-        self.env, self.logs, self.procs = env, logs, []
-
-    def start(self, name: str, *args: str) -> subprocess.Popen:
-        log = (self.logs / f"{name}.log").open("ab")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", *args],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.procs.append(proc)
-        return proc
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _wait(predicate, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise SystemExit(f"timed out waiting for {what}")
-
-
-def _log_says(path: Path, text: bytes) -> bool:
-    return path.exists() and text in path.read_bytes()
-
-
 def _setup(poll_interval: int):
-    """An admin, a Facebook Page and an X account for webhooks (never polled
-    during the bench), and an X account polled every ``poll_interval`` s."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     from accounts.models import Membership, Role, Team, User
-    from inbox.models import Channel
 
     team = Team.objects.create(name="Bench team", slug="bench-team")
     officer = User.objects.create_user("bench-officer", password="unused-password-1234")
     Membership.objects.create(user=officer, team=team, role=Role.OFFICER)
-    later = timezone.now() + timedelta(days=1)
-    specs = [
-        (
-            "facebook",
-            PAGE,
-            {"page_access_token": PAGE_TOKEN, "app_secret": "sandbox-app-secret"},
-            later,
-            3600,
-        ),
-        ("x", "999", _x_creds("999"), later, 3600),
-        ("x", "997", _x_creds("997"), None, poll_interval),
-    ]
-    channels = []
-    for network, account, creds, next_poll, interval in specs:
-        channel = Channel(
-            network=network,
-            name=f"Bench {network} {account}",
-            handle=account,
-            external_account_id=account,
-            is_sandbox=True,
-            next_poll_at=next_poll,
-            poll_interval_seconds=interval,
-        )
-        channel.set_credentials(creds)
-        channel.save()
-        channel.teams.add(team)
-        channels.append(channel)
-    return officer, channels
-
-
-def _x_creds(account: str) -> dict[str, str]:
-    return {
-        "consumer_key": "sandbox-consumer-key",
-        "consumer_secret": "sandbox-consumer-secret",
-        "access_token": f"{account}-bench",
-        "access_token_secret": "bench",
-    }
-
-
-class InboxWatcher(threading.Thread):
-    """Runs the officer's inbox list query in a loop and notes when each awaited
-    text first shows."""
-
-    def __init__(self, officer, every: float = 0.02):
-        super().__init__(daemon=True)
-        self.officer, self.every = officer, every
-        self.waiting: dict[str, float] = {}  # text -> start (perf_counter)
-        self.seen: dict[str, float] = {}  # text -> latency (s)
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-
-    def expect(self, text: str, started: float) -> None:
-        with self.lock:
-            self.waiting[text] = started
-
-    def run(self) -> None:
-        from django.db import connection
-
-        from inbox import selectors
-
-        try:
-            while not self.stop.is_set():
-                previews = selectors.conversation_list(user=self.officer).values_list(
-                    "last_message_preview", flat=True
-                )[:200]
-                now = time.perf_counter()
-                with self.lock:
-                    for text in set(previews) & set(self.waiting):
-                        self.seen[text] = now - self.waiting.pop(text)
-                time.sleep(self.every)
-        finally:
-            connection.close()
-
-    def wait_all(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if not self.waiting:
-                    return
-            time.sleep(0.05)
+    return officer, setup_channels(team, poll_interval)
 
 
 def _fire_one(control, app_url: str, n: int, watcher: InboxWatcher) -> None:
@@ -289,23 +157,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="sd-bench-webhooks-"))
     os.environ["SOCIALDESK_VAR_DIR"] = str(work)
 
-    sys.path.insert(0, str(ROOT / "bench"))
     from _db import bench_database, percentile
 
-    from sandbox.control_client import Control
-    from sandbox.server import SandboxServer
-
-    sandbox = SandboxServer(port=0, seed=11).start()
-    os.environ["SOCIAL_SANDBOX_URL"] = sandbox.url
-    control = Control(sandbox.url)
-    control.post(
-        "/_sandbox/fb/pages", {"id": PAGE, "name": "Riverside Council", "access_token": PAGE_TOKEN}
-    )
-    for account, username in (("999", "council_help"), ("997", "riverside_roads")):
-        control.post(
-            "/_sandbox/x/accounts", {"id": account, "username": username, "name": username}
-        )
-
+    sandbox, control = start_sandbox()
     with bench_database("webhook_latency"):
         from socialdesk.celery import app as celery_app
 
@@ -314,41 +168,10 @@ def main() -> None:
         from django.db import connection
 
         connection.close()  # the watcher threads open their own
-        port = _free_port()
         env = {**os.environ, "POLL_DISPATCH_SECONDS": "1", "CELERY_TASK_ALWAYS_EAGER": "0"}
         procs = Processes(env, work)
         try:
-            procs.start("web", "gunicorn", "socialdesk.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2")
-            procs.start(
-                "worker",
-                "celery",
-                "-A",
-                "socialdesk",
-                "worker",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "2",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel",
-                "WARNING",
-            )
-            procs.start(
-                "beat",
-                "celery",
-                "-A",
-                "socialdesk",
-                "beat",
-                "--loglevel",
-                "WARNING",
-                "-s",
-                str(work / "beat-schedule"),
-            )
-            app_url = f"http://127.0.0.1:{port}"
-            _wait(lambda: _reachable(app_url), "gunicorn")
-            _wait(lambda: _worker_ready(celery_app), "the celery worker")
+            app_url = start_app(procs, port=free_port(), schedule=work / "beat-schedule")
             print(f"sandbox {sandbox.url}, app {app_url}, logs in {work}", flush=True)
 
             # The first requests after start pay for imports and new connections
@@ -392,22 +215,6 @@ def main() -> None:
         "goal_met": w95 <= WEBHOOK_GOAL_S and pmax <= poll_goal,
     }
     print(json.dumps(result), flush=True)
-
-
-def _reachable(url: str) -> bool:
-    import requests
-
-    try:
-        return requests.get(url + "/webhooks/x/", params={"crc_token": "up"}, timeout=2).ok
-    except requests.RequestException:
-        return False
-
-
-def _worker_ready(celery_app) -> bool:
-    try:
-        return bool(celery_app.control.ping(timeout=1))
-    except Exception:  # not up yet
-        return False
 
 
 if __name__ == "__main__":

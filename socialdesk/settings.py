@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import sys
 from pathlib import Path
 
 import environ
@@ -63,6 +64,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "django.forms",  # its widget templates, for the design-system form renderer
     "socialdesk.admin_site.SocialDeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -110,6 +112,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "socialdesk.urls"
 WSGI_APPLICATION = "socialdesk.wsgi.application"
 ASGI_APPLICATION = "socialdesk.asgi.application"
+
+# Fields drawn with GOV.UK Frontend markup (socialdesk/design_forms.py).
+FORM_RENDERER = "socialdesk.design_forms.DesignFormRenderer"
 
 TEMPLATES = [
     {
@@ -336,7 +341,12 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     # Embedded mode: a broker that needs no server. One folder serves as both
     # the in and out queue so producers and the worker see the same messages.
-    _broker_dir = VAR_DIR / "broker"
+    # The test suite keeps its own folder, so a `make demo` running beside it
+    # cannot take the tests' tasks (nor the tests the demo's).
+    _broker_dir = Path(
+        env_str("SOCIALDESK_BROKER_DIR", "")
+        or VAR_DIR / ("test-broker" if "pytest" in sys.modules else "broker")
+    )
     for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -38,6 +38,9 @@ class WorkerProcess:
             DATABASE_URL=test_database_url(),
             CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
             SOCIALDESK_VAR_DIR=str(settings.VAR_DIR),
+            SOCIALDESK_BROKER_DIR=str(
+                Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in", ".")).parent
+            ),
             SOCIAL_SANDBOX_URL=settings.SOCIAL_SANDBOX_URL,
             NETWORK_HTTP_TIMEOUT=str(settings.NETWORK_HTTP_TIMEOUT),
             OUTBOUND_SEND_LEASE_SECONDS=str(settings.OUTBOUND_SEND_LEASE_SECONDS),

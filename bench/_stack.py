@@ -1,0 +1,234 @@
+"""The whole system on loopback for the end-to-end benches: the sandbox
+network, the app under gunicorn, Celery workers and beat, each its own process
+group, on the bench's throwaway Postgres database and the Redis broker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PAGE = "104857600000"
+PAGE_TOKEN = "sbx-page-104857600000-bench"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Processes:
+    """The app's processes, started and stopped by their own process groups."""
+
+    def __init__(self, env: dict[str, str], logs: Path):
+        self.env, self.logs, self.procs = env, logs, []
+
+    def start(self, name: str, *args: str) -> subprocess.Popen:
+        log = (self.logs / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def wait_until(predicate, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def x_creds(account: str) -> dict[str, str]:
+    return {
+        "consumer_key": "sandbox-consumer-key",
+        "consumer_secret": "sandbox-consumer-secret",
+        "access_token": f"{account}-bench",
+        "access_token_secret": "bench",
+    }
+
+
+class InboxWatcher(threading.Thread):
+    """Runs the officer's inbox list query in a loop and notes when each awaited
+    text first shows."""
+
+    def __init__(self, officer, every: float = 0.02):
+        super().__init__(daemon=True)
+        self.officer, self.every = officer, every
+        self.waiting: dict[str, float] = {}  # text -> start (perf_counter)
+        self.seen: dict[str, float] = {}  # text -> latency (s)
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+
+    def expect(self, text: str, started: float) -> None:
+        with self.lock:
+            self.waiting[text] = started
+
+    def run(self) -> None:
+        from django.db import connection
+
+        from inbox import selectors
+
+        try:
+            while not self.stop.is_set():
+                previews = selectors.conversation_list(user=self.officer).values_list(
+                    "last_message_preview", flat=True
+                )[:200]
+                now = time.perf_counter()
+                with self.lock:
+                    for text in set(previews) & set(self.waiting):
+                        self.seen[text] = now - self.waiting.pop(text)
+                time.sleep(self.every)
+        finally:
+            connection.close()
+
+    def wait_all(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if not self.waiting:
+                    return
+            time.sleep(0.05)
+
+
+def reachable(url: str) -> bool:
+    import requests
+
+    try:
+        return requests.get(url + "/webhooks/x/", params={"crc_token": "up"}, timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def worker_ready(celery_app) -> bool:
+    try:
+        return bool(celery_app.control.ping(timeout=1))
+    except Exception:  # not up yet
+        return False
+
+
+def start_sandbox(seed: int = 11):
+    """The sandbox network with the bench's Facebook Page and two X accounts
+    (999 @council_help for webhooks, 997 @riverside_roads for polling)."""
+    from sandbox.control_client import Control
+    from sandbox.server import SandboxServer
+
+    sandbox = SandboxServer(port=0, seed=seed).start()
+    os.environ["SOCIAL_SANDBOX_URL"] = sandbox.url
+    control = Control(sandbox.url)
+    control.post(
+        "/_sandbox/fb/pages", {"id": PAGE, "name": "Riverside Council", "access_token": PAGE_TOKEN}
+    )
+    for account, username in (("999", "council_help"), ("997", "riverside_roads")):
+        control.post(
+            "/_sandbox/x/accounts", {"id": account, "username": username, "name": username}
+        )
+    return sandbox, control
+
+
+def setup_channels(team, poll_interval: int) -> list:
+    """A Facebook Page and an X account for webhooks (never polled during the
+    bench), and an X account polled every ``poll_interval`` seconds."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inbox.models import Channel
+
+    later = timezone.now() + timedelta(days=1)
+    specs = [
+        (
+            "facebook",
+            PAGE,
+            {"page_access_token": PAGE_TOKEN, "app_secret": "sandbox-app-secret"},
+            later,
+            3600,
+        ),
+        ("x", "999", x_creds("999"), later, 3600),
+        ("x", "997", x_creds("997"), None, poll_interval),
+    ]
+    channels = []
+    for network, account, creds, next_poll, interval in specs:
+        channel = Channel(
+            network=network,
+            name=f"Bench {network} {account}",
+            handle=account,
+            external_account_id=account,
+            is_sandbox=True,
+            next_poll_at=next_poll,
+            poll_interval_seconds=interval,
+        )
+        channel.set_credentials(creds)
+        channel.save()
+        channel.teams.add(team)
+        channels.append(channel)
+    return channels
+
+
+def start_app(
+    procs: Processes,
+    *,
+    port: int,
+    web_workers: int = 2,
+    celery_workers: int = 1,
+    concurrency: int = 2,
+    schedule: Path,
+) -> str:
+    """gunicorn, ``celery_workers`` worker processes and beat; waits until the
+    web answers and a worker replies to a ping. Returns the app's URL."""
+    from socialdesk.celery import app as celery_app
+
+    procs.start(
+        "web", "gunicorn", "socialdesk.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(web_workers)
+    )
+    for n in range(celery_workers):
+        procs.start(
+            f"worker{n}",
+            "celery",
+            "-A",
+            "socialdesk",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(concurrency),
+            "-n",
+            f"bench{n}@%h",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "WARNING",
+        )
+    procs.start(
+        "beat", "celery", "-A", "socialdesk", "beat", "--loglevel", "WARNING", "-s", str(schedule)
+    )
+    app_url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: reachable(app_url), "gunicorn")
+    wait_until(lambda: worker_ready(celery_app), "a celery worker")
+    return app_url

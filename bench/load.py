@@ -1,0 +1,357 @@
+"""The whole system under a realistic load, checked for loss and double posts.
+
+    python bench/load.py [--seconds 60] [--rate 100] [--officers 50] [--poll-every 3]
+    (needs DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://...)
+
+On loopback: the sandbox network, the app under gunicorn (2 sync workers), two
+Celery worker processes and beat, Postgres and Redis. For ``--seconds``:
+
+- the sandbox delivers ``--rate`` messages a second through signed webhooks
+  (Facebook comments, Messenger messages and X mentions in turn), and one
+  mention a second arrives on an X account the app polls;
+- ``--officers`` signed-in officers, each a bounded client of its own, poll
+  the inbox list every ``--poll-every`` seconds (with the list's change stamp,
+  as the browser does), open a conversation now and then and sometimes reply.
+
+It reports p50/p95 of each page as the officers saw it, webhook-to-visible
+p95 (from the sandbox's POST to the officer's list query showing the text),
+replies sent, and at the end checks against the sandbox's own records that
+every message was stored exactly once and every reply was posted exactly once.
+Prints figures and one JSON line; never passes or fails on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from _stack import (
+    PAGE,
+    InboxWatcher,
+    Processes,
+    free_port,
+    setup_channels,
+    start_app,
+    start_sandbox,
+)
+
+PASSWORD = "bench-officer-password-1234"
+GOALS = {"list_p95_s": 0.5, "conversation_p95_s": 0.5, "visible_p95_s": 5.0}
+GOAL_TEXT = (
+    "under load: list and conversation p95 <= 0.5 s, webhook-to-visible p95 <= 5 s; "
+    "no message lost or stored twice, no reply posted twice or lost"
+)
+
+
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the load (60)")
+    parser.add_argument("--rate", type=float, default=100.0, help="webhook messages per second")
+    parser.add_argument("--officers", type=int, default=50, help="simulated officers (50)")
+    parser.add_argument("--poll-every", type=float, default=3.0, help="list poll interval, s")
+    parser.add_argument("--open-chance", type=float, default=0.3, help="P(open) per poll")
+    parser.add_argument("--reply-chance", type=float, default=0.25, help="P(reply) per open")
+    return parser.parse_args()
+
+
+class Timings:
+    def __init__(self) -> None:
+        self.by_page: dict[str, list[float]] = defaultdict(list)
+        self.statuses: Counter = Counter()
+        self.lock = threading.Lock()
+
+    def add(self, page: str, seconds: float, status: int) -> None:
+        with self.lock:
+            self.by_page[page].append(seconds)
+            self.statuses[(page, status)] += 1
+
+
+class Officer(threading.Thread):
+    """One signed-in officer's browser, reduced to its requests."""
+
+    _row = re.compile(r'href="/inbox/c/(\d+)/"')
+    _hidden = re.compile(r'name="(idempotency_key|seen_outbound_id)" value="([^"]*)"')
+
+    def __init__(self, app_url, username, args, timings, replies, stop, seed):
+        super().__init__(daemon=True)
+        self.app_url, self.username, self.args = app_url, username, args
+        self.timings, self.replies, self.stop = timings, replies, stop
+        self.rng = random.Random(seed)
+        self.http = requests.Session()
+        self.stamp = ""
+
+    def _get(self, page: str, path: str, **headers) -> requests.Response:
+        started = time.perf_counter()
+        response = self.http.get(self.app_url + path, headers=headers, timeout=30)
+        self.timings.add(page, time.perf_counter() - started, response.status_code)
+        return response
+
+    def sign_in(self) -> None:
+        self.http.get(self.app_url + "/login/", timeout=30)
+        answer = self.http.post(
+            self.app_url + "/login/",
+            data={"username": self.username, "password": PASSWORD, "next": "/inbox/"},
+            headers={"X-CSRFToken": self.http.cookies["csrftoken"], "Referer": self.app_url},
+            timeout=30,
+        )
+        if "/login/" in answer.url:
+            raise SystemExit(f"{self.username} could not sign in")
+
+    def run(self) -> None:
+        self.sign_in()
+        time.sleep(self.rng.uniform(0, self.args.poll_every))  # officers arrive spread out
+        while not self.stop.is_set():
+            began = time.monotonic()
+            self.poll()
+            time.sleep(max(0.0, self.args.poll_every - (time.monotonic() - began)))
+
+    def poll(self) -> None:
+        path = "/inbox/" + (f"?since={self.stamp}" if self.stamp else "")
+        response = self._get("list", path, **{"HX-Request": "true"})
+        if response.status_code == 200:
+            self.stamp = response.headers.get("X-List-Stamp", "")
+            rows = self._row.findall(response.text)
+            if rows and self.rng.random() < self.args.open_chance:
+                self.open(self.rng.choice(rows))
+
+    def open(self, pk: str) -> None:
+        response = self._get("conversation", f"/inbox/c/{pk}/", **{"HX-Request": "true"})
+        if response.status_code != 200 or self.rng.random() >= self.args.reply_chance:
+            return
+        fields = dict(self._hidden.findall(response.text))
+        if "idempotency_key" not in fields:
+            return  # no composer: a conversation that cannot be answered
+        ref = uuid.uuid4().hex[:12]
+        text = f"Thanks, we are looking into it. ref {ref}"
+        started = time.perf_counter()
+        answer = self.http.post(
+            f"{self.app_url}/inbox/c/{pk}/reply/",
+            data={"text": text, "confirm": "on", **fields},
+            headers={
+                "HX-Request": "true",
+                "X-CSRFToken": self.http.cookies["csrftoken"],
+                "Referer": self.app_url,
+            },
+            timeout=30,
+        )
+        self.timings.add("reply", time.perf_counter() - started, answer.status_code)
+        if answer.status_code == 200 and "Reply queued" in answer.text:
+            with self.timings.lock:
+                self.replies.append(ref)
+
+
+def _fire(control, app_url: str, n: int, watcher: InboxWatcher, labels: list) -> None:
+    kind = ("comment", "message", "mention")[n % 3]
+    label = f"load {n} {uuid.uuid4().hex[:10]}"
+    if kind == "mention":
+        [item] = control.post(
+            "/_sandbox/x/inject",
+            {
+                "kind": "mention",
+                "account_id": "999",
+                "text": f"@council_help {label}",
+                "author": {"id": str(800_000 + n), "username": f"load{n}", "name": f"Load {n}"},
+            },
+        )["items"]
+        text, body = item["text"], {"for_event": item["id"], "url": app_url + "/webhooks/x/"}
+    else:
+        [item] = control.post(
+            "/_sandbox/fb/inject",
+            {
+                "page_id": PAGE,
+                "kind": kind,
+                "text": label,
+                "author": {"id": str(7_200_000_000_000_000 + n), "name": f"Load {n}"},
+            },
+        )["items"]
+        text = label
+        body = {"network": "fb", "for_event": item["id"], "url": app_url + "/webhooks/facebook/"}
+    watcher.expect(text, time.perf_counter())
+    labels.append(label)
+    control.post("/_sandbox/webhooks/fire", body)
+
+
+def _deliver(control, app_url, args, watcher, labels, stop) -> None:
+    """Webhooks at ``rate`` a second and one polled mention a second."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        start, n = time.perf_counter(), 0
+        while not stop.is_set():
+            due = start + n / args.rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(_fire, control, app_url, n, watcher, labels)
+            if n % max(1, int(args.rate)) == 0:
+                label = f"load poll {n} {uuid.uuid4().hex[:10]}"
+                control.post(
+                    "/_sandbox/x/inject",
+                    {
+                        "kind": "mention",
+                        "account_id": "997",
+                        "text": f"@riverside_roads {label}",
+                        "author": {"id": str(5_000_000 + n), "username": f"p{n}", "name": f"P {n}"},
+                    },
+                )
+                labels.append(label)
+            n += 1
+
+
+def _officers(count: int):
+    from accounts.models import Membership, Role, Team, User
+
+    team = Team.objects.create(name="Load team", slug="load-team")
+    users = []
+    for n in range(count):
+        user = User.objects.create_user(f"load-officer-{n}", password=PASSWORD)
+        Membership.objects.create(user=user, team=team, role=Role.OFFICER)
+        users.append(user)
+    return team, users
+
+
+def _check(control, labels: list[str], replies: list[str], timeout: float = 90) -> dict:
+    # replies: the reference each queued reply carries in its text
+    """Against the sandbox's own records: each message stored once, each reply posted once."""
+    from inbox.models import Message
+
+    deadline = time.monotonic() + timeout
+    while True:
+        stored = Counter()
+        for text in Message.objects.filter(direction="in").values_list("text", flat=True):
+            for label in re.findall(r"load (?:poll )?\d+ [0-9a-f]{10}", text):
+                stored[label] += 1
+        outbox = control.get("/_sandbox/outbox")["items"]
+        posted = Counter(
+            ref for e in outbox for ref in re.findall(r"ref ([0-9a-f]{12})", e.get("text") or "")
+        )
+        pending = Message.objects.filter(direction="out", state__in=["queued", "sending"]).count()
+        lost = [label for label in labels if stored[label] == 0]
+        if (not lost and not pending) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    return {
+        "messages_sent_by_network": len(labels),
+        "messages_lost": len(lost),
+        "messages_duplicated": sum(1 for label in labels if stored[label] > 1),
+        "replies_queued": len(replies),
+        "replies_posted": sum(1 for ref in replies if posted[ref] >= 1),
+        "replies_lost": sum(1 for ref in replies if posted[ref] == 0),
+        "replies_double_posted": sum(1 for ref in replies if posted[ref] > 1),
+        "replies_not_sent_at_end": pending,
+    }
+
+
+def main() -> None:
+    args = _parse()
+    if not os.environ.get("CELERY_BROKER_URL", "").startswith(("redis://", "rediss://")):
+        sys.exit("this bench needs CELERY_BROKER_URL=redis://... and DATABASE_URL=postgres://...")
+    work = Path(tempfile.mkdtemp(prefix="sd-bench-load-"))
+    os.environ["SOCIALDESK_VAR_DIR"] = str(work)
+    from _db import bench_database, percentile
+
+    sandbox, control = start_sandbox()
+    timings, replies, labels = Timings(), [], []
+    with bench_database("load"):
+        from socialdesk.celery import app as celery_app
+
+        celery_app.control.purge()
+        team, users = _officers(args.officers)
+        setup_channels(team, poll_interval=5)
+        from django.db import connection
+
+        connection.close()
+        env = {**os.environ, "POLL_DISPATCH_SECONDS": "1", "CELERY_TASK_ALWAYS_EAGER": "0"}
+        procs = Processes(env, work)
+        try:
+            app_url = start_app(
+                procs, port=free_port(), celery_workers=2, schedule=work / "beat-schedule"
+            )
+            print(f"sandbox {sandbox.url}, app {app_url}, logs in {work}", flush=True)
+            watcher = InboxWatcher(users[0], every=0.1)
+            watcher.start()
+            stop = threading.Event()
+            officers = [
+                Officer(app_url, u.username, args, timings, replies, stop, seed=n)
+                for n, u in enumerate(users)
+            ]
+            for officer in officers:
+                officer.start()
+            deliverer = threading.Thread(
+                target=_deliver, args=(control, app_url, args, watcher, labels, stop), daemon=True
+            )
+            deliverer.start()
+            time.sleep(args.seconds)
+            stop.set()
+            deliverer.join(60)
+            for officer in officers:
+                officer.join(60)
+            watcher.wait_all(timeout=60)
+            watcher.stop.set()
+            watcher.join()
+            checks = _check(control, labels, replies)
+        finally:
+            procs.stop()
+            sandbox.stop()
+            celery_app.control.purge()
+
+    def p(page: str, q: float) -> float | None:
+        values = timings.by_page.get(page)
+        return round(percentile(values, q), 4) if values else None
+
+    visible = list(watcher.seen.values())
+    figures = {
+        "seconds": args.seconds,
+        "rate_per_s": args.rate,
+        "officers": args.officers,
+        "list_requests": len(timings.by_page["list"]),
+        "list_204": timings.statuses[("list", 204)],
+        "list_p50_s": p("list", 50),
+        "list_p95_s": p("list", 95),
+        "conversation_requests": len(timings.by_page["conversation"]),
+        "conversation_p50_s": p("conversation", 50),
+        "conversation_p95_s": p("conversation", 95),
+        "reply_p95_s": p("reply", 95),
+        "server_errors": sum(n for (_, status), n in timings.statuses.items() if status >= 500),
+        "visible_n": len(visible),
+        "visible_p50_s": round(percentile(visible, 50), 4) if visible else None,
+        "visible_p95_s": round(percentile(visible, 95), 4) if visible else None,
+        **checks,
+    }
+    for key, value in figures.items():
+        print(f"{key:>28}: {value}")
+    met = (
+        all(figures[k] is not None and figures[k] <= goal for k, goal in GOALS.items())
+        and figures["server_errors"] == 0
+        and not checks["messages_lost"]
+        and not checks["messages_duplicated"]
+        and not checks["replies_lost"]
+        and not checks["replies_double_posted"]
+    )
+    worst = max((figures[k] or 0) / goal for k, goal in GOALS.items())
+    print(
+        json.dumps(
+            {
+                "bench": "load",
+                **figures,
+                "ratio": round(worst, 4),
+                "goal": GOAL_TEXT,
+                "goal_met": met,
+            }
+        ),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
