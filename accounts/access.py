@@ -82,29 +82,6 @@ def conversations_visible_to(user: User) -> QuerySet[Conversation]:
     return Conversation.objects.filter(channel__in=channels_visible_to(user).values("pk"))
 
 
-def channel_condition_sql(user: User, column: str) -> tuple[str, list]:
-    """``channels_visible_to`` as a SQL condition on ``column`` (a channel id
-    column), with its parameters, for the one read written in SQL (the inbox
-    list, ``inbox.inbox_list_sql``). Same rule as above;
-    ``tests/accounts/test_access_sql.py`` proves they agree for every role."""
-    from django.db import connection
-
-    from inbox.models import Channel
-
-    role = role_of(user)
-    if role is None:
-        return "1 = 0", []
-    if role == Role.ADMIN:
-        return "1 = 1", []
-    teams = connection.ops.quote_name(Channel.teams.through._meta.db_table)
-    memberships = connection.ops.quote_name(Membership._meta.db_table)
-    return (
-        f"{column} IN (SELECT vt.channel_id FROM {teams} vt"  # noqa: S608 - names, no input
-        f" JOIN {memberships} vm ON vm.team_id = vt.team_id WHERE vm.user_id = %s)",
-        [user.pk],
-    )
-
-
 def can_see_channel(user: User, channel: Channel) -> bool:
     return channels_visible_to(user).filter(pk=channel.pk).exists()
 

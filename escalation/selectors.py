@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, ForeignKey, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -34,6 +34,9 @@ from inbox.models import (
 MESSENGER_WINDOW = timedelta(hours=24)
 # "Window closing" is raised when less than this is left and nobody has answered.
 MESSENGER_WARNING = timedelta(hours=4)
+# An author this many followers hear is "influential" on the inbox's rows
+# (escalation rules set their own thresholds: ``EscalationRule.min_followers``).
+INFLUENTIAL_FOLLOWERS = 10_000
 
 
 def schedules_by_channel(
@@ -90,14 +93,14 @@ def active_crises() -> QuerySet[CrisisMode]:
 
 
 def crisis_for_channels(*, channel_ids: Iterable[int] | None = None) -> dict[int, CrisisMode]:
-    """The active crisis of each channel (of all channels when None)."""
-    found: dict[int, CrisisMode] = {}
-    wanted = set(channel_ids) if channel_ids is not None else None
-    for crisis in active_crises():
-        for channel in crisis.channels.all():
-            if wanted is None or channel.pk in wanted:
-                found[channel.pk] = crisis
-    return found
+    """The active crisis of each channel (of all channels when None), in one
+    query whether or not a crisis is on (the inbox list counts its queries)."""
+    links = CrisisMode.channels.through.objects.filter(
+        crisismode__ended_at__isnull=True
+    ).select_related("crisismode__started_by")
+    if channel_ids is not None:
+        links = links.filter(channel_id__in=list(channel_ids))
+    return {link.channel_id: link.crisismode for link in links.order_by("crisismode_id")}
 
 
 # --- what the inbox shows -------------------------------------------------------------
@@ -118,6 +121,7 @@ class ConversationFlags:
     open_escalations: int
     escalation_level: int
     in_crisis: bool
+    influential: bool = False
 
 
 _STATE_LABELS = {
@@ -174,38 +178,52 @@ def conversation_flags(
     if not ids:
         return {}
     targets = ConversationTarget.objects.in_bulk(ids)
-    detractors = set(
-        Contact.objects.filter(
-            pk__in={c.contact_id for c in conversations}, is_detractor=True
-        ).values_list("pk", flat=True)
-    )
+    contacts = _loaded(conversations, "contact", Contact, ("is_detractor", "followers_count"))
     escalations: dict[int, list[int]] = {}
     for conv_id, level in Escalation.objects.filter(
         conversation_id__in=ids, acknowledged_at__isnull=True
     ).values_list("conversation_id", "level"):
         escalations.setdefault(conv_id, []).append(level)
-    channel_ids = {c.channel_id for c in conversations}
-    networks = dict(Channel.objects.filter(pk__in=channel_ids).values_list("pk", "network"))
-    crisis = crisis_for_channels(channel_ids=channel_ids)
+    networks = {
+        pk: channel.network
+        for pk, channel in _loaded(conversations, "channel", Channel, ("network",)).items()
+    }
+    crisis = crisis_for_channels(channel_ids=set(networks))
     flags = {}
     for conv in conversations:
         target = targets.get(conv.pk)
         state = _target_state(target, conv, now)
         closes, closing = messenger_window(conv, now, network=networks.get(conv.channel_id))
         levels = escalations.get(conv.pk, [])
+        contact = contacts.get(conv.contact_id)
         flags[conv.pk] = ConversationFlags(
             state=state,
             label=_STATE_LABELS[state],
             due_at=target.due_at if target and state else None,
             limit_at=target.limit_at if target and state else None,
-            detractor=conv.contact_id in detractors,
+            detractor=bool(contact and contact.is_detractor),
             window_closes_at=closes,
             window_closing=closing,
             open_escalations=len(levels),
             escalation_level=max(levels, default=0),
             in_crisis=conv.channel_id in crisis,
+            influential=bool(contact and contact.followers_count >= INFLUENTIAL_FOLLOWERS),
         )
     return flags
+
+
+def _loaded(conversations: Sequence[Conversation], name: str, model, fields: tuple) -> dict:
+    """The conversations' related ``name`` rows by id: the ones already loaded
+    with them (the inbox list selects them), and one query for the rest."""
+    field = Conversation._meta.get_field(name)
+    assert isinstance(field, ForeignKey)  # a conversation's own foreign key
+    found = {
+        getattr(c, f"{name}_id"): getattr(c, name) for c in conversations if field.is_cached(c)
+    }
+    missing = {getattr(c, f"{name}_id") for c in conversations} - set(found)
+    if missing:
+        found.update(model.objects.only("pk", *fields).in_bulk(missing))
+    return found
 
 
 def escalated_q() -> Q:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -214,8 +215,11 @@ class Conversation(models.Model):
     first response, due time) so the list never joins messages.
     """
 
-    # Set per request by the search view for display (not a column).
+    # Set per request for display (not columns): by the search view, and by the
+    # inbox list (its unread annotation, escalation flags for the page's rows).
     snippet_shielded: bool
+    is_unread: bool
+    flags: Any  # escalation.selectors.ConversationFlags (a layer above)
 
     # FK indexes that a composite index below already leads with are off:
     # every extra index is paid on each ingested row.
@@ -633,3 +637,25 @@ class WebhookDelivery(models.Model):
     def __str__(self) -> str:
         state = "processed" if self.processed_at else "pending"
         return f"{self.network} webhook {self.pk} ({state})"
+
+
+class ChannelStamp(models.Model):
+    """A counter per channel that moves whenever anything a list row can show
+    changes on that channel, so a list poll can answer "nothing changed" from
+    one indexed read (``inbox.selectors.list_stamp``).
+
+    Every change a row shows writes an ``Event`` in the same transaction, but
+    events are written from many places (``event_record``, ingest's bulk
+    insert, escalation's ``bulk_create``), so the bump is a database trigger on
+    the event table (migration 0016): the one place no writer can miss, and
+    inside the writer's transaction by construction. The few row changes
+    without an event call ``inbox.services.stamps.channel_stamps_bump``."""
+
+    channel = models.OneToOneField(
+        Channel, on_delete=models.CASCADE, primary_key=True, related_name="stamp"
+    )
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"channel {self.channel_id} v{self.version}"

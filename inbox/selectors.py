@@ -4,12 +4,12 @@ Every function here starts from ``accounts.access`` so a person only ever
 reads the channels their teams cover. The inbox list and the conversation
 view read a fixed number of queries whatever the page size (tests assert it):
 related rows come through ``select_related`` / ``prefetch_related`` and
-per-row facts (unread, viewers) through annotations and one prefetch each.
-The list page itself reads the same rows through ``inbox.inbox_list_sql``.
+per-row facts (unread, labels) through an annotation and a prefetch.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -22,6 +22,7 @@ from accounts.models import Membership, Role, Team, User
 from events.selectors import message_ids_with_event
 from inbox.models import (
     CannedResponse,
+    ChannelStamp,
     Contact,
     Conversation,
     ConversationRead,
@@ -161,7 +162,7 @@ class InboxFilters:
 
 @dataclass
 class InboxPage:
-    rows: list  # inbox.inbox_list_sql.ListRow
+    rows: list[Conversation]
     page: int
     has_more: bool
     filters: InboxFilters = field(default_factory=InboxFilters)
@@ -203,24 +204,16 @@ def conversation_inbox_queryset(*, user: User, filters: InboxFilters) -> QuerySe
 
 def _decorate(qs: QuerySet[Conversation], user: User) -> QuerySet[Conversation]:
     """Per-row facts for the list in a fixed number of queries: one for the
-    rows (with an unread flag), one for labels, one for who is viewing."""
+    rows (with an unread flag and their channel, contact and assignee) and one
+    for their labels. Who is viewing is its own poll (``viewers_by_conversation``)."""
     seen = ConversationRead.objects.filter(
         user=user, conversation=OuterRef("pk"), read_at__gte=OuterRef("last_inbound_at")
     )
-    recent = timezone.now() - PRESENCE_WINDOW
     return (
         qs.select_related("channel", "contact", "assignee")
         .annotate(seen_latest=Exists(seen))
         .prefetch_related(
-            Prefetch("labels", queryset=Label.objects.order_by("name"), to_attr="label_list"),
-            Prefetch(
-                "presences",
-                queryset=Presence.objects.filter(seen_at__gte=recent)
-                .exclude(user=user)
-                .select_related("user")
-                .order_by("seen_at"),
-                to_attr="viewers",
-            ),
+            Prefetch("labels", queryset=Label.objects.order_by("name"), to_attr="label_list")
         )
     )
 
@@ -231,7 +224,7 @@ def conversation_inbox_rows(*, user: User, filters: InboxFilters) -> QuerySet[Co
 
 
 def conversation_row_for_user(*, user: User, pk: int) -> Conversation:
-    """One conversation as a list row (unread flag, labels, viewers); 404 if not visible."""
+    """One conversation as a list row (unread flag, labels); 404 if not visible."""
     try:
         return _decorate(access.conversations_visible_to(user).filter(pk=pk), user).get()
     except Conversation.DoesNotExist as exc:
@@ -241,23 +234,53 @@ def conversation_row_for_user(*, user: User, pk: int) -> Conversation:
 def conversation_inbox(
     *, user: User, filters: InboxFilters, page: int = 1, page_size: int = PAGE_SIZE
 ) -> InboxPage:
-    """One page of the inbox list: ``conversation_inbox_rows`` read through
-    the hand-written statements of ``inbox.inbox_list_sql`` (the hottest
-    page; the module says why)."""
-    from inbox.inbox_list_sql import inbox_rows
+    """One page of the inbox list, each row with its escalation flags
+    (``escalation.selectors.conversation_flags``: computed for this page's
+    rows only, keyed on their ids, so the rows statement stays a plain
+    index walk)."""
+    from escalation.selectors import conversation_flags
 
     page = max(1, page)
-    rows = inbox_rows(
-        user=user,
-        filters=filters,
-        open_statuses=OPEN_STATUSES,
-        presence_window=PRESENCE_WINDOW,
-        offset=(page - 1) * page_size,
-        limit=page_size + 1,
+    offset = (page - 1) * page_size
+    rows = list(
+        conversation_inbox_rows(user=user, filters=filters)[offset : offset + page_size + 1]
     )
-    return InboxPage(
-        rows=rows[:page_size], page=page, has_more=len(rows) > page_size, filters=filters
-    )
+    rows, has_more = rows[:page_size], len(rows) > page_size
+    flags = conversation_flags(rows)
+    for row in rows:
+        seen = row.seen_latest  # type: ignore[attr-defined]  # annotated by _decorate
+        row.is_unread = bool(row.last_inbound_at) and not seen
+        row.flags = flags[row.pk]
+    return InboxPage(rows=rows, page=page, has_more=has_more, filters=filters)
+
+
+def list_stamp(*, user: User) -> str:
+    """A digest of the change stamps of the channels the user sees: equal
+    digests mean no list the user can open has changed. One indexed read."""
+    visible = access.channels_visible_to(user)
+    stamps = ChannelStamp.objects.order_by("channel_id")
+    if not access.is_admin(user):
+        stamps = stamps.filter(channel_id__in=visible.values("pk"))
+    pairs = ",".join(f"{c}:{v}" for c, v in stamps.values_list("channel_id", "version"))
+    return hashlib.blake2b(
+        f"{user.pk}|{pairs}".encode(), digest_size=8, usedforsecurity=False
+    ).hexdigest()
+
+
+def viewers_by_conversation(*, user: User, pks: list[int]) -> dict[int, list[Presence]]:
+    """Colleagues who have each of these conversations open now (not the
+    user), for the list's presence poll. Only conversations the user sees."""
+    recent = timezone.now() - PRESENCE_WINDOW
+    visible = access.conversations_visible_to(user).filter(pk__in=pks).values("pk")
+    found: dict[int, list[Presence]] = {pk: [] for pk in pks}
+    for p in (
+        Presence.objects.filter(conversation__in=visible, seen_at__gte=recent)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("seen_at", "pk")
+    ):
+        found[p.conversation_id].append(p)
+    return found
 
 
 def inbox_counts(*, user: User) -> dict[str, int]:

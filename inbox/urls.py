@@ -10,6 +10,7 @@ app_name = "inbox"
 urlpatterns = [
     path("", views.inbox_list, name="list"),
     path("counts/", views.inbox_counts, name="counts"),
+    path("viewers/", views.inbox_viewers, name="viewers"),
     path("search/", views.search, name="search"),
     path("notifications/", views.notifications, name="notifications"),
     path("bulk/", views.conversations_bulk, name="bulk"),

@@ -34,6 +34,7 @@ from escalation.services._sql import (
 from events.models import Event
 from events.services import events_record_bulk
 from inbox.models import Conversation, Status
+from inbox.services.stamps import channel_stamps_bump
 
 CHUNK = 2000
 _EPOCH = Value(datetime(1970, 1, 1, tzinfo=UTC), output_field=DateTimeField())
@@ -195,6 +196,12 @@ def _mirror_due(conversation_ids: list[int]) -> None:
             .filter(pk__in=conversation_ids)
             .order_by("pk")
             .values_list("pk", flat=True)
+        )
+        # The row's due time changes with no event of its own: move the stamp.
+        channel_stamps_bump(
+            channel_ids=Conversation.objects.filter(pk__in=conversation_ids)
+            .values_list("channel_id", flat=True)
+            .distinct()
         )
         Conversation.objects.filter(pk__in=conversation_ids).update(
             due_at=Subquery(

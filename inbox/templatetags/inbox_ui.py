@@ -47,8 +47,7 @@ ICONS = {"overdue": "!", "soon": "◷", "ok": "○"}
 
 def due_markup(clock: dict[str, str] | None, due_at: datetime | None) -> str:
     """The clock as markup: an icon (hidden from screen readers), the words,
-    and a machine-readable time. Plain string building: the list renders it
-    for every row (``inbox.views.rows``); every part is ours, not the public's."""
+    and a machine-readable time. Every part is ours, not the public's."""
     if clock is None or due_at is None:
         return ""
     level = clock["level"]
@@ -64,30 +63,6 @@ def due_markup(clock: dict[str, str] | None, due_at: datetime | None) -> str:
 def due_html(conversation) -> SafeString | str:
     clock = due_clock(conversation)
     return mark_safe(due_markup(clock, conversation.due_at)) if clock else ""  # noqa: S308
-
-
-FLAGS = (
-    ("is_detractor", "detractor", "Detractor"),
-    ("blocked", "blocked", "Blocked"),
-    ("verified", "verified", "Verified"),
-)
-
-
-def flags_markup(contact) -> str:
-    """Flags beside a contact's name, in words (never colour alone). The
-    escalation app can add its own here (e.g. "Escalated", "Messenger window
-    closes in 2 h")."""
-    flags = [
-        f'<span class="flag flag-{css}">{word}</span>'
-        for attr, css, word in FLAGS
-        if getattr(contact, attr)
-    ]
-    return " ".join(flags)
-
-
-@register.simple_tag
-def flags_html(contact) -> SafeString | str:
-    return mark_safe(flags_markup(contact))  # noqa: S308 - fixed words only
 
 
 @register.filter

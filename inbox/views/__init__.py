@@ -25,6 +25,7 @@ from inbox.views.pages import (
     conversation_thread,
     inbox_counts,
     inbox_list,
+    inbox_viewers,
     notifications,
     search,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "conversations_bulk",
     "inbox_counts",
     "inbox_list",
+    "inbox_viewers",
     "message_hide",
     "message_like",
     "message_reveal_view",

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from functools import partial
 from urllib.parse import urlencode
 
 from django.http import QueryDict
-from django.utils import timezone
+from django.urls import reverse
 
 from accounts.http import AuthedRequest
+from escalation.selectors import canned_responses_for, conversation_flags
 from inbox import selectors
 from inbox.forms import (
     AssignForm,
@@ -37,11 +37,10 @@ from inbox.services.replies import can_reply_privately
 from inbox.services.shield import Shield, shield_load
 from inbox.templatetags.inbox_ui import due_clock
 from inbox.text_rules import LIMITS, x_weighted_length
-from inbox.url_cache import reverse_cached
-from inbox.views.rows import RowMarks, render_list
 
 POLL_SECONDS = 3
 COUNTS_POLL_SECONDS = 10
+PRESENCE_POLL_SECONDS = 5
 FILTER_KEYS = (
     "view",
     "channel",
@@ -79,56 +78,33 @@ def filter_query(params: QueryDict, *, drop: tuple[str, ...] = ()) -> str:
 
 
 def list_context(
-    request: AuthedRequest, *, shield: Shield | None = None, current_pk: int | None = None
+    request: AuthedRequest,
+    *,
+    shield: Shield | None = None,
+    current_pk: int | None = None,
+    stamp: str | None = None,
 ) -> dict:
+    """The list as ``inbox/_list.html`` draws it. ``stamp`` is read before the
+    rows (a change landing in between only costs one more render later)."""
+    stamp = stamp or selectors.list_stamp(user=request.user)
     filters, page_number = inbox_filters(request.GET)
     page = selectors.conversation_inbox(user=request.user, filters=filters, page=page_number)
     shield = shield or shield_load()
-    now = timezone.now()
-    # What this request decides about each (shared, frozen) row.
-    marks = [RowMarks(shield.matches(r.last_message_preview), due_clock(r, now)) for r in page.rows]
-    parts = [
-        (
-            r.pk,
-            r.last_message_at,
-            r.status,
-            r.assignee_id,
-            r.priority,
-            r.due_at,
-            r.is_unread,
-            m.shielded,
-            r.last_message_preview,
-            r.contact.blocked,
-            r.contact.is_detractor,
-            tuple(lb.pk for lb in r.label_list),
-            tuple(v.user_id for v in r.viewers),
-            m.clock and m.clock["label"],
-        )
-        for r, m in zip(page.rows, marks, strict=True)
-    ]
-    query = filter_query(request.GET)
-    list_query = filter_query(request.GET, drop=("page",))
-    sig = signature([parts, page.has_more, page.page])
-    list_url = reverse_cached("inbox:list")
     return {
         "page": page,
-        # Called by the template only when it renders (a 204 poll never does).
-        "list_html": partial(
-            render_list,
-            page,
-            marks,
-            filter_query=query,
-            list_query=list_query,
-            list_url=list_url,
-            sig=sig,
-            poll_seconds=POLL_SECONDS,
-            current_pk=current_pk,
-        ),
+        "shielded": {r.pk for r in page.rows if shield.matches(r.last_message_preview)},
         "filters": filters,
         "view_name": selectors.SAVED_VIEW_NAMES.get(filters.view, "All I may see"),
-        "filter_query": query,
-        "list_sig": sig,
+        "filter_query": filter_query(request.GET),
+        "list_query": filter_query(request.GET, drop=("page",)),
+        "list_stamp": stamp,
+        "list_url": reverse("inbox:list"),
+        # Row links differ only in the id: one reverse per page, not per row.
+        "conversation_base": reverse("inbox:conversation", args=[0]).removesuffix("0/"),
+        "viewers_url": reverse("inbox:viewers"),
+        "current_pk": current_pk,
         "poll_seconds": POLL_SECONDS,
+        "presence_poll_seconds": PRESENCE_POLL_SECONDS,
     }
 
 
@@ -196,6 +172,7 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
     notes = selectors.conversation_notes(conversation=conversation)
     labels = list(conversation.labels.order_by("name"))
     clock = due_clock(conversation)
+    flags = conversation_flags([conversation])[conversation.pk]
     sig = signature(
         [
             [(m.pk, m.state, m.shielded, m.like_state, m.hide_state) for m in messages],
@@ -208,6 +185,7 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
             clock and clock["label"],
             conversation.contact.blocked,
             conversation.contact.is_detractor,
+            flags,
         ]
     )
     return {
@@ -216,6 +194,7 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
         "notes": notes,
         "conversation_labels": labels,
         "clock": clock,
+        "flags": flags,
         "thread_sig": sig,
         "poll_seconds": POLL_SECONDS,
         "latest_outbound_id": max(
@@ -246,9 +225,11 @@ def composer_context(
         "reply_form": form,
         "collisions": collisions or [],
         "collisions_last_id": max((m.pk for m in collisions or []), default=0),
-        "canned_responses": canned
-        if canned is not None
-        else selectors.canned_for(user=request.user),
+        # In a crisis on this channel its holding statement comes first.
+        "canned_responses": canned_responses_for(
+            channel=conversation.channel,
+            responses=canned if canned is not None else selectors.canned_for(user=request.user),
+        ),
         "public_rule": _length_rule(network, conversation.kind),
         "private_rule": _length_rule(network, ConversationKind.PRIVATE),
         "can_reply_privately": can_reply_privately(conversation)

@@ -58,10 +58,21 @@ def render_page(
 def inbox_list(request: AuthedRequest) -> HttpResponse:
     if not is_fragment(request):
         return render_page(request)
-    data = ctx.list_context(request)
-    if _unchanged(request, data["list_sig"]):
+    # One indexed read decides a poll; the rows are read only when it moved.
+    stamp = selectors.list_stamp(user=request.user)
+    if request.GET.get("since") == stamp:
         return HttpResponse(status=204)
-    return render(request, "inbox/_list.html", data)
+    return render(request, "inbox/_list.html", ctx.list_context(request, stamp=stamp))
+
+
+@login_required
+@require_GET
+def inbox_viewers(request: AuthedRequest) -> HttpResponse:
+    """Who is viewing each listed conversation: the list's own small poll,
+    swapped into the rows out of band, so presence never moves the list."""
+    pks = [int(v) for v in request.GET.getlist("id")[: selectors.PAGE_SIZE] if v.isdigit()]
+    viewers = selectors.viewers_by_conversation(user=request.user, pks=pks)
+    return render(request, "inbox/_list_viewers.html", {"viewers": viewers.items()})
 
 
 @login_required

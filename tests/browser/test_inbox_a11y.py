@@ -4,6 +4,7 @@ and overdue rows, a shielded message, notes, labels, a colleague viewing."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -54,7 +55,12 @@ def test_inbox_conversation_and_search_have_no_violations(new_page, officer, bus
     page = new_page(for_axe=True)
     sign_in(page, officer.username)
     page.goto("/inbox/")
-    page.get_by_text("Overdue by 7 min").wait_for()
+    # Drawn in the browser from <time datetime> (static/js/times.js).
+    page.locator("#conversation-list").get_by_text("Overdue by 7 min").wait_for()
+    page.locator("#conversation-list").get_by_text(re.compile(r"Due in (9|10) min")).wait_for()
+    page.locator("#conversation-list").get_by_text("min ago").first.wait_for()
+    # Who is viewing comes from the list's own presence poll.
+    page.locator(f"#viewers-{busy_inbox['jo'].pk} .viewer").wait_for()
     assert_no_axe_violations(page, "the inbox")
 
     page.goto(f"/inbox/c/{busy_inbox['jo'].pk}/")

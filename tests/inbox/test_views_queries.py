@@ -17,17 +17,22 @@ HX = {"HTTP_HX_REQUEST": "true"}
 # The session costs a query only when it lives in the database alone; with Redis
 # (cached_db, as in CI and production) a signed-in request reads it from the cache.
 SESSION = 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0
-# session, user, their roles (Django's ModelBackend reads them apart), rows (with
-# labels and viewers), abuse terms
-LIST_FRAGMENT = SESSION + 4
+# session, user, their roles (Django's ModelBackend reads them apart), the
+# change stamp, rows, labels, escalation targets, open escalations, active
+# crises, abuse terms
+LIST_FRAGMENT = SESSION + 9
 # + saved-view counts, channels, labels, assignees, unread notifications
-LIST_PAGE = SESSION + 9
+LIST_PAGE = SESSION + 14
+# An unchanged poll: session, user, roles and the one stamp read; no rows.
+LIST_POLL_UNCHANGED = SESSION + 3
 # session, user, roles, conversation, read marker, presence, terms, reveals,
-# likes/hides, messages, notes, labels, colleagues, teams, all labels, earlier
-# conversations, interactions, tags, canned responses, viewers
-CONVERSATION_FRAGMENT = SESSION + 19
-CONVERSATION_PAGE = CONVERSATION_FRAGMENT + LIST_PAGE - 3 - SESSION  # shared: session, user, roles, terms
-THREAD_POLL = SESSION + 10
+# likes/hides, messages, notes, labels, escalation targets, open escalations,
+# active crises, colleagues, teams, all labels, earlier conversations,
+# interactions, tags, canned responses, the crisis's holding statement, viewers
+CONVERSATION_FRAGMENT = SESSION + 23
+# shared with the list: session, user, roles, terms
+CONVERSATION_PAGE = CONVERSATION_FRAGMENT + LIST_PAGE - 3 - SESSION
+THREAD_POLL = SESSION + 13
 
 
 def _busy_inbox(channel, teammate, officer, count: int):
@@ -62,6 +67,20 @@ def test_list_fragment_queries_do_not_grow_with_rows(
     with django_assert_num_queries(LIST_FRAGMENT):
         response = client.get(reverse("inbox:list"), **HX)
     assert len(response.context["page"].rows) == count
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [3, 30])
+def test_an_unchanged_list_poll_reads_one_stamp_and_no_rows(
+    client, officer, teammate, channel_a, count, django_assert_num_queries
+):
+    _busy_inbox(channel_a, teammate, officer, count)
+    client.force_login(officer)
+    since = client.get(reverse("inbox:list"), **HX).context["list_stamp"]
+    with django_assert_num_queries(LIST_POLL_UNCHANGED) as captured:
+        response = client.get(reverse("inbox:list"), {"since": since}, **HX)
+    assert response.status_code == 204
+    assert "inbox_channelstamp" in captured.captured_queries[-1]["sql"]
 
 
 @pytest.mark.django_db
