@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and teams"
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401  (session records at sign-in/out)
+        from accounts import api_schema, signals  # noqa: F401  (schema extension; session records)
