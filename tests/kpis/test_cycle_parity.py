@@ -15,7 +15,8 @@ import time_machine
 from django.core.management import call_command
 
 from escalation.services.evaluation import evaluation_run
-from inbox.models import Conversation, Event, Message, Status
+from events.models import Event
+from inbox.models import Conversation, Message, Status
 from inbox.networks.base import InboundItem
 from inbox.services import actions, outbound, polling
 from inbox.services.ingest import messages_ingest
