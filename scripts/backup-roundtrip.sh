@@ -28,7 +28,8 @@ DATABASE_URL="$server/$src" "$PY" manage.py seed_demo >/dev/null
 # Some events for the audit chain to cover (seed_demo writes none).
 DATABASE_URL="$server/$src" "$PY" manage.py shell -c "
 from django.utils import timezone
-from inbox.models import Channel, Event
+from events.models import Event
+from inbox.models import Channel
 for channel in Channel.objects.all():
     Event.objects.create(type='channel.connected', at=timezone.now(), channel=channel, data={})
 "
