@@ -33,8 +33,8 @@ import time
 import uuid
 from pathlib import Path
 
-from _stack import ROOT, Processes, free_port, setup_channels, start_app, start_sandbox
-from load import Load, Officer, check_records, fire, nothing_lost, officers_create, reply_post
+from _stack import ROOT, Processes, fire, free_port, setup_channels, start_app, start_sandbox
+from load import Load, Officer, check_records, nothing_lost, officers_create, reply_post
 
 RECOVERY_GOAL_S = 30.0
 GOAL_TEXT = (

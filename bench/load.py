@@ -38,9 +38,9 @@ from pathlib import Path
 
 import requests
 from _stack import (
-    PAGE,
     InboxWatcher,
     Processes,
+    fire,
     free_port,
     setup_channels,
     start_app,
@@ -168,46 +168,6 @@ def reply_post(http, app_url: str, pk: str, text: str, fields: dict, timings) ->
         return False
     timings.add("reply", time.perf_counter() - started, answer.status_code)
     return answer.status_code == 200 and "Reply queued" in answer.text
-
-
-def fire(control, app_url: str, n: int, watcher: InboxWatcher, labels: list) -> tuple[float, str]:
-    """One message from the network by signed webhook; the network retries a
-    delivery the app did not take, as X and Facebook do. Returns when it was
-    first sent and the text officers will see."""
-    kind = ("comment", "message", "mention")[n % 3]
-    label = f"load {n} {uuid.uuid4().hex[:10]}"
-    if kind == "mention":
-        [item] = control.post(
-            "/_sandbox/x/inject",
-            {
-                "kind": "mention",
-                "account_id": "999",
-                "text": f"@council_help {label}",
-                "author": {"id": str(800_000 + n), "username": f"load{n}", "name": f"Load {n}"},
-            },
-        )["items"]
-        text, body = item["text"], {"for_event": item["id"], "url": app_url + "/webhooks/x/"}
-    else:
-        [item] = control.post(
-            "/_sandbox/fb/inject",
-            {
-                "page_id": PAGE,
-                "kind": kind,
-                "text": label,
-                "author": {"id": str(7_200_000_000_000_000 + n), "name": f"Load {n}"},
-            },
-        )["items"]
-        text = label
-        body = {"network": "fb", "for_event": item["id"], "url": app_url + "/webhooks/facebook/"}
-    sent = time.perf_counter()
-    watcher.expect(text, sent)
-    labels.append(label)
-    deadline = time.monotonic() + 120
-    while control.post("/_sandbox/webhooks/fire", body)["status"] != 200:
-        if time.monotonic() > deadline:
-            break  # counted as lost at the end, if it is
-        time.sleep(1)
-    return sent, text
 
 
 def deliver(control, app_url, args, watcher, labels, stop) -> None:

@@ -34,9 +34,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from _stack import (
-    PAGE,
     InboxWatcher,
     Processes,
+    fire,
     free_port,
     setup_channels,
     start_app,
@@ -69,38 +69,6 @@ def _setup(poll_interval: int):
     return officer, setup_channels(team, poll_interval)
 
 
-def _fire_one(control, app_url: str, n: int, watcher: InboxWatcher) -> None:
-    kind = ("comment", "message", "mention")[n % 3]
-    text = f"bench delivery {n} {random.random():.8f}"  # a unique label
-    author_id = str(7_100_000_000_000_000 + n)
-    if kind == "mention":
-        [item] = control.post(
-            "/_sandbox/x/inject",
-            {
-                "kind": "mention",
-                "account_id": "999",
-                "text": f"@council_help {text}",
-                "author": {"id": str(800_000 + n), "username": f"bench{n}", "name": f"Bench {n}"},
-            },
-        )["items"]
-        text, body = item["text"], {"for_event": item["id"], "url": app_url + "/webhooks/x/"}
-    else:
-        [item] = control.post(
-            "/_sandbox/fb/inject",
-            {
-                "page_id": PAGE,
-                "kind": kind,
-                "text": text,
-                "author": {"id": author_id, "name": f"Bench {n}"},
-            },
-        )["items"]
-        body = {"network": "fb", "for_event": item["id"], "url": app_url + "/webhooks/facebook/"}
-    watcher.expect(text, time.perf_counter())
-    answer = control.post("/_sandbox/webhooks/fire", body)
-    if answer["status"] != 200:
-        raise SystemExit(f"the app answered {answer['status']} to delivery {n}")
-
-
 def _bench_webhooks(
     control, app_url: str, officer, n: int, rate: float, first: int = 0
 ) -> list[float]:
@@ -113,7 +81,7 @@ def _bench_webhooks(
             delay = start + i / rate - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            futures.append(pool.submit(_fire_one, control, app_url, first + i, watcher))
+            futures.append(pool.submit(fire, control, app_url, first + i, watcher, [], "bench"))
         for future in futures:
             future.result()
     watcher.wait_all(timeout=60)
