@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -18,6 +19,26 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PAGE = "104857600000"
 PAGE_TOKEN = "sbx-page-104857600000-bench"
+
+
+def work_dir(name: str) -> Path:
+    """The bench's own folder for logs and state, after checking it runs on the
+    real services (these benches need Redis as the broker and Postgres)."""
+    if not os.environ.get("CELERY_BROKER_URL", "").startswith(("redis://", "rediss://")):
+        sys.exit("this bench needs CELERY_BROKER_URL=redis://... and DATABASE_URL=postgres://...")
+    work = Path(tempfile.mkdtemp(prefix=f"sd-bench-{name}-"))
+    os.environ["SOCIALDESK_VAR_DIR"] = str(work)
+    return work
+
+
+def app_processes(work: Path) -> Processes:
+    """The processes' environment: a real broker (never eager) and beat
+    dispatching polls every second."""
+    from django.db import connections
+
+    connections.close_all()  # the bench's threads and the app open their own
+    env = {**os.environ, "POLL_DISPATCH_SECONDS": "1", "CELERY_TASK_ALWAYS_EAGER": "0"}
+    return Processes(env, work)
 
 
 def free_port() -> int:

@@ -27,14 +27,30 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from pathlib import Path
 
-from _stack import ROOT, Processes, fire, free_port, setup_channels, start_app, start_sandbox
-from load import Load, Officer, check_records, nothing_lost, officers_create, reply_post
+from _stack import (
+    ROOT,
+    Processes,
+    app_processes,
+    fire,
+    free_port,
+    setup_channels,
+    start_app,
+    start_sandbox,
+    work_dir,
+)
+from load import (
+    Load,
+    Officer,
+    add_load_arguments,
+    check_records,
+    nothing_lost,
+    officers_create,
+    reply_post,
+)
 
 RECOVERY_GOAL_S = 30.0
 GOAL_TEXT = (
@@ -46,11 +62,7 @@ GOAL_TEXT = (
 def _parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gap", type=float, default=20.0, help="seconds between faults (20)")
-    parser.add_argument("--rate", type=float, default=20.0, help="webhook messages per second")
-    parser.add_argument("--officers", type=int, default=10, help="simulated officers (10)")
-    parser.add_argument("--poll-every", type=float, default=3.0, help="list poll interval, s")
-    parser.add_argument("--open-chance", type=float, default=0.3)
-    parser.add_argument("--reply-chance", type=float, default=0.25)
+    add_load_arguments(parser, rate=20.0, officers=10)
     parser.add_argument("--recover-timeout", type=float, default=120.0)
     return parser.parse_args()
 
@@ -142,14 +154,11 @@ class Probe:
 
 def main() -> None:
     args = _parse()
-    if not os.environ.get("CELERY_BROKER_URL", "").startswith(("redis://", "rediss://")):
-        sys.exit("this bench needs CELERY_BROKER_URL=redis://... and DATABASE_URL=postgres://...")
     if not os.environ.get("SERVICES_DIR"):
         sys.exit(
             "start Postgres and Redis with scripts/local-services.sh and source var/services.env"
         )
-    work = Path(tempfile.mkdtemp(prefix="sd-bench-faults-"))
-    os.environ["SOCIALDESK_VAR_DIR"] = str(work)
+    work = work_dir("faults")
     from _db import bench_database, percentile
 
     sandbox, control = start_sandbox()
@@ -160,11 +169,7 @@ def main() -> None:
         celery_app.control.purge()
         team, users = officers_create(args.officers + 1)
         setup_channels(team, poll_interval=5)
-        from django.db import connection
-
-        connection.close()
-        env = {**os.environ, "POLL_DISPATCH_SECONDS": "1", "CELERY_TASK_ALWAYS_EAGER": "0"}
-        procs = Processes(env, work)
+        procs = app_processes(work)
         try:
             app_url = start_app(
                 procs, port=free_port(), celery_workers=2, schedule=work / "beat-schedule"

@@ -24,27 +24,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
-import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import requests
 from _stack import (
     InboxWatcher,
-    Processes,
+    app_processes,
     fire,
     free_port,
     setup_channels,
     start_app,
     start_sandbox,
+    work_dir,
 )
 
 PASSWORD = "bench-officer-password-1234"
@@ -55,14 +52,18 @@ GOAL_TEXT = (
 )
 
 
-def _parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=60.0, help="length of the load (60)")
-    parser.add_argument("--rate", type=float, default=100.0, help="webhook messages per second")
-    parser.add_argument("--officers", type=int, default=50, help="simulated officers (50)")
+def add_load_arguments(parser: argparse.ArgumentParser, *, rate: float, officers: int) -> None:
+    parser.add_argument("--rate", type=float, default=rate, help=f"webhook messages/s ({rate:g})")
+    parser.add_argument("--officers", type=int, default=officers, help=f"officers ({officers})")
     parser.add_argument("--poll-every", type=float, default=3.0, help="list poll interval, s")
     parser.add_argument("--open-chance", type=float, default=0.3, help="P(open) per poll")
     parser.add_argument("--reply-chance", type=float, default=0.25, help="P(reply) per open")
+
+
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of the load (60)")
+    add_load_arguments(parser, rate=100.0, officers=50)
     return parser.parse_args()
 
 
@@ -298,10 +299,7 @@ class Load:
 
 def main() -> None:
     args = _parse()
-    if not os.environ.get("CELERY_BROKER_URL", "").startswith(("redis://", "rediss://")):
-        sys.exit("this bench needs CELERY_BROKER_URL=redis://... and DATABASE_URL=postgres://...")
-    work = Path(tempfile.mkdtemp(prefix="sd-bench-load-"))
-    os.environ["SOCIALDESK_VAR_DIR"] = str(work)
+    work = work_dir("load")
     from _db import bench_database, percentile
 
     sandbox, control = start_sandbox()
@@ -311,11 +309,7 @@ def main() -> None:
         celery_app.control.purge()
         team, users = officers_create(args.officers)
         setup_channels(team, poll_interval=5)
-        from django.db import connection
-
-        connection.close()
-        env = {**os.environ, "POLL_DISPATCH_SECONDS": "1", "CELERY_TASK_ALWAYS_EAGER": "0"}
-        procs = Processes(env, work)
+        procs = app_processes(work)
         try:
             app_url = start_app(
                 procs, port=free_port(), celery_workers=2, schedule=work / "beat-schedule"

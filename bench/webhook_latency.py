@@ -25,22 +25,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from _stack import (
     InboxWatcher,
-    Processes,
+    app_processes,
     fire,
     free_port,
     setup_channels,
     start_app,
     start_sandbox,
+    work_dir,
 )
 
 WEBHOOK_GOAL_S = 2.0
@@ -119,11 +116,7 @@ def _bench_polling(control, officer, samples: int, interval: int) -> list[float]
 
 def main() -> None:
     args = _parse()
-    broker = os.environ.get("CELERY_BROKER_URL", "")
-    if not broker.startswith(("redis://", "rediss://")):
-        sys.exit("this bench needs CELERY_BROKER_URL=redis://... and DATABASE_URL=postgres://...")
-    work = Path(tempfile.mkdtemp(prefix="sd-bench-webhooks-"))
-    os.environ["SOCIALDESK_VAR_DIR"] = str(work)
+    work = work_dir("webhooks")
 
     from _db import bench_database, percentile
 
@@ -133,11 +126,7 @@ def main() -> None:
 
         celery_app.control.purge()
         officer, _ = _setup(args.poll_interval)
-        from django.db import connection
-
-        connection.close()  # the watcher threads open their own
-        env = {**os.environ, "POLL_DISPATCH_SECONDS": "1", "CELERY_TASK_ALWAYS_EAGER": "0"}
-        procs = Processes(env, work)
+        procs = app_processes(work)
         try:
             app_url = start_app(procs, port=free_port(), schedule=work / "beat-schedule")
             print(f"sandbox {sandbox.url}, app {app_url}, logs in {work}", flush=True)
