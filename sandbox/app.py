@@ -21,6 +21,7 @@ from sandbox.faults import (
 )
 from sandbox.fb_api import FbNetwork
 from sandbox.fb_webhooks import DEFAULT_APP_SECRET
+from sandbox.oidc_api import OidcNetwork
 from sandbox.router import Request, Response
 from sandbox.state import SandboxState
 from sandbox.x_api import XNetwork
@@ -63,7 +64,7 @@ class SandboxApp:
         self.fb_app_secret = fb_app_secret
         # Set on shutdown: wakes "hang" faults so the server stops promptly.
         self.stopping = threading.Event()
-        self.networks: list[Network] = [XNetwork(state), FbNetwork(state)]
+        self.networks: list[Network] = [XNetwork(state), FbNetwork(state), OidcNetwork(state.oidc)]
         self.control = ControlApi(self)
 
     def network(self, name: str) -> Network | None:

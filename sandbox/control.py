@@ -11,7 +11,7 @@ import html
 import ipaddress
 from typing import TYPE_CHECKING
 
-from sandbox import fb_inject, fb_webhooks, webhooks
+from sandbox import fb_inject, fb_webhooks, oidc_control, webhooks
 from sandbox.clock import parse_time
 from sandbox.faults import FaultSpecError
 from sandbox.inject_spec import parse_when
@@ -67,6 +67,8 @@ class ControlApi:
         r.add("POST", r"/fb/posts", self.fb_add_post)
         r.add("POST", r"/fb/inject", self.fb_inject)
         r.add("POST", r"/webhooks/verify", self.webhook_verify)
+        # OpenID Connect provider (under /oidc): people, clients, spoiled tokens.
+        oidc_control.register(r, self.state)
 
     def handle(self, req: Request) -> Response:
         if not self.app.allow_remote_control and not _is_loopback(req.client):

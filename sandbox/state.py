@@ -17,6 +17,7 @@ from sandbox.clock import SandboxClock
 from sandbox.faults import FaultBook
 from sandbox.fb_store import FbStore
 from sandbox.ids import SnowflakeIds
+from sandbox.oidc_store import OidcStore
 from sandbox.outbox import Outbox
 from sandbox.ratelimit import RateLimiter
 from sandbox.traffic import TrafficGenerator
@@ -36,6 +37,8 @@ class SandboxState:
         self.traffic = TrafficGenerator(seed)
         self.x = XStore(self)
         self.fb = FbStore(self)
+        # The identity provider's key is made once per server, not per reset.
+        self.oidc = OidcStore()
         self.scenarios: list[str] = []
 
     def now(self) -> datetime:
@@ -47,6 +50,7 @@ class SandboxState:
         with self.lock:
             self.x.clear()
             self.fb.clear()
+            self.oidc.reset()
             self.outbox.reset()
             self.faults.clear()
             self.ratelimits.reset()
