@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
+from accounts import access, reauth_state
 from accounts.services import mfa, sessions
 from events.services import event_record
 
@@ -122,6 +123,8 @@ class MfaRequiredMiddleware:
             user is not None
             and user.is_authenticated
             and not user.is_verified()
+            # Single sign-on leaves the second factor to the identity provider.
+            and not reauth_state.second_factor_by_provider(request.session)
             and mfa.mfa_required(user, has_device=partial(_has_device, request))
             and not _gate_open(request, user)
         ):
@@ -146,3 +149,29 @@ class MfaRequiredMiddleware:
         ):
             target += "?" + urlencode({"next": nxt})
         return _redirect(request, target)
+
+
+# What someone with no role yet may reach: the page that says so, and signing out.
+ACCESS_PENDING_PATHS = frozenset({"/account/waiting/", "/logout/"})
+
+
+class AccessPendingMiddleware:
+    """A person with no role in any team (typically just created by single
+    sign-on) sees the "waiting for access" page and nothing else, until an
+    admin grants a role or the groups claim maps to one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and request.path not in ACCESS_PENDING_PATHS
+            and access.role_of(user) is None
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "You have no role in SocialDesk yet."}, status=403)
+            return _redirect(request, reverse("access_pending"))
+        return self.get_response(request)

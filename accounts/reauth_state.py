@@ -21,6 +21,9 @@ from django.conf import settings
 from accounts.services import mfa
 
 PASSWORD_AT = "password_at"
+# Set when the session was opened by single sign-on: the identity provider
+# checked the person (and their second factor, by its own policy) just now.
+SSO_AT = "sso_at"
 REAUTH_AT = "reauth_at"
 REAUTH_MFA = "reauth_mfa"
 
@@ -39,6 +42,19 @@ def second_factor_passed(session) -> None:
     session[REAUTH_MFA] = True
 
 
+def sso_signed_in(session) -> None:
+    """At single sign-on: the provider's sign-in stands for both factors, as
+    fresh as a re-authentication."""
+    now = time.time()
+    session[SSO_AT] = now
+    session[REAUTH_AT] = now
+    session[REAUTH_MFA] = True
+
+
+def second_factor_by_provider(session) -> bool:
+    return bool(session.get(SSO_AT))
+
+
 def reauthenticated(session, *, with_second_factor: bool) -> None:
     session[REAUTH_AT] = time.time()
     session[REAUTH_MFA] = with_second_factor
@@ -47,6 +63,8 @@ def reauthenticated(session, *, with_second_factor: bool) -> None:
 def needs_second_factor(request) -> bool:
     """The session has not passed the second factor its user must give."""
     user = request.user
+    if second_factor_by_provider(request.session):
+        return False
     return not user.is_verified() and (mfa.user_has_device(user) or mfa.mfa_required(user))
 
 

@@ -4,9 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
+from accounts.sso import views as sso_views
 
 urlpatterns = [
     path("security/", views.security, name="security"),
+    path("waiting/", sso_views.access_pending, name="access_pending"),
     path("reauth/", views.reauth, name="reauth"),
     path("mfa/verify/", views.mfa_verify, name="mfa_verify"),
     path("mfa/setup/", views.mfa_setup, name="mfa_setup"),

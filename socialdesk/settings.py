@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionPolicyMiddleware",
     "accounts.middleware.MfaRequiredMiddleware",
+    "accounts.middleware.AccessPendingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -178,7 +179,10 @@ LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username/address is refused before any password check.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check, refused to non-superusers when SSO_ONLY is on.
+    "accounts.sso.backends.PasswordBackend",
+    # OpenID Connect; answers only the SSO callback, and only when configured.
+    "accounts.sso.backends.OidcBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -209,6 +213,48 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "SocialDesk")
 # Account changes (MFA, recovery codes, API tokens, e-mail, password) need the
 # password, and the second factor where there is one, again this recently.
 REAUTH_SECONDS = env_int("REAUTH_SECONDS", 300)
+# --- Single sign-on (OpenID Connect, mozilla-django-oidc) -------------------------
+# On when the issuer and client id are set. The endpoints come from the
+# provider's /.well-known/openid-configuration (README, "Single sign-on").
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER", "")
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+SSO_ENABLED = bool(OIDC_OP_ISSUER and OIDC_RP_CLIENT_ID)
+if (
+    SSO_ENABLED
+    and PRODUCTION
+    and not all(
+        (
+            OIDC_RP_CLIENT_SECRET,
+            OIDC_OP_AUTHORIZATION_ENDPOINT,
+            OIDC_OP_TOKEN_ENDPOINT,
+            OIDC_OP_USER_ENDPOINT,
+            OIDC_OP_JWKS_ENDPOINT,
+        )
+    )
+):
+    raise ImproperlyConfigured("SSO needs OIDC_RP_CLIENT_SECRET and the four OIDC_OP_*_ENDPOINTs")
+# The name on the sign-in button: "Sign in with <SSO_PROVIDER_NAME>".
+SSO_PROVIDER_NAME = env_str("SSO_PROVIDER_NAME", "your organisation's account")
+# Password sign-in refused to everyone but superusers (the break-glass accounts).
+SSO_ONLY = env_bool("SSO_ONLY", False)
+# Some providers (Entra ID) send no email_verified claim but only issue
+# addresses they own; set this only for such a provider.
+SSO_TRUST_EMAIL = env_bool("SSO_TRUST_EMAIL", False)
+# Optional: the claim that lists groups, and group=team-slug:role pairs, e.g.
+# "sd-officers=customer-services:officer,sd-managers=customer-services:manager".
+SSO_GROUPS_CLAIM = env_str("SSO_GROUPS_CLAIM", "")
+SSO_GROUP_ROLES = env_list("SSO_GROUP_ROLES", [])
+
 # Sessions: signed out after this long without activity, and in any case
 # this long after signing in (ASVS 7.3.1 / 7.3.2).
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
