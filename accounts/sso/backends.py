@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import jwt
 import requests
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
@@ -48,8 +49,17 @@ class OidcBackend(OIDCAuthenticationBackend):
             return None
         try:
             return super().authenticate(request, **kwargs)
-        except (SuspiciousOperation, requests.RequestException, ValueError, KeyError) as exc:
-            sso_refusal_record(reason=str(exc)[:300], issuer=settings.OIDC_OP_ISSUER)
+        # PyJWT's own expiry and issued-at checks raise its errors, which
+        # mozilla-django-oidc lets through (a 500 for an expired token).
+        except (
+            SuspiciousOperation,
+            jwt.PyJWTError,
+            requests.RequestException,
+            ValueError,
+            KeyError,
+        ) as exc:
+            reason = f"{exc.__class__.__name__}: {exc}"[:300]
+            sso_refusal_record(reason=reason, issuer=settings.OIDC_OP_ISSUER)
             return None
 
     def verify_token(self, token, **kwargs):

@@ -1,0 +1,86 @@
+"""What a single sign-on session may reach: nothing but the waiting page
+without a role, everything its role allows with one, and no second step of
+ours (the identity provider owns the second factor for SSO sessions)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import ApiToken, Membership, User
+from tests.accounts.test_mfa_gate_walk import LOGOUT, _every_path, world  # noqa: F401
+from tests.accounts.test_security import PASSWORD
+from tests.support.oidc import idp_configure, sso_sign_in
+
+CALLBACK = "http://testserver/sso/callback/"
+WAITING = "/account/waiting/"
+NO_ROW = "999999"
+
+
+@pytest.fixture
+def idp(sandbox, settings, db):
+    idp_configure(settings, sandbox, redirect_uri=CALLBACK)
+    return sandbox
+
+
+def _sent_to_waiting(response, path: str) -> bool:
+    if path.startswith("/api/"):
+        return response.status_code == 403 and "no role" in response.json()["detail"]
+    target = response.get("HX-Redirect") or response.get("Location") or ""
+    return response.status_code in (204, 302) and target == WAITING
+
+
+def test_a_person_with_no_role_reaches_only_the_waiting_page(client, idp, world):  # noqa: F811
+    sso_sign_in(client, "sso.officer")
+    user = User.objects.get(email="sso.officer@example.gov.uk")
+    ids = {
+        **world,
+        "user": user.pk,
+        "session": NO_ROW,
+        "token": NO_ROW,
+        "totp": NO_ROW,
+        "uidb64": "MQ",
+        "reset_token": "set-password",
+    }
+    paths = _every_path(ids)
+    assert len(paths) > 250  # the whole URLconf, admin included
+    opened = []
+    for path in paths:
+        if path == WAITING:
+            continue
+        for method, headers in (("get", {}), ("get", {"HX-Request": "true"}), ("post", {})):
+            response = getattr(client, method)(path, headers=headers)
+            if not _sent_to_waiting(response, path):
+                opened.append((method, headers, path, response.status_code))
+    assert opened == []
+    assert not Membership.objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user).exists()
+    assert client.get(WAITING).status_code == 200
+    assert client.post(LOGOUT).status_code == 302 and "_auth_user_id" not in client.session
+
+
+def test_the_waiting_page_lets_go_once_a_role_is_granted(client, idp, team_a):
+    sso_sign_in(client, "sso.officer")
+    user = User.objects.get(email="sso.officer@example.gov.uk")
+    Membership.objects.create(user=user, team=team_a, role="officer")
+    assert client.get(WAITING)["Location"] == reverse("inbox:list")
+    assert client.get(reverse("inbox:list")).status_code == 200
+
+
+@pytest.mark.mfa
+def test_an_sso_session_skips_our_second_step_but_a_password_session_does_not(client, idp, manager):
+    idp.post(
+        "/_sandbox/oidc/people",
+        {"username": "maya.sso", "email": manager.email, "email_verified": True},
+    )
+    sso_sign_in(client, "maya.sso")
+    assert client.get(reverse("inbox:list")).status_code == 200
+    assert client.get(reverse("kpis:index"), follow=True).status_code == 200
+    # Just signed in at the provider: as fresh as a re-authentication.
+    assert client.get(reverse("api_token_create")).status_code == 200
+    client.post(LOGOUT)
+
+    signed_in = client.post(reverse("login"), {"username": manager.username, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    gated = client.get(reverse("inbox:list"))
+    assert gated.status_code == 302 and gated["Location"].startswith(reverse("mfa_setup"))
