@@ -40,6 +40,8 @@ def _form(req: Request) -> dict[str, str]:
 def _page(status: int, title: str, body: str) -> Response:
     doc = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        # No icon: browsers would ask for /favicon.ico, which the sandbox lacks.
+        '<link rel="icon" href="data:,">'
         f"<title>{html.escape(title)} - Sandbox identity provider</title></head>"
         f"<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"
     )
