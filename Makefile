@@ -18,11 +18,21 @@ $(UV):
 install: $(UV)
 	$(UV) sync --frozen
 
+# Single sign-on in the demo, through the sandbox's OpenID Connect provider
+# (README, "Single sign-on"): its groups map to the Customer Services team.
+DEMO_OIDC := http://127.0.0.1:$(SOCIAL_SANDBOX_PORT)/oidc
+DEMO_SSO_ENV := OIDC_OP_ISSUER=$(DEMO_OIDC) OIDC_RP_CLIENT_ID=socialdesk-sandbox \
+	OIDC_RP_CLIENT_SECRET=sandbox-oidc-secret OIDC_OP_AUTHORIZATION_ENDPOINT=$(DEMO_OIDC)/authorize \
+	OIDC_OP_TOKEN_ENDPOINT=$(DEMO_OIDC)/token OIDC_OP_USER_ENDPOINT=$(DEMO_OIDC)/userinfo \
+	OIDC_OP_JWKS_ENDPOINT=$(DEMO_OIDC)/jwks SSO_PROVIDER_NAME="Sandbox ID" SSO_GROUPS_CLAIM=groups \
+	SSO_GROUP_ROLES=socialdesk-officers=customer-services:officer,socialdesk-managers=customer-services:manager
+
 demo: install
 	$(RUN) python manage.py migrate --noinput
 	$(RUN) python manage.py seed_demo
+	@echo "Single sign-on: 'Sign in with Sandbox ID' as sso.officer or sso.manager, password sandbox-password"
 	@echo "Starting sandbox network, web, worker and beat: open http://127.0.0.1:8000 (Ctrl-C stops all)"
-	SOCIAL_SANDBOX_URL=http://127.0.0.1:$(SOCIAL_SANDBOX_PORT) $(RUN) honcho -f Procfile.demo start
+	SOCIAL_SANDBOX_URL=http://127.0.0.1:$(SOCIAL_SANDBOX_PORT) $(DEMO_SSO_ENV) $(RUN) honcho -f Procfile.demo start
 
 test: install
 	$(RUN) pytest $(PYTEST_ARGS)
