@@ -47,6 +47,8 @@ def sso_signed_in(session) -> None:
     fresh as a re-authentication."""
     now = time.time()
     session[SSO_AT] = now
+    # No password was given (the sign-in signal assumes one).
+    session.pop(PASSWORD_AT, None)
     session[REAUTH_AT] = now
     session[REAUTH_MFA] = True
 

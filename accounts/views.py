@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -87,7 +88,16 @@ def reauth(request):
     return render(
         request,
         "security/reauth.html",
-        {"form": form, "next": _safe_next(request, ""), "with_code": with_code},
+        {
+            "form": form,
+            "next": _safe_next(request, ""),
+            "with_code": with_code,
+            # People who sign in through the provider confirm it there.
+            "sso_reauth": settings.SSO_ENABLED and request.user.sso_identities.exists(),
+            "sso_provider": settings.SSO_PROVIDER_NAME,
+            "sso_next": _safe_next(request, reverse("security")),
+            "has_password": request.user.has_usable_password(),
+        },
     )
 
 

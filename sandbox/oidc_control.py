@@ -14,7 +14,19 @@ if TYPE_CHECKING:
 # Claims a test may override in the next ID token: enough to forge every
 # mistake a relying party must catch, nothing that would break the signature.
 SPOILABLE = frozenset(
-    {"iss", "aud", "azp", "exp", "iat", "nonce", "sub", "email", "email_verified", "groups"}
+    {
+        "iss",
+        "aud",
+        "azp",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "sub",
+        "email",
+        "email_verified",
+        "groups",
+    }
 )
 
 

@@ -17,6 +17,8 @@ from events.services import event_record
 
 # Clock difference tolerated between us and the provider, in seconds.
 LEEWAY = 60
+# Session key: when this session asked the provider to check the person again.
+REAUTH_ASKED_AT = "sso_reauth_asked_at"
 
 
 class PasswordBackend(ModelBackend):
@@ -70,17 +72,29 @@ class OidcBackend(OIDCAuthenticationBackend):
         return payload
 
     def get_or_create_user(self, access_token, id_token, payload):
+        try:
+            claims = self._claims(access_token, id_token, payload)
+        except SuspiciousOperation as exc:
+            # Recorded here: mozilla-django-oidc would swallow it with a log line.
+            sso_refusal_record(reason=str(exc), issuer=settings.OIDC_OP_ISSUER)
+            return None
+        try:
+            return sso_user_for_claims(issuer=settings.OIDC_OP_ISSUER, claims=claims)
+        except SsoRefused:
+            return None  # recorded by the service
+
+    def _claims(self, access_token, id_token, payload) -> dict[str, Any]:
         userinfo = self.get_userinfo(access_token, id_token, payload)
         # OpenID Connect Core 5.3.2: userinfo for another subject is an attack
         # (a swapped access token), not a detail.
         if str(userinfo.get("sub")) != str(payload.get("sub")):
             raise SuspiciousOperation("userinfo answered for another subject")
+        asked = self.request.session.get(REAUTH_ASKED_AT)
+        if asked and payload.get("auth_time", 0) < asked - LEEWAY:
+            # prompt=login was asked for, but the provider reused its session.
+            raise SuspiciousOperation("the provider did not check the person again")
         # The signed ID token wins over userinfo where both say something.
-        claims = {**userinfo, **payload}
-        try:
-            return sso_user_for_claims(issuer=settings.OIDC_OP_ISSUER, claims=claims)
-        except SsoRefused:
-            return None  # recorded by the service
+        return {**userinfo, **payload}
 
 
 def _check_claims(payload: dict[str, Any]) -> None:

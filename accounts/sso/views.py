@@ -3,6 +3,8 @@ ends of the OpenID Connect flow, and the page for people with no role yet."""
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -15,6 +17,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from accounts import access, reauth_state
 from accounts.services.sso import sso_refusal_record
+from accounts.sso.backends import REAUTH_ASKED_AT
 
 SSO_FAILED = (
     "Single sign-on did not work. Try again; if it keeps failing, ask an admin "
@@ -38,12 +41,23 @@ class SignInView(auth_views.LoginView):
 
 class SsoStartView(OIDCAuthenticationRequestView):
     """Sends the browser to the provider with a fresh state, nonce and PKCE
-    verifier kept in the session."""
+    verifier kept in the session. With ``?reauth=1`` (the "confirm it's you"
+    page) the provider is asked to check the person again, not to reuse its
+    own session, and the backend holds it to that (``auth_time``)."""
 
     def get(self, request):
         if not settings.SSO_ENABLED:
             raise Http404("Single sign-on is not configured")
         return super().get(request)
+
+    def get_extra_params(self, request):
+        params = dict(super().get_extra_params(request))
+        if request.GET.get("reauth") == "1" and request.user.is_authenticated:
+            request.session[REAUTH_ASKED_AT] = time.time()
+            params.update(prompt="login", max_age="0")
+        else:
+            request.session.pop(REAUTH_ASKED_AT, None)
+        return params
 
 
 class SsoCallbackView(OIDCAuthenticationCallbackView):
@@ -68,6 +82,7 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
 
     def login_success(self):
         response = super().login_success()
+        self.request.session.pop(REAUTH_ASKED_AT, None)
         reauth_state.sso_signed_in(self.request.session)
         return response
 

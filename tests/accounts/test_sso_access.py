@@ -8,9 +8,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import ApiToken, Membership, User
+from events.models import Event
 from tests.accounts.test_mfa_gate_walk import LOGOUT, _every_path, world  # noqa: F401
 from tests.accounts.test_security import PASSWORD
-from tests.support.oidc import idp_configure, sso_sign_in
+from tests.support.oidc import idp_configure, provider_sign_in, sso_sign_in
 
 CALLBACK = "http://testserver/sso/callback/"
 WAITING = "/account/waiting/"
@@ -84,3 +85,44 @@ def test_an_sso_session_skips_our_second_step_but_a_password_session_does_not(cl
     assert signed_in.status_code == 302
     gated = client.get(reverse("inbox:list"))
     assert gated.status_code == 302 and gated["Location"].startswith(reverse("mfa_setup"))
+
+
+def _stale_proof(client) -> None:
+    session = client.session
+    session["reauth_at"] = 0
+    session.save()
+
+
+def test_an_sso_user_confirms_it_is_them_at_the_provider(client, idp, officer, settings):
+    settings.REAUTH_SECONDS = 300
+    officer.email = "sso.officer@example.gov.uk"
+    officer.save()
+    sso_sign_in(client, "sso.officer")
+    _stale_proof(client)
+    tokens_page = reverse("api_token_create")
+    asked = client.get(tokens_page)
+    assert asked.status_code == 302 and asked["Location"].startswith(reverse("reauth"))
+    page = client.get(asked["Location"]).content.decode()
+    assert "Confirm with Sandbox ID" in page
+
+    start = client.get("/sso/start/", {"reauth": "1", "next": tokens_page})
+    assert "prompt=login" in start["Location"] and "max_age=0" in start["Location"]
+    back = provider_sign_in(start["Location"], "sso.officer")
+    done = client.get(back.path, back.params)
+    assert done["Location"] == tokens_page
+    assert client.get(tokens_page).status_code == 200
+
+
+def test_a_provider_that_skips_the_second_check_is_refused(client, idp, officer):
+    officer.email = "sso.officer@example.gov.uk"
+    officer.save()
+    sso_sign_in(client, "sso.officer")
+    _stale_proof(client)
+    start = client.get("/sso/start/", {"reauth": "1"})
+    # The provider answers from its own old session instead of asking again.
+    idp.post("/_sandbox/oidc/spoil-next-token", {"auth_time": 1_000_000_000})
+    back = provider_sign_in(start["Location"], "sso.officer")
+    assert client.get(back.path, back.params)["Location"] == reverse("login")
+    assert client.get(reverse("api_token_create")).status_code == 302
+    refused = Event.objects.filter(type="auth.sso_refused").latest("pk")
+    assert refused.data["reason"] == "the provider did not check the person again"

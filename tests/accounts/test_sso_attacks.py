@@ -80,6 +80,8 @@ def test_an_id_token_with_another_nonce_is_refused(client, idp):
         ({"iss": "http://evil.example/oidc"}, "another issuer"),
         ({"exp": 1_000_000_000}, "expired"),
         ({"iat": int(time.time()) + 3600}, "not yet valid"),
+        # The ID token and userinfo speak of different people (a swapped token).
+        ({"sub": "sub-someone-else"}, "another subject"),
     ],
 )
 def test_an_id_token_for_another_client_issuer_or_time_is_refused(client, idp, spoilt, reason):
