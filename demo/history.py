@@ -22,6 +22,7 @@ done, so the last hours leave conversations waiting, as a real inbox does.
 from __future__ import annotations
 
 import contextlib
+import bisect
 import heapq
 import itertools
 import json
@@ -65,13 +66,17 @@ from sandbox import webhooks as x_webhooks
 from sandbox.scenarios import ACCOUNTS, FB_PAGES
 from sandbox.server import SandboxServer
 
-EVALUATE_EVERY = timedelta(minutes=30)
+# The escalation pass costs ~0.1 s however little it finds, so the history
+# runs it when it has something to find (an out-of-hours private message, a
+# keyword, a detractor, a target about to pass unanswered), at most once per
+# COALESCE, plus once each morning, instead of every minute as beat does.
+COALESCE = timedelta(minutes=10)
 # Conversations a weekday brings to each channel (weekends bring under half).
 DAILY_VOLUME = {
-    ("x", "999"): 9,
-    ("x", "997"): 6,
-    ("facebook", "104857600000"): 7,
-    ("facebook", "104857600001"): 4,
+    ("x", "999"): 5,
+    ("x", "997"): 3,
+    ("facebook", "104857600000"): 3.5,
+    ("facebook", "104857600001"): 2,
 }
 # When people write, by local hour: a morning and an evening peak, quiet nights.
 HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 3, 6, 9, 10, 10, 9, 9, 9, 8, 8, 8, 9, 10, 10, 8, 6, 4, 2]
@@ -154,6 +159,7 @@ class History:
         self.manager = org.people["maya"]
         self.sims = [self._sim(c) for c in org.channels]
         self._ref = itertools.count(40_000)
+        self._passes: list[datetime] = []
 
     # --- set-up ----------------------------------------------------------------------
 
@@ -208,9 +214,9 @@ class History:
                 text = self.rng.choice(KEYWORD_TEXTS)
                 self.agenda.add(self._when(day), self._conversation(sim, text=text, urgent=True))
             self.agenda.add(day + timedelta(hours=21, minutes=30), self._metrics())
+            self._pass_request(day + timedelta(hours=8, minutes=5))
             day += timedelta(days=1)
         self.agenda.add(self.start + timedelta(days=9, hours=9), self._detractor(self.sims[0]))
-        self.agenda.add(self.start, self._evaluations())
         for sim in self.sims:
             if sim.channel.network == Network.FACEBOOK:
                 self.agenda.add(self.start, self._fb_post(sim))
@@ -221,13 +227,19 @@ class History:
 
     # --- background work ------------------------------------------------------------------
 
-    def _evaluations(self) -> Iterator[datetime]:
-        at = timezone.now()
-        while True:
-            evaluation.evaluation_run()
-            self.tally.evaluation_passes += 1
-            at += EVALUATE_EVERY
-            yield at
+    def _pass_request(self, at: datetime) -> None:
+        """Run the escalation pass at ``at`` unless one runs near it already."""
+        i = bisect.bisect_left(self._passes, at - COALESCE)
+        if i < len(self._passes) and self._passes[i] <= at + COALESCE:
+            return
+        bisect.insort(self._passes, at)
+        self.agenda.add(at, self._evaluation())
+
+    def _evaluation(self) -> Iterator[datetime]:
+        evaluation.evaluation_run()
+        self.tally.evaluation_passes += 1
+        return
+        yield
 
     def _metrics(self) -> Iterator[datetime]:
         for sim in self.sims:
@@ -265,6 +277,8 @@ class History:
             return
         self.tally.conversations += 1
         category = posted.get("category") or "question"
+        if urgent or (private and not clock.is_staffed(hours=sim.hours, at=timezone.now())):
+            self._pass_request(timezone.now() + timedelta(minutes=2))
         if rng.random() < 0.2 and not urgent:
             yield timezone.now() + timedelta(minutes=rng.uniform(3, 40))
             self._store(sim, self._citizen_writes(sim, private=private, follow=posted))
@@ -272,7 +286,7 @@ class History:
             yield timezone.now() + timedelta(minutes=rng.uniform(31, 50))
             self._acknowledge(sim, conv)
         officer = self._officer(sim)
-        yield self._pickup_time(sim, urgent=urgent)
+        yield self._pickup(sim, conv, urgent=urgent)
         conv = self._act(actions.conversation_assign, conversation=conv, actor=officer, assignee=officer)
         if conv is None:
             return
@@ -294,7 +308,7 @@ class History:
         if category in ("complaint", "detractor") and rng.random() < 0.15:
             yield timezone.now() + timedelta(hours=rng.uniform(2, 60))
             self._store(sim, self._citizen_writes(sim, private=private, follow=posted))
-            yield self._pickup_time(sim)
+            yield self._pickup(sim, conv)
             yield from self._reply(sim, conv, officer)
             yield timezone.now() + timedelta(hours=rng.uniform(1, 24))
             self._resolve(conv, officer)
@@ -306,12 +320,13 @@ class History:
         if conv is None:
             return
         officer = self._officer(sim)
-        yield self._pickup_time(sim)
+        yield self._pickup(sim, conv)
         conv = self._act(actions.conversation_assign, conversation=conv, actor=officer, assignee=officer)
         yield from self._reply(sim, conv, officer)
         for _ in range(7):
             yield timezone.now() + timedelta(hours=self.rng.uniform(2, 20))
             self._store(sim, self._citizen_writes(sim, private=False, follow=first, category="detractor"))
+            self._pass_request(timezone.now() + timedelta(minutes=2))
 
     # --- what citizens do (on the sandbox network) ------------------------------------------
 
@@ -400,6 +415,17 @@ class History:
             return now + timedelta(minutes=min(rng.lognormvariate(math.log(16), 0.8), 300))
         opening = clock.next_opening(hours=sim.hours, after=now) or now
         return opening + timedelta(minutes=rng.uniform(3, 75))
+
+    def _pickup(self, sim: ChannelSim, conv: Conversation, *, urgent: bool = False) -> datetime:
+        """The pickup time, with a pass where the wait crosses the response
+        target or its outer limit (so the breach events are written)."""
+        at = self._pickup_time(sim, urgent=urgent)
+        now = timezone.now()
+        for minutes in (30, 60):
+            due = clock.add_staffed_seconds(hours=sim.hours, start=now, seconds=minutes * 60)
+            if due is not None and due < at:
+                self._pass_request(due + timedelta(minutes=1))
+        return at
 
     def _act(self, service: Callable[..., Any], **kwargs: Any) -> Any:
         """Call a service; a refusal (a closed Messenger window, a rule) is
