@@ -21,8 +21,8 @@ done, so the last hours leave conversations waiting, as a real inbox does.
 
 from __future__ import annotations
 
-import contextlib
 import bisect
+import contextlib
 import heapq
 import itertools
 import json
@@ -138,10 +138,8 @@ class Agenda:
         while self._heap:
             at, _, script = heapq.heappop(self._heap)
             move_to(at)
-            try:
+            with contextlib.suppress(StopIteration):
                 self.add(next(script), script)
-            except StopIteration:
-                pass
 
 
 class History:
@@ -283,13 +281,16 @@ class History:
             yield timezone.now() + timedelta(minutes=rng.uniform(3, 40))
             self._store(sim, self._citizen_writes(sim, private=private, follow=posted))
         if urgent:
-            yield timezone.now() + timedelta(minutes=rng.uniform(31, 50))
-            self._acknowledge(sim, conv)
+            yield timezone.now() + timedelta(minutes=rng.uniform(3, 12))
+            self._acknowledge(conv, self._acknowledger(sim))
         officer = self._officer(sim)
         yield self._pickup(sim, conv, urgent=urgent)
-        conv = self._act(actions.conversation_assign, conversation=conv, actor=officer, assignee=officer)
+        conv = self._act(
+            actions.conversation_assign, conversation=conv, actor=officer, assignee=officer
+        )
         if conv is None:
             return
+        self._acknowledge(conv, officer)  # a breach or keyword escalation: someone has it now
         if category in ("name_check", "thanks") and not private:
             yield timezone.now() + timedelta(minutes=rng.uniform(1, 10))
             if rng.random() < 0.5:
@@ -321,11 +322,15 @@ class History:
             return
         officer = self._officer(sim)
         yield self._pickup(sim, conv)
-        conv = self._act(actions.conversation_assign, conversation=conv, actor=officer, assignee=officer)
+        conv = self._act(
+            actions.conversation_assign, conversation=conv, actor=officer, assignee=officer
+        )
         yield from self._reply(sim, conv, officer)
         for _ in range(7):
             yield timezone.now() + timedelta(hours=self.rng.uniform(2, 20))
-            self._store(sim, self._citizen_writes(sim, private=False, follow=first, category="detractor"))
+            self._store(
+                sim, self._citizen_writes(sim, private=False, follow=first, category="detractor")
+            )
             self._pass_request(timezone.now() + timedelta(minutes=2))
 
     # --- what citizens do (on the sandbox network) ------------------------------------------
@@ -397,9 +402,7 @@ class History:
 
     def _officer(self, sim: ChannelSim) -> User:
         officers = [
-            o
-            for o in sim.officers
-            if o.username != NEW_STARTER or o.date_joined <= timezone.now()
+            o for o in sim.officers if o.username != NEW_STARTER or o.date_joined <= timezone.now()
         ]
         return self.rng.choice(officers)
 
@@ -412,9 +415,9 @@ class History:
         if urgent:
             return now + timedelta(minutes=rng.uniform(5, 25))
         if clock.is_staffed(hours=sim.hours, at=now) or rng.random() < 0.08:
-            return now + timedelta(minutes=min(rng.lognormvariate(math.log(16), 0.8), 300))
+            return now + timedelta(minutes=min(rng.lognormvariate(math.log(13), 0.75), 300))
         opening = clock.next_opening(hours=sim.hours, after=now) or now
-        return opening + timedelta(minutes=rng.uniform(3, 75))
+        return opening + timedelta(minutes=rng.uniform(2, 40))
 
     def _pickup(self, sim: ChannelSim, conv: Conversation, *, urgent: bool = False) -> datetime:
         """The pickup time, with a pass where the wait crosses the response
@@ -501,8 +504,12 @@ class History:
         ):
             self.tally.resolved += 1
 
-    def _acknowledge(self, sim: ChannelSim, conv: Conversation) -> None:
-        actor = self.manager if sim.channel.teams.filter(slug="customer-services").exists() else self._officer(sim)
+    def _acknowledger(self, sim: ChannelSim) -> User:
+        """The manager for the channels of her team, else a duty officer."""
+        covered = sim.channel.teams.filter(memberships__user=self.manager).exists()
+        return self.manager if covered else self._officer(sim)
+
+    def _acknowledge(self, conv: Conversation, actor: User) -> None:
         for esc in Escalation.objects.filter(conversation=conv, acknowledged_at__isnull=True):
             if self._act(escalation_acknowledge, escalation=esc, actor=actor):
                 self.tally.escalations_acknowledged += 1

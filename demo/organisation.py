@@ -267,7 +267,14 @@ def _rules_seed(teams: dict[str, Team], people: dict[str, User], labels: dict[st
             set_priority=priority,
             add_label=labels["complaint"] if name == "Threats" else None,
         )
-        _levels(rule, [("Duty officers", list(teams.values()), [], 10), ("Manager", [], [manager], 15), ("Head of comms", [], [admin], 30)])
+        _levels(
+            rule,
+            [
+                ("Duty officers", list(teams.values()), [], 10),
+                ("Manager", [], [manager], 15),
+                ("Head of comms", [], [admin], 30),
+            ],
+        )
     detractor = _rule(
         "Persistent detractor",
         description="Someone who keeps writing after we answered: a manager decides how to respond.",
