@@ -38,6 +38,8 @@ PEOPLE = [
     ("oscar", "Oscar Officer", "highways", Role.OFFICER, 500),
     ("hamid", "Hamid Hassan", "highways", Role.OFFICER, 300),
 ]
+# The manager leads both teams' comms: she sees and answers for every channel.
+EXTRA_MEMBERSHIPS = [("maya", "highways", Role.MANAGER)]
 # The new starter whose replies wait for a second person (the two-person rule).
 NEW_STARTER = "nina"
 # People who sign in with a second factor (the MFA gate requires it of these roles).
@@ -170,6 +172,10 @@ def _people_seed(teams: dict[str, Team]) -> tuple[dict[str, User], list[SignIn]]
         if username in MFA_PEOPLE:
             _second_factor_seed(user, sign_in)
         sign_ins.append(sign_in)
+    for username, team_slug, role in EXTRA_MEMBERSHIPS:
+        Membership.objects.update_or_create(
+            user=people[username], team=teams[team_slug], defaults={"role": role}
+        )
     return people, sign_ins
 
 
