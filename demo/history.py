@@ -349,6 +349,7 @@ class History:
         state = self.state
         if sim.channel.network == Network.X:
             account = state.x.user(sim.channel.external_account_id)
+            assert account is not None  # added by _sandbox_accounts
             if private:
                 return x_inject.inject_dm(
                     state, account, text=text, author=author, created_at=now, category=category
