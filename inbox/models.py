@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from socialdesk import crypto
 
@@ -403,6 +403,8 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "sent_at"], name="message_thread_idx"),
+            # Newest first: search walks it for a common word (migration 0018).
+            models.Index(F("sent_at").desc(), F("id").desc(), name="message_recent_idx"),
             models.Index(
                 fields=["state"],
                 condition=Q(state__in=["queued", "sending"]),
