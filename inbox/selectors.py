@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.db.models import (
     BooleanField,
@@ -29,6 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts import access
 from accounts.models import Membership, Role, Team, User
@@ -36,6 +37,7 @@ from events.selectors import message_event_exists, message_ids_with_event
 from inbox.models import (
     ActionKind,
     CannedResponse,
+    Channel,
     ChannelStamp,
     Contact,
     Conversation,
@@ -135,11 +137,30 @@ def conversation_get_for_view(*, user: User, pk: int) -> Conversation:
                 ),
                 viewer_rows=JSONRows(_viewers(user=user, conversation=OuterRef("pk"))),
                 colleague_rows=JSONRows(_colleagues(channel=OuterRef("channel_id"))),
+                earlier_rows=JSONRows(_earlier(theirs.exclude(pk=OuterRef("pk")))),
             )
             .get(pk=pk)
         )
     except Conversation.DoesNotExist as exc:
         raise Http404("No such conversation") from exc
+
+
+EARLIER = 10
+
+
+def _earlier(conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """``conversation_earlier`` as JSON rows: what the contact pane shows of each."""
+    return conversations.order_by("-last_message_at", "-pk").values(
+        row=JSONObject(
+            id="pk",
+            kind="kind",
+            status="status",
+            last_message_at="last_message_at",
+            last_message_preview="last_message_preview",
+            channel_id="channel_id",
+            channel_name="channel__name",
+        )
+    )[:EARLIER]
 
 
 def _count(qs: QuerySet) -> Coalesce:
@@ -401,14 +422,34 @@ def inbox_counts(*, user: User) -> dict[str, int]:
 # --- the conversation view ------------------------------------------------------------
 
 
-def conversation_earlier(*, user: User, conversation: Conversation, limit: int = 10):
+def conversation_earlier(*, user: User, conversation: Conversation, limit: int = EARLIER):
     """The citizen's other conversations on any channel the user may see."""
+    if hasattr(conversation, "earlier_rows"):  # conversation_get_for_view
+        earlier = [_conversation_from_row(row) for row in conversation.earlier_rows]
+        earlier.sort(key=lambda c: (c.last_message_at, c.pk), reverse=True)
+        return earlier[:limit]
     return list(
         access.conversations_visible_to(user)
         .filter(contact_id=conversation.contact_id)
         .exclude(pk=conversation.pk)
         .select_related("channel")
         .order_by("-last_message_at", "-pk")[:limit]
+    )
+
+
+def _conversation_from_row(row: dict) -> Conversation:
+    """A conversation (and its channel's name) from one of ``_earlier``'s rows."""
+    at = parse_datetime(row["last_message_at"]) if row["last_message_at"] else None
+    if at is not None and timezone.is_naive(at):  # SQLite stores UTC without an offset
+        at = timezone.make_aware(at, UTC)
+    channel = Channel(id=row["channel_id"], name=row["channel_name"])
+    return Conversation(
+        id=row["id"],
+        kind=row["kind"],
+        status=row["status"],
+        last_message_at=at,
+        last_message_preview=row["last_message_preview"],
+        channel=channel,
     )
 
 

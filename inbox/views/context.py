@@ -302,8 +302,7 @@ def conversation_context(
     """Everything the conversation pane shows, in a fixed number of queries."""
     user = request.user
     if record_presence:
-        presence.conversation_mark_read(user=user, conversation=conversation)
-        presence.presence_touch(user=user, conversation=conversation)
+        presence.conversation_opened(user=user, conversation=conversation)
     ctx = thread_context(request, conversation, shield=shield or shield_load())
     ctx.update(controls_context(request, conversation, labels=ctx["all_labels"]))
     ctx.update(contact_context(request, conversation))

@@ -27,11 +27,13 @@ LIST_PAGE = SESSION + 11
 # An unchanged poll: session, user, roles and the one stamp read; no rows.
 LIST_POLL_UNCHANGED = SESSION + 3
 # session, user, roles, the conversation (with its flags, the crisis's holding
-# statement, the channel's teams, colleagues, the citizen's history and tags and
-# who else is viewing, as annotations), read marker, presence, terms, messages
-# (with reveals, likes and hides), notes, labels (all, those applied marked),
-# earlier conversations, canned responses
-CONVERSATION_FRAGMENT = SESSION + 11
+# statement, the channel's teams, colleagues, the citizen's history, earlier
+# conversations and tags, and who else is viewing, as annotations), read marker
+# and presence in one transaction (its SAVEPOINT and RELEASE here, BEGIN and
+# COMMIT in service: counted, they are round trips too), terms, messages (with
+# reveals, likes and hides), notes, labels (all, those applied marked), canned
+# responses
+CONVERSATION_FRAGMENT = SESSION + 12
 # + the list's stamp, rows and row labels, saved-view counts, channels,
 # assignees, unread notifications (terms and labels are read once for both)
 CONVERSATION_PAGE = CONVERSATION_FRAGMENT + 7
