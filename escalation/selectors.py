@@ -376,14 +376,21 @@ def contact_get_for_user(*, user: User, pk: int) -> Contact:
 
 
 def canned_responses_for(
-    *, channel: Channel, responses: Iterable[CannedResponse], pinned_id: int | object | None = ...
+    *, channel: Channel, responses: Iterable[CannedResponse]
 ) -> list[CannedResponse]:
     """``responses`` with the holding statement of the channel's active
-    crisis (if any) pinned first. ``pinned_id``: the crisis's canned response
-    when already read (``flag_annotations``' ``crisis_canned_id``)."""
-    if pinned_id is ...:
-        crisis = crisis_for_channels(channel_ids=[channel.pk]).get(channel.pk)
-        pinned_id = crisis.canned_response_id if crisis else None
+    crisis (if any) pinned first."""
+    crisis = crisis_for_channels(channel_ids=[channel.pk]).get(channel.pk)
+    return canned_responses_pinned(
+        responses=responses, pinned_id=crisis.canned_response_id if crisis else None
+    )
+
+
+def canned_responses_pinned(
+    *, responses: Iterable[CannedResponse], pinned_id: int | None
+) -> list[CannedResponse]:
+    """``responses`` with ``pinned_id`` first: the crisis's holding statement,
+    when the caller already read it (``flag_annotations``' ``crisis_canned_id``)."""
     ordered = list(responses)
     if pinned_id is None:
         return ordered

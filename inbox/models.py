@@ -178,6 +178,9 @@ class Contact(models.Model):
 
 
 class Label(models.Model):
+    # Annotated by inbox.selectors.labels_all(conversation=...): on that conversation.
+    applied: bool
+
     name = models.CharField(max_length=60, unique=True)
     colour = models.CharField(max_length=7, default="#505a5f")
 
@@ -341,6 +344,8 @@ class Message(models.Model):
     hide_state: str | None
     can_like: bool
     can_hide: bool
+    # Annotated by inbox.selectors.conversation_messages_for_view.
+    revealed: bool
 
     conversation = models.ForeignKey(  # indexed by message_thread_idx
         Conversation, on_delete=models.PROTECT, related_name="messages", db_index=False

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
+from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -148,7 +149,7 @@ def conversation_get_for_view(*, user: User, pk: int) -> Conversation:
 EARLIER = 10
 
 
-def _earlier(conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+def _earlier(conversations: QuerySet[Conversation]) -> QuerySet[Conversation, Any]:
     """``conversation_earlier`` as JSON rows: what the contact pane shows of each."""
     return conversations.order_by("-last_message_at", "-pk").values(
         row=JSONObject(
@@ -169,7 +170,7 @@ def _count(qs: QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted), 0)
 
 
-def _viewers(*, user: User, conversation) -> QuerySet[Presence]:
+def _viewers(*, user: User, conversation) -> QuerySet[Presence, Any]:
     """Colleagues (not ``user``) with a conversation open now, one JSON row each."""
     now = timezone.now()
     return (
@@ -204,7 +205,10 @@ def conversation_messages_for_view(*, user: User, conversation: Conversation) ->
     actions = NetworkAction.objects.filter(
         conversation_id=conversation.pk, target_external_id=OuterRef("external_id")
     ).order_by("-pk")
-    return conversation_messages(conversation=conversation).annotate(
+    # Annotated under the names the views read (declared on Message).
+    return conversation_messages(
+        conversation=conversation
+    ).annotate(  # type: ignore[no-redef]
         revealed=message_event_exists(type="message.revealed", actor_id=user.pk),
         like_state=Subquery(actions.filter(kind=ActionKind.LIKE).values("state")[:1]),
         hide_state=Subquery(actions.filter(kind=ActionKind.HIDE).values("state")[:1]),
@@ -439,8 +443,9 @@ def conversation_earlier(*, user: User, conversation: Conversation, limit: int =
 
 def _conversation_from_row(row: dict) -> Conversation:
     """A conversation (and its channel's name) from one of ``_earlier``'s rows."""
-    at = parse_datetime(row["last_message_at"]) if row["last_message_at"] else None
-    if at is not None and timezone.is_naive(at):  # SQLite stores UTC without an offset
+    at = parse_datetime(row["last_message_at"])
+    assert at is not None  # a conversation always has a last message time
+    if timezone.is_naive(at):  # SQLite stores UTC without an offset
         at = timezone.make_aware(at, UTC)
     channel = Channel(id=row["channel_id"], name=row["channel_name"])
     return Conversation(
@@ -458,7 +463,7 @@ def contact_interactions(*, user: User, conversation: Conversation) -> dict[str,
     if hasattr(conversation, "contact_conversations"):  # conversation_get_for_view
         return {
             "conversations": conversation.contact_conversations,
-            "messages": conversation.contact_messages,
+            "messages": conversation.contact_messages,  # type: ignore[attr-defined]
         }
     contact = conversation.contact
     return (
@@ -511,14 +516,14 @@ def labels_all(*, conversation: Conversation | None = None) -> list[Label]:
         on = Conversation.labels.through.objects.filter(
             conversation_id=conversation.pk, label_id=OuterRef("pk")
         )
-        labels = labels.annotate(applied=Exists(on))
+        labels = labels.annotate(applied=Exists(on))  # type: ignore[no-redef]  # declared on Label
     return list(labels)
 
 
 USER_NAMES = ("display_name", "first_name", "last_name", "username")
 
 
-def _colleagues(*, channel) -> QuerySet[User]:
+def _colleagues(*, channel) -> QuerySet[User, Any]:
     """``colleagues_for`` as JSON rows (id and what ``str(user)`` needs)."""
     covering = Membership.objects.filter(user=OuterRef("pk"), team__channels=OuterRef(channel))
     admin = Membership.objects.filter(user=OuterRef("pk"), role=Role.ADMIN)

@@ -31,4 +31,5 @@ class JSONRows(Subquery):
         template = (
             "COALESCE((SELECT json_group_array(json(_rows.row)) FROM (%(subquery)s) _rows), '[]')"
         )
-        return self.as_sql(compiler, connection, template=template, **extra_context)
+        # Subquery.as_sql takes a template; the stubs only know BaseExpression's.
+        return self.as_sql(compiler, connection, template=template, **extra_context)  # type: ignore[call-arg]

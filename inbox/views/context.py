@@ -14,6 +14,7 @@ from django.urls import reverse
 from accounts.http import AuthedRequest
 from escalation.selectors import (
     canned_responses_for,
+    canned_responses_pinned,
     conversation_flags,
     conversation_flags_annotated,
 )
@@ -212,11 +213,12 @@ def _flags(conversation: Conversation):
     return conversation_flags([conversation])[conversation.pk]
 
 
-def _pinned(conversation: Conversation) -> dict:
-    """The crisis's holding statement when the conversation was read with it."""
-    if hasattr(conversation, "crisis_canned_id"):  # selectors.conversation_get_for_view
-        return {"pinned_id": conversation.crisis_canned_id}
-    return {}
+def _canned(conversation: Conversation, responses: list) -> list:
+    """The canned responses, the crisis's holding statement first: read with
+    the conversation (selectors.conversation_get_for_view) or read now."""
+    if hasattr(conversation, "crisis_canned_id"):
+        return canned_responses_pinned(responses=responses, pinned_id=conversation.crisis_canned_id)
+    return canned_responses_for(channel=conversation.channel, responses=responses)
 
 
 def composer_context(
@@ -242,10 +244,9 @@ def composer_context(
         "collisions": collisions or [],
         "collisions_last_id": max((m.pk for m in collisions or []), default=0),
         # In a crisis on this channel its holding statement comes first.
-        "canned_responses": canned_responses_for(
-            channel=conversation.channel,
-            responses=canned if canned is not None else selectors.canned_for(user=request.user),
-            **_pinned(conversation),
+        "canned_responses": _canned(
+            conversation,
+            canned if canned is not None else selectors.canned_for(user=request.user),
         ),
         "public_rule": _length_rule(network, conversation.kind),
         "private_rule": _length_rule(network, ConversationKind.PRIVATE),
