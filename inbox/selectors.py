@@ -490,22 +490,8 @@ def contact_tags(*, user: User, conversation: Conversation) -> list[str]:
     )
 
 
-def typing_cutoff():
-    return timezone.now() - TYPING_WINDOW
-
-
 def conversation_notes(*, conversation: Conversation) -> list[Note]:
     return list(conversation.notes.select_related("author").order_by("created_at", "pk"))
-
-
-def conversation_actions_done(*, conversation: Conversation) -> dict[tuple[str, str], str]:
-    """(kind, target) -> state of the likes and hides queued on this thread."""
-    return {
-        (kind, target): state
-        for kind, target, state in NetworkAction.objects.filter(
-            conversation=conversation
-        ).values_list("kind", "target_external_id", "state")
-    }
 
 
 def labels_all(*, conversation: Conversation | None = None) -> list[Label]:
