@@ -243,11 +243,7 @@ class ConversationPresenceApi(InboxApi):
         conversation = self.conversation(pk)
         data = self.valid(s.PresenceIn, request.data)
         presence.presence_touch(user=request.user, conversation=conversation, typing=data["typing"])
-        cutoff = selectors.typing_cutoff()
-        others = [
-            {"name": str(p.user), "typing": bool(p.typing_at and p.typing_at >= cutoff)}
-            for p in selectors.viewers_of(user=request.user, conversation=conversation)
-        ]
+        others = selectors.viewers_of(user=request.user, conversation=conversation)
         return Response(s.PresenceOut(others, many=True).data)
 
 
