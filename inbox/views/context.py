@@ -11,10 +11,12 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 from django.urls import reverse
 
+from accounts import access
 from accounts.http import AuthedRequest
 from escalation.selectors import canned_responses_for, conversation_flags
 from inbox import selectors
 from inbox.forms import (
+    SNOOZE_PRESETS,
     AssignForm,
     BlockForm,
     LabelForm,
@@ -182,6 +184,7 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
             conversation.assignee_id,
             conversation.team_id,
             conversation.priority,
+            conversation.snoozed_until,
             clock and clock["label"],
             conversation.contact.blocked,
             conversation.contact.is_detractor,
@@ -237,10 +240,16 @@ def composer_context(
     }
 
 
-def controls_context(request: AuthedRequest, conversation: Conversation) -> dict:
+def controls_context(
+    request: AuthedRequest, conversation: Conversation, *, conversation_labels=None
+) -> dict:
+    """The header controls. ``conversation_labels``: the conversation's labels
+    when the caller read them already (the conversation view does)."""
     colleagues = selectors.colleagues_for(conversation=conversation)
     teams = selectors.teams_for(conversation=conversation)
     labels = selectors.labels_all()
+    if conversation_labels is None:
+        conversation_labels = list(conversation.labels.order_by("name"))
     return {
         "conversation": conversation,
         "assign_form": AssignForm(
@@ -253,8 +262,15 @@ def controls_context(request: AuthedRequest, conversation: Conversation) -> dict
         ),
         "label_form": LabelForm(labels=labels),
         "all_labels": labels,
+        "conversation_label_ids": {lb.pk for lb in conversation_labels},
+        "conversation_labels": conversation_labels,
         "statuses": Status.choices,
+        "priorities": sorted(Priority.choices, reverse=True),
+        "snooze_presets": SNOOZE_PRESETS,
         "colleagues": colleagues,
+        "teams": teams,
+        # The role is read once per request (accounts.access), so this is free.
+        "can_create_labels": access.is_manager_or_admin(request.user),
     }
 
 
@@ -285,7 +301,9 @@ def conversation_context(
         presence.conversation_mark_read(user=user, conversation=conversation)
         presence.presence_touch(user=user, conversation=conversation)
     ctx = thread_context(request, conversation, shield=shield or shield_load())
-    ctx.update(controls_context(request, conversation))
+    ctx.update(
+        controls_context(request, conversation, conversation_labels=ctx["conversation_labels"])
+    )
     ctx.update(contact_context(request, conversation))
     ctx.update(composer_context(request, conversation, seen_outbound_id=ctx["latest_outbound_id"]))
     ctx.update(presence_context(request, conversation))
