@@ -188,12 +188,12 @@ def label_create(*, actor: User, name: str) -> Label:
     shared, and a KPI filter or rule may depend on their names."""
     if not access.is_manager_or_admin(actor):
         raise PermissionDenied("Only managers create labels.")
+    validate_single_line(name)
     name = " ".join(name.split())
     if not name:
         raise ValidationError("A label needs a name.")
     if len(name) > Label._meta.get_field("name").max_length:  # type: ignore[operator]
         raise ValidationError("A label name can be at most 60 characters.")
-    validate_single_line(name)
     if Label.objects.filter(name__iexact=name).exists():
         raise ValidationError(f"There is already a label “{name}”.")
     try:
