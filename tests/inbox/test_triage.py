@@ -338,9 +338,12 @@ def test_no_email_without_opting_in_or_when_the_assignment_rolls_back(
     teammate.email_on_assignment = True
     teammate.save()
     actions.conversation_assign(conversation=conv, actor=officer, assignee=None)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            actions.conversation_assign(conversation=conv, actor=officer, assignee=teammate)
-            raise RuntimeError("rolled back")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        actions.conversation_assign(conversation=conv, actor=officer, assignee=teammate)
+        raise RuntimeError("rolled back")
     assert not callbacks and not mailoutbox
     assert Notification.objects.filter(user=teammate).count() == 1
