@@ -12,6 +12,7 @@ try:
 except ImportError:  # the module is skipped (see BROWSER)
     expect = None
 
+from django.conf import settings
 from django.utils import timezone
 
 from inbox.models import Conversation, Priority
@@ -20,6 +21,7 @@ from tests.factories import LabelFactory
 from tests.inbox.ui_data import citizen, conversation_with
 
 pytestmark = BROWSER
+SHOTS = settings.BASE_DIR / "var" / "screenshots"
 
 
 @pytest.fixture
@@ -94,6 +96,8 @@ def test_keyboard_only_triage(new_page, officer, jo):
     expect(page.locator("#snooze-menu-toggle")).to_be_focused()
     page.keyboard.press("Space")
     assert_no_axe_violations(page, "the snooze menu, open")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "triage-snooze-menu-desk.png"))
     _tab_to(page, "snooze-tomorrow")
     page.keyboard.press("Enter")
     expect(page.locator("#announce")).to_contain_text("Snoozed until")
@@ -106,3 +110,22 @@ def test_keyboard_only_triage(new_page, officer, jo):
     assert timezone.localtime(conv.snoozed_until).hour == 9
     assert list(conv.labels.values_list("name", flat=True)) == ["bins"]
     assert_no_axe_violations(page, "a snoozed conversation")
+
+
+@pytest.mark.parametrize("menu", ["assign-menu", "snooze-menu", "labels-menu"])
+def test_open_menus_fit_a_phone(new_page, manager, jo, menu):
+    page = new_page(for_axe=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/login/")
+    page.get_by_label("Username").fill(manager.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/inbox/**")
+    page.goto(f"/inbox/c/{jo.pk}/")
+    page.locator(f"#{menu}-toggle").click()
+    expect(page.locator(f"#{menu}")).to_have_attribute("open", "")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the open {menu} scrolls sideways at 390 px ({width} px wide)"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#controls").screenshot(path=str(SHOTS / f"triage-{menu}-phone.png"))
+    assert_no_axe_violations(page, f"the {menu} open at 390 px")
