@@ -131,7 +131,7 @@ class SnoozeForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not self.errors and not data.get("preset") and not data.get("until"):
             raise forms.ValidationError("Choose how long to snooze for, or a date and time.")
         return data
