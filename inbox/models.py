@@ -264,6 +264,9 @@ class Conversation(models.Model):
     # Messenger lets a Page answer only within 24 hours of the person's last
     # message; set by ingest for Facebook private conversations (else null).
     reply_window_closes_at = models.DateTimeField(null=True, blank=True)
+    # Out of the open views until then: woken at that time by the beat task,
+    # or earlier by the citizen's next message (inbox.services.cycle).
+    snoozed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -300,6 +303,12 @@ class Conversation(models.Model):
                 fields=["due_at", "awaiting_since", "-last_message_at", "-id"],
                 condition=Q(status__in=["new", "open", "pending"]),
                 name="conv_due_order_idx",
+            ),
+            # The wake sweep reads only the few snoozed conversations.
+            models.Index(
+                fields=["snoozed_until"],
+                condition=Q(snoozed_until__isnull=False),
+                name="conv_snoozed_until_idx",
             ),
         ]
 

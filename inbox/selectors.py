@@ -73,6 +73,7 @@ SAVED_VIEWS = (
     ("all", "All I may see"),
     ("escalated", "Escalated"),
     ("approval", "Awaiting approval"),
+    ("snoozed", "Snoozed"),
     ("resolved", "Resolved"),
 )
 SAVED_VIEW_NAMES = dict(SAVED_VIEWS)
@@ -293,6 +294,8 @@ class InboxPage:
 def conversation_inbox_queryset(*, user: User, filters: InboxFilters) -> QuerySet[Conversation]:
     """The filtered, ordered conversations for the list (not yet sliced)."""
     qs = access.conversations_visible_to(user).filter(_view_q(filters.view, user))
+    # A snoozed conversation is in the "Snoozed" view only, until it wakes.
+    qs = qs.filter(snoozed_until__isnull=filters.view != "snoozed")
     if filters.status:
         qs = qs.filter(status=filters.status)
     elif filters.view == "resolved":
@@ -409,16 +412,19 @@ def viewers_by_conversation(*, user: User, pks: list[int]) -> dict[int, list[Pre
 
 def inbox_counts(*, user: User) -> dict[str, int]:
     """Live counts for the saved views, in one query over open conversations.
-    (Resolved is not counted: it only grows, and counting it costs a scan.)"""
+    (Resolved is not counted: it only grows, and counting it costs a scan.)
+    Snoozed conversations count in "Snoozed" only, as the views show them."""
     open_ = access.conversations_visible_to(user).filter(status__in=OPEN_STATUSES)
     team_ids = Membership.objects.filter(user=user).values("team_id")
+    awake = Q(snoozed_until__isnull=True)
     counts = open_.aggregate(
-        mine=Count("pk", filter=Q(assignee=user)),
-        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
-        teams=Count("pk", filter=Q(team_id__in=team_ids)),
-        all=Count("pk"),
-        escalated=Count("pk", filter=escalated_q()),
-        approval=Count("pk", filter=awaiting_approval_q()),
+        mine=Count("pk", filter=awake & Q(assignee=user)),
+        unassigned=Count("pk", filter=awake & Q(assignee__isnull=True)),
+        teams=Count("pk", filter=awake & Q(team_id__in=team_ids)),
+        all=Count("pk", filter=awake),
+        escalated=Count("pk", filter=awake & escalated_q()),
+        approval=Count("pk", filter=awake & awaiting_approval_q()),
+        snoozed=Count("pk", filter=Q(snoozed_until__isnull=False)),
     )
     return {key: value or 0 for key, value in counts.items()}
 

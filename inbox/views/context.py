@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 from django.urls import reverse
 
+from accounts import access
 from accounts.http import AuthedRequest
 from escalation.selectors import (
     canned_responses_for,
@@ -20,6 +21,7 @@ from escalation.selectors import (
 )
 from inbox import selectors
 from inbox.forms import (
+    SNOOZE_PRESETS,
     AssignForm,
     BlockForm,
     LabelForm,
@@ -185,6 +187,7 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
             conversation.assignee_id,
             conversation.team_id,
             conversation.priority,
+            conversation.snoozed_until,
             clock and clock["label"],
             conversation.contact.blocked,
             conversation.contact.is_detractor,
@@ -258,10 +261,14 @@ def composer_context(
 def controls_context(
     request: AuthedRequest, conversation: Conversation, *, labels: list | None = None
 ) -> dict:
-    """``labels``: every label, when the caller already read them."""
+    """The header controls. ``labels``: every label marked ``applied`` for this
+    conversation (``selectors.labels_all(conversation=...)``), when the caller
+    read them already (the conversation view does)."""
     colleagues = selectors.colleagues_for(conversation=conversation)
     teams = selectors.teams_for(conversation=conversation)
-    labels = selectors.labels_all() if labels is None else labels
+    if labels is None:
+        labels = selectors.labels_all(conversation=conversation)
+    conversation_labels = [lb for lb in labels if lb.applied]
     return {
         "conversation": conversation,
         "assign_form": AssignForm(
@@ -274,8 +281,15 @@ def controls_context(
         ),
         "label_form": LabelForm(labels=labels),
         "all_labels": labels,
+        "conversation_label_ids": {lb.pk for lb in conversation_labels},
+        "conversation_labels": conversation_labels,
         "statuses": Status.choices,
+        "priorities": sorted(Priority.choices, reverse=True),
+        "snooze_presets": SNOOZE_PRESETS,
         "colleagues": colleagues,
+        "teams": teams,
+        # The role is read once per request (accounts.access), so this is free.
+        "can_create_labels": access.is_manager_or_admin(request.user),
     }
 
 
