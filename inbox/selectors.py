@@ -168,14 +168,18 @@ class InboxPage:
     filters: InboxFilters = field(default_factory=InboxFilters)
 
 
-def conversation_inbox_queryset(*, user: User, filters: InboxFilters) -> QuerySet[Conversation]:
-    """The filtered, ordered conversations for the list (not yet sliced)."""
+def conversations_filtered(
+    *, user: User, filters: InboxFilters, open_by_default: bool = True
+) -> QuerySet[Conversation]:
+    """The conversations the user may see that match the filters, unordered.
+    With no status chosen the list shows open ones only; search
+    (``open_by_default=False``) also finds resolved history."""
     qs = access.conversations_visible_to(user).filter(_view_q(filters.view, user))
     if filters.status:
         qs = qs.filter(status=filters.status)
     elif filters.view == "resolved":
         qs = qs.filter(status=Status.RESOLVED)
-    else:
+    elif open_by_default:
         qs = qs.filter(status__in=OPEN_STATUSES)
     if filters.channel_id:
         qs = qs.filter(channel_id=filters.channel_id)
@@ -191,6 +195,12 @@ def conversation_inbox_queryset(*, user: User, filters: InboxFilters) -> QuerySe
         qs = qs.filter(kind=filters.kind)
     if filters.needs_reply:
         qs = qs.filter(awaiting_since__isnull=False)
+    return qs
+
+
+def conversation_inbox_queryset(*, user: User, filters: InboxFilters) -> QuerySet[Conversation]:
+    """The filtered, ordered conversations for the list (not yet sliced)."""
+    qs = conversations_filtered(user=user, filters=filters)
     if filters.sort == "due":
         # Oldest unanswered first; conversations with no clock last.
         return qs.order_by(

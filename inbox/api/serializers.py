@@ -172,6 +172,8 @@ class NotificationOut(serializers.Serializer):
 class SearchOut(serializers.Serializer):
     query = serializers.CharField()
     engine = serializers.CharField()
+    page = serializers.IntegerField()
+    has_more = serializers.BooleanField(help_text="Ask for page + 1 for more")
     messages = MessageOut(many=True)
     conversations = ConversationOut(many=True)
 
@@ -262,8 +264,13 @@ class PresenceIn(serializers.Serializer):
     typing = serializers.BooleanField(required=False, default=False)
 
 
-class SearchIn(serializers.Serializer):
-    q = SingleLineCharField(max_length=200)
+class SearchIn(ConversationFilterIn):
+    q = SingleLineCharField(
+        max_length=200,
+        help_text='Words, "phrases", -word, and from:handle, channel:name, label:name, '
+        "is:unread, is:mine. Within the filters given (any status unless one is chosen).",
+    )
+    page = serializers.IntegerField(required=False, min_value=1, max_value=10_000, default=1)
 
 
 class ApproveIn(serializers.Serializer):

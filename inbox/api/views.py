@@ -20,6 +20,7 @@ from accounts.models import Team, User
 from inbox import selectors
 from inbox.api import serializers as s
 from inbox.models import Label
+from inbox.search_query import SearchQueryError, search_query_parse
 from inbox.services import actions, approvals, contacts, outbound, presence
 from inbox.services.bulk_actions import conversations_bulk_apply
 from inbox.services.notifications import note_create, notifications_mark_read
@@ -68,6 +69,21 @@ def _shielded_messages(user, conversation) -> list:
     return messages
 
 
+def _filters(data: dict) -> selectors.InboxFilters:
+    return selectors.InboxFilters(
+        view=data["view"],
+        channel_id=data.get("channel"),
+        network=data.get("network", ""),
+        status=data.get("status", ""),
+        priority=data.get("priority"),
+        label_id=data.get("label"),
+        assignee_id=data.get("assignee"),
+        kind=data.get("kind", ""),
+        needs_reply=data["needs_reply"],
+        sort=data["sort"],
+    )
+
+
 # --- conversations -----------------------------------------------------------------------
 
 
@@ -80,18 +96,7 @@ class ConversationListApi(InboxApi):
     )
     def get(self, request: AuthedApiRequest) -> Response:
         data = self.valid(s.ConversationFilterIn, request.query_params)
-        filters = selectors.InboxFilters(
-            view=data["view"],
-            channel_id=data.get("channel"),
-            network=data.get("network", ""),
-            status=data.get("status", ""),
-            priority=data.get("priority"),
-            label_id=data.get("label"),
-            assignee_id=data.get("assignee"),
-            kind=data.get("kind", ""),
-            needs_reply=data["needs_reply"],
-            sort=data["sort"],
-        )
+        filters = _filters(data)
         paginator = LimitOffsetPagination()
         rows = paginator.paginate_queryset(
             selectors.conversation_inbox_rows(user=request.user, filters=filters),
@@ -435,11 +440,18 @@ class SearchApi(InboxApi):
         operation_id="search",
         parameters=[s.SearchIn],
         responses={200: s.SearchOut, 400: BAD},
-        summary="Search message text, names and handles on the channels you cover",
+        summary="Search message text, names and handles on the channels you cover, "
+        "within the list's filters, a page at a time",
     )
     def get(self, request: AuthedApiRequest) -> Response:
         data = self.valid(s.SearchIn, request.query_params)
-        results = inbox_search(user=request.user, query=data["q"])
+        try:
+            query = search_query_parse(data["q"])
+        except SearchQueryError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        results = inbox_search(
+            user=request.user, query=query, filters=_filters(data), page=data["page"]
+        )
         shield = shield_load()
         for m in results.messages:
             m.shielded = m.direction == "in" and shield.matches(m.text)

@@ -32,8 +32,10 @@ from inbox.models import (
     Priority,
     Status,
 )
+from inbox.search_query import SearchQueryError, search_query_parse
 from inbox.services import presence
 from inbox.services.replies import can_reply_privately
+from inbox.services.search import SearchResults, inbox_search
 from inbox.services.shield import Shield, shield_load
 from inbox.templatetags.inbox_ui import due_clock
 from inbox.text_rules import LIMITS, x_weighted_length
@@ -68,10 +70,13 @@ def signature(parts) -> str:
     return hashlib.sha1(pickle.dumps(parts, protocol=5), usedforsecurity=False).hexdigest()[:16]
 
 
+def filter_pairs(params: QueryDict, *, drop: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    return [(k, v) for k in FILTER_KEYS if k not in drop for v in params.getlist(k) if v]
+
+
 def filter_query(params: QueryDict, *, drop: tuple[str, ...] = ()) -> str:
     """The filter part of a query string, to carry from the list into links."""
-    kept = [(k, v) for k in FILTER_KEYS if k not in drop for v in params.getlist(k) if v]
-    return urlencode(kept)
+    return urlencode(filter_pairs(params, drop=drop))
 
 
 # --- list -------------------------------------------------------------------------------
@@ -105,6 +110,8 @@ def list_context(
         "current_pk": current_pk,
         "poll_seconds": POLL_SECONDS,
         "presence_poll_seconds": PRESENCE_POLL_SECONDS,
+        # The header's search box keeps the list's filters (hidden fields).
+        "search_carry": filter_pairs(request.GET, drop=("page",)),
     }
 
 
@@ -308,4 +315,70 @@ def presence_context(request: AuthedRequest, conversation: Conversation) -> dict
         "conversation": conversation,
         "viewers": people,
         "presence_sig": signature(people),
+    }
+
+
+# --- search -----------------------------------------------------------------------------
+
+
+def _shield_results(results: SearchResults) -> None:
+    shield = shield_load()
+    for m in results.messages:
+        m.shielded = m.direction == Direction.IN and shield.matches(m.text)
+    for c in results.conversations:
+        c.snippet_shielded = shield.matches(c.last_message_preview)
+
+
+def search_filters_summary(user, filters) -> list[str]:
+    """The list's filters a search keeps, in words ("Channel: Riverside
+    Council"). Names are read only for the filters that are set."""
+    said = []
+    if filters.view != "all":
+        said.append(f"View: {selectors.SAVED_VIEW_NAMES[filters.view]}")
+    if filters.channel_id:
+        names = {c.pk: c.name for c in selectors.channels_for_filter(user=user)}
+        said.append(f"Channel: {names.get(filters.channel_id, 'one you do not cover')}")
+    if filters.network:
+        said.append(f"Network: {Network(filters.network).label}")
+    if filters.kind:
+        said.append(f"Kind: {ConversationKind(filters.kind).label}")
+    if filters.status:
+        said.append(f"Status: {Status(filters.status).label}")
+    if filters.priority is not None:
+        said.append(f"Priority: {Priority(filters.priority).label}")
+    if filters.label_id:
+        names = {lb.pk: lb.name for lb in selectors.labels_all()}
+        said.append(f"Label: {names.get(filters.label_id, 'unknown')}")
+    if filters.assignee_id:
+        people = {u.pk: str(u) for u in selectors.assignees_for_filter(user=user)}
+        said.append(f"Assignee: {people.get(filters.assignee_id, 'someone outside your teams')}")
+    if filters.needs_reply:
+        said.append("Needs a reply")
+    return said
+
+
+def search_context(request: AuthedRequest) -> dict:
+    """The search page: the parsed query run within the list's filters, one
+    page of results, and links to the pages either side."""
+    form = SearchForm(request.GET or None)
+    filters, page = inbox_filters(request.GET)
+    results, query_error = None, ""
+    if form.is_valid():
+        try:
+            parsed = search_query_parse(form.cleaned_data["q"])
+        except SearchQueryError as exc:
+            query_error = str(exc)
+        else:
+            results = inbox_search(user=request.user, query=parsed, filters=filters, page=page)
+            _shield_results(results)
+    carry = filter_pairs(request.GET, drop=("page",))
+    return {
+        "search_form": form,
+        "search_query": form.data.get("q", ""),
+        "query_error": query_error,
+        "results": results,
+        "search_carry": carry,
+        "filters_summary": search_filters_summary(request.user, filters) if carry else [],
+        "pages_query": urlencode([("q", form.data.get("q", "")), *carry]),
+        "unfiltered_query": urlencode([("q", form.data.get("q", ""))]),
     }
