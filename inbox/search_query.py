@@ -117,6 +117,9 @@ def search_query_parse(raw: str) -> SearchQuery:
                 )
             flags.add(value.lower())
             continue
+        # Handles, channel and label names hold no quotes; dropping stray ones
+        # keeps a value writable back into the box unchanged.
+        value = value.replace('"', "")
         value = value.lstrip("@") if name == "from" else value
         if value and value.lower() not in (v.lower() for v in found[name]):
             found[name].append(value)

@@ -54,9 +54,9 @@ def test_it_finds_contacts_by_name_and_handle(officer, corpus):
 def test_other_teams_see_only_their_own(other_officer, corpus):
     results = inbox_search(user=other_officer, query=search_query_parse("bins"))
     assert [m.conversation_id for m in results.messages] == [corpus["other_team"].pk]
-    assert [c.pk for c in inbox_search(user=other_officer, query=search_query_parse("Jo")).conversations] == [
-        corpus["other_team"].pk
-    ]
+    assert [
+        c.pk for c in inbox_search(user=other_officer, query=search_query_parse("Jo")).conversations
+    ] == [corpus["other_team"].pk]
 
 
 @pytest.mark.django_db
@@ -99,13 +99,19 @@ def test_shielded_messages_stay_hidden_in_results(client, officer, admin_user, c
 @postgres_only
 @pytest.mark.django_db
 def test_postgres_search_stems_words_and_uses_websearch_syntax(officer, corpus):
-    assert inbox_search(user=officer, query=search_query_parse("bin collection")).engine == "postgres-fts"
-    # "collection" matches "collected" through English stemming.
-    assert [m.conversation_id for m in inbox_search(user=officer, query=search_query_parse("collect")).messages] == [
-        corpus["bins"].pk
-    ]
     assert (
-        inbox_search(user=officer, query=search_query_parse('"parking permit" -bins')).messages[0].conversation_id
+        inbox_search(user=officer, query=search_query_parse("bin collection")).engine
+        == "postgres-fts"
+    )
+    # "collection" matches "collected" through English stemming.
+    assert [
+        m.conversation_id
+        for m in inbox_search(user=officer, query=search_query_parse("collect")).messages
+    ] == [corpus["bins"].pk]
+    assert (
+        inbox_search(user=officer, query=search_query_parse('"parking permit" -bins'))
+        .messages[0]
+        .conversation_id
         == corpus["parking"].pk
     )
     assert inbox_search(user=officer, query=search_query_parse("bins -elm")).messages == []
