@@ -35,6 +35,7 @@ from inbox.models import (
     Notification,
     Presence,
     Priority,
+    SavedView,
     Status,
 )
 
@@ -483,3 +484,36 @@ def assignees_for_filter(*, user: User) -> list[User]:
         .distinct()
         .order_by("display_name", "username")
     )
+
+
+# --- saved views ------------------------------------------------------------------------
+
+
+def saved_views_for(*, user: User) -> list[SavedView]:
+    """The user's own saved views, then those shared with one of their teams."""
+    team_ids = Membership.objects.filter(user=user).values("team_id")
+    views = (
+        SavedView.objects.filter(Q(owner=user) | Q(team_id__in=team_ids))
+        .select_related("owner", "team")
+        .order_by("name", "pk")
+    )
+    return sorted(views, key=lambda v: v.owner_id != user.pk)
+
+
+def saved_view_get_for_user(*, user: User, pk: int) -> SavedView:
+    """A saved view the user owns or that is shared with one of their teams;
+    404 otherwise (another person's private view leaks nothing)."""
+    team_ids = Membership.objects.filter(user=user).values("team_id")
+    try:
+        return (
+            SavedView.objects.filter(Q(owner=user) | Q(team_id__in=team_ids))
+            .select_related("owner", "team")
+            .get(pk=pk)
+        )
+    except SavedView.DoesNotExist as exc:
+        raise Http404("No such saved view") from exc
+
+
+def teams_of(*, user: User) -> list[Team]:
+    """The teams a saved view can be shared with: the user's own."""
+    return list(Team.objects.filter(memberships__user=user).distinct().order_by("name"))

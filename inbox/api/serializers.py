@@ -178,6 +178,21 @@ class SearchOut(serializers.Serializer):
     conversations = ConversationOut(many=True)
 
 
+class SavedViewOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    query = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="The filters, as GET /conversations/ takes them (defaults left out)",
+    )
+    owner = PersonOut()
+    team = TeamOut(allow_null=True)
+    mine = serializers.SerializerMethodField(help_text="False for a view a colleague shared")
+
+    def get_mine(self, obj) -> bool:
+        return obj.owner_id == self.context["user"].pk
+
+
 class ErrorOut(serializers.Serializer):
     detail = serializers.CharField()
 
@@ -282,3 +297,14 @@ class ApproveIn(serializers.Serializer):
 
 class RejectIn(serializers.Serializer):
     comment = MultiLineCharField(help_text="Why: the author is told.")
+
+
+class SavedViewCreateIn(ConversationFilterIn):
+    name = SingleLineCharField(max_length=60)
+    team = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Share with one of your teams"
+    )
+
+
+class SavedViewRenameIn(serializers.Serializer):
+    name = SingleLineCharField(max_length=60)

@@ -19,12 +19,14 @@ from accounts.http import AuthedApiRequest
 from accounts.models import Team, User
 from inbox import selectors
 from inbox.api import serializers as s
+from inbox.forms import filters_params
 from inbox.models import Label
 from inbox.search_query import SearchQueryError, search_query_parse
 from inbox.services import actions, approvals, contacts, outbound, presence
 from inbox.services.bulk_actions import conversations_bulk_apply
 from inbox.services.notifications import note_create, notifications_mark_read
 from inbox.services.replies import canned_render, reply_send
+from inbox.services.saved_views import saved_view_create, saved_view_delete, saved_view_rename
 from inbox.services.search import inbox_search
 from inbox.services.shield import message_reveal, shield_load
 
@@ -457,6 +459,87 @@ class SearchApi(InboxApi):
             m.shielded = m.direction == "in" and shield.matches(m.text)
         out = s.SearchOut(results, context={"shield": shield})
         return Response(out.data)
+
+
+# --- saved views -------------------------------------------------------------------------
+
+
+def _saved_view_out(request: AuthedApiRequest, view) -> dict:
+    return s.SavedViewOut(view, context={"user": request.user}).data
+
+
+class SavedViewListApi(InboxApi):
+    @extend_schema(
+        operation_id="saved_views_list",
+        responses={200: s.SavedViewOut(many=True)},
+        summary="Your saved views, then those colleagues shared with your teams",
+    )
+    def get(self, request: AuthedApiRequest) -> Response:
+        views = selectors.saved_views_for(user=request.user)
+        return Response(s.SavedViewOut(views, many=True, context={"user": request.user}).data)
+
+
+class SavedViewCreateApi(InboxApi):
+    @extend_schema(
+        operation_id="saved_views_create",
+        request=s.SavedViewCreateIn,
+        responses={201: s.SavedViewOut, 400: BAD},
+        summary="Save filters under a name, optionally shared with one of your teams",
+    )
+    def post(self, request: AuthedApiRequest) -> Response:
+        data = self.valid(s.SavedViewCreateIn, request.data)
+        team = None
+        if data.get("team"):
+            team = next(
+                (t for t in selectors.teams_of(user=request.user) if t.pk == data["team"]), None
+            )
+            if team is None:
+                raise ValidationError(
+                    {"detail": "You can share a view only with a team you belong to."}
+                )
+        view = saved_view_create(
+            owner=request.user,
+            name=data["name"],
+            params=filters_params(_filters(data)),
+            team=team,
+        )
+        return Response(_saved_view_out(request, view), status=status.HTTP_201_CREATED)
+
+
+class SavedViewDetailApi(InboxApi):
+    @extend_schema(
+        operation_id="saved_views_retrieve", responses={200: s.SavedViewOut, 404: NOT_FOUND}
+    )
+    def get(self, request: AuthedApiRequest, pk: int) -> Response:
+        view = selectors.saved_view_get_for_user(user=request.user, pk=pk)
+        return Response(_saved_view_out(request, view))
+
+
+class SavedViewRenameApi(InboxApi):
+    @extend_schema(
+        operation_id="saved_views_rename",
+        request=s.SavedViewRenameIn,
+        responses={200: s.SavedViewOut, 400: BAD, 403: BAD, 404: NOT_FOUND},
+        summary="Rename one of your own saved views",
+    )
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
+        data = self.valid(s.SavedViewRenameIn, request.data)
+        view = selectors.saved_view_get_for_user(user=request.user, pk=pk)
+        view = saved_view_rename(saved_view=view, actor=request.user, name=data["name"])
+        return Response(_saved_view_out(request, view))
+
+
+class SavedViewDeleteApi(InboxApi):
+    @extend_schema(
+        operation_id="saved_views_delete",
+        request=None,
+        responses={204: None, 403: BAD, 404: NOT_FOUND},
+        summary="Delete one of your own saved views",
+    )
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
+        view = selectors.saved_view_get_for_user(user=request.user, pk=pk)
+        saved_view_delete(saved_view=view, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class NotificationListApi(InboxApi):

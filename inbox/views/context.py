@@ -35,6 +35,7 @@ from inbox.models import (
 from inbox.search_query import SearchQueryError, search_query_parse
 from inbox.services import presence
 from inbox.services.replies import can_reply_privately
+from inbox.services.saved_views import saved_view_params
 from inbox.services.search import SearchResults, inbox_search
 from inbox.services.shield import Shield, shield_load
 from inbox.templatetags.inbox_ui import due_clock
@@ -115,18 +116,45 @@ def list_context(
     }
 
 
+def saved_views_nav(request: AuthedRequest, *, current_builtin: str) -> tuple[list, list]:
+    """The built-in views and the officer's saved ones (own, then shared), each
+    marked current when the list shows exactly its filters. A saved view that
+    matches wins, so only one link says "you are here"."""
+    here = urlencode(saved_view_params(request.GET))
+    mine = [
+        {
+            "pk": v.pk,
+            "name": v.name,
+            "query": urlencode(v.query),
+            "current": urlencode(v.query) == here,
+            "shared_by": "" if v.owner_id == request.user.pk else str(v.owner),
+            "team": v.team.name if v.team else "",
+        }
+        for v in selectors.saved_views_for(user=request.user)
+    ]
+    claimed = any(v["current"] for v in mine)
+    builtin = [
+        {"key": key, "name": name, "current": key == current_builtin and not claimed}
+        for key, name in selectors.SAVED_VIEWS
+    ]
+    return builtin, mine
+
+
 def counts_context(request: AuthedRequest) -> dict:
     counts = selectors.inbox_counts(user=request.user)
     current = inbox_filters(request.GET)[0].view
-    views = [
-        {"key": key, "name": name, "count": counts.get(key), "current": key == current}
-        for key, name in selectors.SAVED_VIEWS
-    ]
+    builtin, mine = saved_views_nav(request, current_builtin=current)
+    for v in builtin:
+        v["count"] = counts.get(v["key"])
     return {
-        "saved_views": views,
-        "counts_sig": signature([*sorted(counts.items()), current]),
+        "saved_views": builtin,
+        "my_views": mine,
+        "counts_sig": signature(
+            [*sorted(counts.items()), current, [sorted(v.items()) for v in mine]]
+        ),
         "counts_poll_seconds": COUNTS_POLL_SECONDS,
         "filter_query_noview": filter_query(request.GET, drop=("view", "page")),
+        "nav_query": filter_query(request.GET, drop=("page",)),
     }
 
 
@@ -145,6 +173,8 @@ def filters_context(request: AuthedRequest) -> dict:
             (ConversationKind.PRIVATE, "Direct message"),
         ],
         "search_form": SearchForm(),
+        "save_view_params": sorted(saved_view_params(request.GET).items()),
+        "save_view_teams": selectors.teams_of(user=user),
     }
 
 

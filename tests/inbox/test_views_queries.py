@@ -21,8 +21,9 @@ SESSION = 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" 
 # change stamp, rows, labels, escalation targets, open escalations, active
 # crises, abuse terms
 LIST_FRAGMENT = SESSION + 9
-# + saved-view counts, channels, labels, assignees, unread notifications
-LIST_PAGE = SESSION + 14
+# + saved-view counts, the officer's saved views, channels, labels, assignees, the
+# teams a view can be shared with, unread notifications
+LIST_PAGE = SESSION + 16
 # An unchanged poll: session, user, roles and the one stamp read; no rows.
 LIST_POLL_UNCHANGED = SESSION + 3
 # session, user, roles, conversation, read marker, presence, terms, reveals,
