@@ -25,6 +25,10 @@ from inbox.services.saved_views import (
 )
 
 
+def _form_errors(form) -> str:
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
+
+
 def _manage(request: AuthedRequest, *, status: int = 200, **extra) -> HttpResponse:
     views = selectors.saved_views_for(user=request.user)
     data = {
@@ -64,7 +68,7 @@ def saved_view_save(request: AuthedRequest) -> HttpResponse:
     params = saved_view_params(request.POST)
     back = reverse("inbox:list") + (f"?{urlencode(params)}" if params else "")
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
         return redirect(back)
     team = next((t for t in teams if str(t.pk) == form.cleaned_data["team"]), None)
     try:
@@ -90,7 +94,7 @@ def saved_view_rename_view(request: AuthedRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             error = " ".join(exc.messages)
     else:
-        error = " ".join(e for errs in form.errors.values() for e in errs)
+        error = _form_errors(form)
     if error:
         return _manage(request, status=400, error=error, form=form, pk=view.pk)
     messages.success(request, f"Renamed the view to “{view.name}”.")
