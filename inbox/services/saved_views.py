@@ -22,9 +22,10 @@ MAX_PER_OWNER = 50
 MAX_NAME = 60
 
 
-def saved_view_params(params: Mapping[str, str]) -> dict[str, str]:
-    """The normal form of a query string's filters (page and unknown values dropped)."""
-    return filters_params(inbox_filters(params)[0])
+def saved_view_params(params: Mapping[str, object]) -> dict[str, str]:
+    """The normal form of a query string's filters (page and unknown values
+    dropped). Values may come typed from code (an id as an int): read as text."""
+    return filters_params(inbox_filters({str(k): str(v) for k, v in params.items()})[0])
 
 
 def _clean_name(name: str) -> str:
@@ -52,7 +53,7 @@ def _save_named(view: SavedView) -> None:
 
 
 def saved_view_create(
-    *, owner: User, name: str, params: Mapping[str, str], team: Team | None = None
+    *, owner: User, name: str, params: Mapping[str, object], team: Team | None = None
 ) -> SavedView:
     name = _clean_name(name)
     if team is not None and not Membership.objects.filter(user=owner, team=team).exists():
