@@ -34,6 +34,7 @@ import re
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from _db import bench_database, percentile
 
@@ -497,6 +498,20 @@ def measure_person(client, who: str, data: dict, rng: random.Random) -> dict:
     )
     out["search_none"] = measure(
         client, "/inbox/search/?q=zeppelin", htmx=False, name=f"{who}: search, no hits"
+    )
+    # Figures beside the goal: the common word within the list's filters on a
+    # second page, and with operators (unread, on one channel by name).
+    out["search_filtered"] = measure(
+        client,
+        f"/inbox/search/?q=please&channel={channel.pk}&needs_reply=on&page=2",
+        htmx=False,
+        name=f"{who}: search, filtered, page 2",
+    )
+    out["search_operators"] = measure(
+        client,
+        f"/inbox/search/?{urlencode({'q': f'please is:unread channel:{channel.handle}'})}",
+        htmx=False,
+        name=f"{who}: search, operators",
     )
     return out
 

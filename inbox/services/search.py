@@ -106,7 +106,7 @@ def inbox_search(
     query: ParsedQuery,
     filters: selectors.InboxFilters | None = None,
     page: int = 1,
-    limit: int = RESULTS,
+    limit: int | None = None,
 ) -> SearchResults:
     """One page of results for a parsed query, within the list's filters
     (any status unless one is chosen). Pages are offsets over a total order
@@ -114,7 +114,7 @@ def inbox_search(
     while nothing new arrives. A fixed number of queries whatever ``limit``."""
     if query.is_empty():
         return SearchResults(query="", messages=[], conversations=[], engine="none")
-    page = max(1, page)
+    page, limit = max(1, page), limit or RESULTS
     scope = selectors.conversations_filtered(
         user=user, filters=filters or selectors.InboxFilters(), open_by_default=False
     )

@@ -410,5 +410,7 @@ def search_context(request: AuthedRequest) -> dict:
         "search_carry": carry,
         "filters_summary": search_filters_summary(request.user, filters) if carry else [],
         "pages_query": urlencode([("q", form.data.get("q", "")), *carry]),
+        # A result opens in the list it was searched from.
+        "carry_query": f"?{urlencode(carry)}" if carry else "",
         "unfiltered_query": urlencode([("q", form.data.get("q", ""))]),
     }

@@ -132,15 +132,16 @@ def test_search_page_keeps_filters_in_the_box_and_the_pager(client, officer, cha
     client.force_login(officer)
     url = reverse("inbox:search")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("inbox.services.search.RESULTS", 2)
-        # RESULTS is the default argument; the view passes none, so patch the default.
-        mp.setattr(inbox_search, "__kwdefaults__", {**inbox_search.__kwdefaults__, "limit": 2})
+        mp.setattr("inbox.services.search.RESULTS", 2)  # two results a page
         response = client.get(url, {"q": "tipping", "channel": channel_a.pk, "needs_reply": "on"})
     body = response.content.decode()
     assert response.context["results"].has_more
     assert f'<input type="hidden" name="channel" value="{channel_a.pk}">' in body
     assert "Channel: Riverside Council" in body and "Needs a reply" in body
     assert f"?q=tipping&amp;channel={channel_a.pk}&amp;needs_reply=on&amp;page=2" in body
+    # A result opens in the list it was searched from.
+    first = response.context["results"].messages[0]
+    assert f"/c/{first.conversation_id}/?channel={channel_a.pk}&amp;needs_reply=on#msg-" in body
 
 
 @pytest.mark.django_db
