@@ -32,7 +32,7 @@ from inbox.models import (
     Priority,
     Status,
 )
-from inbox.search_query import SearchQueryError, search_query_parse
+from inbox.search_query import SearchQuery, SearchQueryError, search_query_parse
 from inbox.services import presence
 from inbox.services.replies import can_reply_privately
 from inbox.services.saved_views import saved_view_params
@@ -387,6 +387,17 @@ def search_filters_summary(user, filters) -> list[str]:
     return said
 
 
+def _parsed(raw: str) -> tuple[SearchQuery | None, str]:
+    """The parsed query, or the sentence that says why there is none."""
+    try:
+        parsed = search_query_parse(raw)
+    except SearchQueryError as exc:
+        return None, str(exc)
+    if parsed.is_empty():  # only quotes or stray marks
+        return None, "Enter some words or an operator to search for."
+    return parsed, ""
+
+
 def search_context(request: AuthedRequest) -> dict:
     """The search page: the parsed query run within the list's filters, one
     page of results, and links to the pages either side."""
@@ -394,11 +405,8 @@ def search_context(request: AuthedRequest) -> dict:
     filters, page = inbox_filters(request.GET)
     results, query_error = None, ""
     if form.is_valid():
-        try:
-            parsed = search_query_parse(form.cleaned_data["q"])
-        except SearchQueryError as exc:
-            query_error = str(exc)
-        else:
+        parsed, query_error = _parsed(form.cleaned_data["q"])
+        if parsed is not None:
             results = inbox_search(user=request.user, query=parsed, filters=filters, page=page)
             _shield_results(results)
     carry = filter_pairs(request.GET, drop=("page",))

@@ -150,6 +150,9 @@ def test_search_page_explains_an_unknown_operator(client, officer, town):
     response = client.get(reverse("inbox:search"), {"q": "potholes stauts:open"})
     assert response.context["results"] is None
     assert "“stauts:” is not a search operator" in response.content.decode()
+    empty = client.get(reverse("inbox:search"), {"q": '""'})
+    assert empty.context["results"] is None
+    assert "Enter some words or an operator" in empty.content.decode()
 
 
 @pytest.mark.django_db
