@@ -197,3 +197,16 @@ def test_api_search_finds_nothing_of_another_team(other_officer, town):
     api.force_authenticate(other_officer)
     body = api.get(reverse("api:search"), {"q": "potholes"}).json()
     assert len(body["messages"]) == 1 and "bypass" in body["messages"][0]["text"]
+
+
+@pytest.mark.django_db
+def test_a_wide_scope_finds_the_same_as_a_narrow_one(officer, town, monkeypatch):
+    """Past NARROW_SCOPE conversations the scope stays a subquery: same answer."""
+    narrow = set(
+        found(search(officer, "potholes", filters=InboxFilters(channel_id=town["jo"].channel_id)))
+    )
+    monkeypatch.setattr("inbox.services.search.NARROW_SCOPE", 1)
+    wide = set(
+        found(search(officer, "potholes", filters=InboxFilters(channel_id=town["jo"].channel_id)))
+    )
+    assert narrow == wide == {town["jo"].pk, town["sam"].pk, town["resolved"].pk}
