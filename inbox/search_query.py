@@ -99,10 +99,9 @@ def search_query_parse(raw: str) -> SearchQuery:
             continue
         name = op.lower()
         if name not in OPERATORS:
-            known = ", ".join(f"{o}:" for o in OPERATORS)
             raise SearchQueryError(
-                f"“{op}:” is not a search operator. Use {known} "
-                f"(is:unread or is:mine), or put the words in quotes to search for them."
+                f"“{op}:” is not a search operator. Use from:, channel:, label:, "
+                "is:unread or is:mine, or put the words in quotes to search for them."
             )
         if neg:
             raise SearchQueryError(
