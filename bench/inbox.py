@@ -44,6 +44,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 from _db import bench_database, percentile
 from _stack import Processes, free_port, wait_until
@@ -524,6 +525,20 @@ def measure_person(client, who: str, data: dict, rng: random.Random) -> dict:
     )
     out["search_none"] = measure(
         client, "/inbox/search/?q=zeppelin", htmx=False, name=f"{who}: search, no hits"
+    )
+    # Figures beside the goal: the common word within the list's filters on a
+    # second page, and with operators (unread, on one channel by name).
+    out["search_filtered"] = measure(
+        client,
+        f"/inbox/search/?q=please&channel={channel.pk}&needs_reply=on&page=2",
+        htmx=False,
+        name=f"{who}: search, filtered, page 2",
+    )
+    out["search_operators"] = measure(
+        client,
+        f"/inbox/search/?{urlencode({'q': f'please is:unread channel:{channel.handle}'})}",
+        htmx=False,
+        name=f"{who}: search, operators",
     )
     out["urls"] = {"poll": f"/inbox/?since={stamp}", "conversation": url}
     return out

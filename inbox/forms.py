@@ -79,6 +79,50 @@ def inbox_filters(params) -> tuple[InboxFilters, int]:
     return filters, _positive_int(get("page"), most=MAX_PAGE) or 1
 
 
+def filters_params(filters: InboxFilters) -> dict[str, str]:
+    """The query-string parameters that give ``filters`` back through
+    ``inbox_filters``, defaults left out: the normal form a saved view keeps
+    (equal filters, equal dicts)."""
+    pairs = {
+        "view": "" if filters.view == "all" else filters.view,
+        "channel": str(filters.channel_id or ""),
+        "network": filters.network,
+        "kind": filters.kind,
+        "status": filters.status,
+        "priority": "" if filters.priority is None else str(filters.priority),
+        "label": str(filters.label_id or ""),
+        "assignee": str(filters.assignee_id or ""),
+        "needs_reply": "on" if filters.needs_reply else "",
+        "sort": "" if filters.sort == "recent" else filters.sort,
+    }
+    return {key: value for key, value in pairs.items() if value}
+
+
+class SavedViewForm(forms.Form):
+    """Save the list's current filters under a name; ``team``: "" or one of
+    the officer's teams (the service checks the membership)."""
+
+    name = SingleLineField(
+        label="Name for this view",
+        max_length=60,
+        error_messages={
+            "required": "Give the view a name.",
+            "max_length": "A view's name can be at most 60 characters.",
+        },
+    )
+    team = forms.ChoiceField(label="Share with", required=False)
+
+    def __init__(self, *args, teams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["team"]).choices = [("", "Nobody (only me)")] + [
+            (str(t.pk), t.name) for t in teams
+        ]
+
+
+class SavedViewRenameForm(forms.Form):
+    name = SavedViewForm.base_fields["name"]
+
+
 class AssignForm(forms.Form):
     """``assignee``: "me", a colleague's id, or "" for nobody; ``team``: a team id or ""."""
 

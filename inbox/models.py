@@ -675,3 +675,41 @@ class ChannelStamp(models.Model):
 
     def __str__(self) -> str:
         return f"channel {self.channel_id} v{self.version}"
+
+
+class SavedView(models.Model):
+    """An officer's own view of the inbox: filters and sort saved under a name,
+    seen by the owner and, when shared, by the members of one of their teams.
+
+    ``query`` holds the list's filter parameters as ``inbox.forms.inbox_filters``
+    reads them, normalised (defaults left out, values as strings), so equal
+    filters are equal dicts and the saved view's link is ``?`` + urlencode(query).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(max_length=60)
+    query = models.JSONField(default=dict, blank=True)
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shared with this team's members (one of the owner's teams)",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            # "Bins" and "bins" side by side in one navigation would confuse.
+            models.UniqueConstraint(
+                models.functions.Lower("name"), "owner", name="saved_view_owner_name_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -52,6 +52,7 @@ from inbox.models import (
     Notification,
     Presence,
     Priority,
+    SavedView,
     Status,
 )
 from socialdesk.db import JSONRows
@@ -291,16 +292,22 @@ class InboxPage:
     filters: InboxFilters = field(default_factory=InboxFilters)
 
 
-def conversation_inbox_queryset(*, user: User, filters: InboxFilters) -> QuerySet[Conversation]:
-    """The filtered, ordered conversations for the list (not yet sliced)."""
+def conversations_filtered(
+    *, user: User, filters: InboxFilters, open_by_default: bool = True
+) -> QuerySet[Conversation]:
+    """The conversations the user may see that match the filters, unordered.
+    With no status chosen the list shows open ones only; search
+    (``open_by_default=False``) also finds resolved history."""
     qs = access.conversations_visible_to(user).filter(_view_q(filters.view, user))
-    # A snoozed conversation is in the "Snoozed" view only, until it wakes.
-    qs = qs.filter(snoozed_until__isnull=filters.view != "snoozed")
+    # A snoozed conversation is in the "Snoozed" view only, until it wakes;
+    # search (not open-by-default) finds it wherever it sleeps.
+    if open_by_default or filters.view == "snoozed":
+        qs = qs.filter(snoozed_until__isnull=filters.view != "snoozed")
     if filters.status:
         qs = qs.filter(status=filters.status)
     elif filters.view == "resolved":
         qs = qs.filter(status=Status.RESOLVED)
-    else:
+    elif open_by_default:
         qs = qs.filter(status__in=OPEN_STATUSES)
     if filters.channel_id:
         qs = qs.filter(channel_id=filters.channel_id)
@@ -316,6 +323,12 @@ def conversation_inbox_queryset(*, user: User, filters: InboxFilters) -> QuerySe
         qs = qs.filter(kind=filters.kind)
     if filters.needs_reply:
         qs = qs.filter(awaiting_since__isnull=False)
+    return qs
+
+
+def conversation_inbox_queryset(*, user: User, filters: InboxFilters) -> QuerySet[Conversation]:
+    """The filtered, ordered conversations for the list (not yet sliced)."""
+    qs = conversations_filtered(user=user, filters=filters)
     if filters.sort == "due":
         # Oldest unanswered first; conversations with no clock last.
         return qs.order_by(
@@ -652,3 +665,36 @@ def assignees_for_filter(*, user: User) -> list[User]:
         .distinct()
         .order_by("display_name", "username")
     )
+
+
+# --- saved views ------------------------------------------------------------------------
+
+
+def saved_views_for(*, user: User) -> list[SavedView]:
+    """The user's own saved views, then those shared with one of their teams."""
+    team_ids = Membership.objects.filter(user=user).values("team_id")
+    views = (
+        SavedView.objects.filter(Q(owner=user) | Q(team_id__in=team_ids))
+        .select_related("owner", "team")
+        .order_by("name", "pk")
+    )
+    return sorted(views, key=lambda v: v.owner_id != user.pk)
+
+
+def saved_view_get_for_user(*, user: User, pk: int) -> SavedView:
+    """A saved view the user owns or that is shared with one of their teams;
+    404 otherwise (another person's private view leaks nothing)."""
+    team_ids = Membership.objects.filter(user=user).values("team_id")
+    try:
+        return (
+            SavedView.objects.filter(Q(owner=user) | Q(team_id__in=team_ids))
+            .select_related("owner", "team")
+            .get(pk=pk)
+        )
+    except SavedView.DoesNotExist as exc:
+        raise Http404("No such saved view") from exc
+
+
+def teams_of(*, user: User) -> list[Team]:
+    """The teams a saved view can be shared with: the user's own."""
+    return list(Team.objects.filter(memberships__user=user).distinct().order_by("name"))

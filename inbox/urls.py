@@ -4,6 +4,7 @@ from django.urls import path
 
 from inbox import views
 from inbox.views import approvals as approval_views
+from inbox.views import saved_views as saved_view_views
 from inbox.views import triage as triage_views
 
 app_name = "inbox"
@@ -13,6 +14,18 @@ urlpatterns = [
     path("counts/", views.inbox_counts, name="counts"),
     path("viewers/", views.inbox_viewers, name="viewers"),
     path("search/", views.search, name="search"),
+    path("views/", saved_view_views.saved_views_page, name="saved_views"),
+    path("views/save/", saved_view_views.saved_view_save, name="saved_view_save"),
+    path(
+        "views/<int:pk>/rename/",
+        saved_view_views.saved_view_rename_view,
+        name="saved_view_rename",
+    ),
+    path(
+        "views/<int:pk>/delete/",
+        saved_view_views.saved_view_delete_view,
+        name="saved_view_delete",
+    ),
     path("notifications/", views.notifications, name="notifications"),
     path("bulk/", views.conversations_bulk, name="bulk"),
     path("settings/abuse-terms/", views.abuse_terms, name="abuse_terms"),

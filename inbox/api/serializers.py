@@ -175,8 +175,25 @@ class NotificationOut(serializers.Serializer):
 class SearchOut(serializers.Serializer):
     query = serializers.CharField()
     engine = serializers.CharField()
+    page = serializers.IntegerField()
+    has_more = serializers.BooleanField(help_text="Ask for page + 1 for more")
     messages = MessageOut(many=True)
     conversations = ConversationOut(many=True)
+
+
+class SavedViewOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    query = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="The filters, as GET /conversations/ takes them (defaults left out)",
+    )
+    owner = PersonOut()
+    team = TeamOut(allow_null=True)
+    mine = serializers.SerializerMethodField(help_text="False for a view a colleague shared")
+
+    def get_mine(self, obj) -> bool:
+        return obj.owner_id == self.context["user"].pk
 
 
 class ErrorOut(serializers.Serializer):
@@ -288,8 +305,13 @@ class PresenceIn(serializers.Serializer):
     typing = serializers.BooleanField(required=False, default=False)
 
 
-class SearchIn(serializers.Serializer):
-    q = SingleLineCharField(max_length=200)
+class SearchIn(ConversationFilterIn):
+    q = SingleLineCharField(
+        max_length=200,
+        help_text='Words, "phrases", -word, and from:handle, channel:name, label:name, '
+        "is:unread, is:mine. Within the filters given (any status unless one is chosen).",
+    )
+    page = serializers.IntegerField(required=False, min_value=1, max_value=10_000, default=1)
 
 
 class ApproveIn(serializers.Serializer):
@@ -301,3 +323,14 @@ class ApproveIn(serializers.Serializer):
 
 class RejectIn(serializers.Serializer):
     comment = MultiLineCharField(help_text="Why: the author is told.")
+
+
+class SavedViewCreateIn(ConversationFilterIn):
+    name = SingleLineCharField(max_length=60)
+    team = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Share with one of your teams"
+    )
+
+
+class SavedViewRenameIn(serializers.Serializer):
+    name = SingleLineCharField(max_length=60)

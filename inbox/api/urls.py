@@ -90,6 +90,19 @@ urlpatterns = [
     path("messages/<int:mid>/reject/", views.MessageRejectApi.as_view(), name="message_reject"),
     path("messages/<int:mid>/reveal/", views.MessageRevealApi.as_view(), name="message_reveal"),
     path("search/", views.SearchApi.as_view(), name="search"),
+    path("saved-views/", views.SavedViewListApi.as_view(), name="saved_view_list"),
+    path("saved-views/create/", views.SavedViewCreateApi.as_view(), name="saved_view_create"),
+    path("saved-views/<int:pk>/", views.SavedViewDetailApi.as_view(), name="saved_view_detail"),
+    path(
+        "saved-views/<int:pk>/rename/",
+        views.SavedViewRenameApi.as_view(),
+        name="saved_view_rename",
+    ),
+    path(
+        "saved-views/<int:pk>/delete/",
+        views.SavedViewDeleteApi.as_view(),
+        name="saved_view_delete",
+    ),
     path("notifications/", views.NotificationListApi.as_view(), name="notification_list"),
     path("notifications/read/", views.NotificationReadApi.as_view(), name="notification_read"),
 ]

@@ -19,11 +19,14 @@ from accounts.http import AuthedApiRequest
 from accounts.models import Team, User
 from inbox import selectors
 from inbox.api import serializers as s
+from inbox.forms import filters_params
 from inbox.models import Label
+from inbox.search_query import SearchQueryError, search_query_parse
 from inbox.services import actions, approvals, contacts, outbound, presence, triage
 from inbox.services.bulk_actions import conversations_bulk_apply
 from inbox.services.notifications import note_create, notifications_mark_read
 from inbox.services.replies import canned_render, reply_send
+from inbox.services.saved_views import saved_view_create, saved_view_delete, saved_view_rename
 from inbox.services.search import inbox_search
 from inbox.services.shield import message_reveal, shield_load
 
@@ -68,6 +71,21 @@ def _shielded_messages(user, conversation) -> list:
     return messages
 
 
+def _filters(data: dict) -> selectors.InboxFilters:
+    return selectors.InboxFilters(
+        view=data["view"],
+        channel_id=data.get("channel"),
+        network=data.get("network", ""),
+        status=data.get("status", ""),
+        priority=data.get("priority"),
+        label_id=data.get("label"),
+        assignee_id=data.get("assignee"),
+        kind=data.get("kind", ""),
+        needs_reply=data["needs_reply"],
+        sort=data["sort"],
+    )
+
+
 # --- conversations -----------------------------------------------------------------------
 
 
@@ -80,18 +98,7 @@ class ConversationListApi(InboxApi):
     )
     def get(self, request: AuthedApiRequest) -> Response:
         data = self.valid(s.ConversationFilterIn, request.query_params)
-        filters = selectors.InboxFilters(
-            view=data["view"],
-            channel_id=data.get("channel"),
-            network=data.get("network", ""),
-            status=data.get("status", ""),
-            priority=data.get("priority"),
-            label_id=data.get("label"),
-            assignee_id=data.get("assignee"),
-            kind=data.get("kind", ""),
-            needs_reply=data["needs_reply"],
-            sort=data["sort"],
-        )
+        filters = _filters(data)
         paginator = LimitOffsetPagination()
         rows = paginator.paginate_queryset(
             selectors.conversation_inbox_rows(user=request.user, filters=filters),
@@ -512,16 +519,104 @@ class SearchApi(InboxApi):
         operation_id="search",
         parameters=[s.SearchIn],
         responses={200: s.SearchOut, 400: BAD},
-        summary="Search message text, names and handles on the channels you cover",
+        summary="Search message text, names and handles on the channels you cover, "
+        "within the list's filters, a page at a time",
     )
     def get(self, request: AuthedApiRequest) -> Response:
         data = self.valid(s.SearchIn, request.query_params)
-        results = inbox_search(user=request.user, query=data["q"])
+        try:
+            query = search_query_parse(data["q"])
+        except SearchQueryError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        results = inbox_search(
+            user=request.user, query=query, filters=_filters(data), page=data["page"]
+        )
         shield = shield_load()
         for m in results.messages:
             m.shielded = m.direction == "in" and shield.matches(m.text)
         out = s.SearchOut(results, context={"shield": shield})
         return Response(out.data)
+
+
+# --- saved views -------------------------------------------------------------------------
+
+
+def _saved_view_out(request: AuthedApiRequest, view) -> dict:
+    return s.SavedViewOut(view, context={"user": request.user}).data
+
+
+class SavedViewListApi(InboxApi):
+    @extend_schema(
+        operation_id="saved_views_list",
+        responses={200: s.SavedViewOut(many=True)},
+        summary="Your saved views, then those colleagues shared with your teams",
+    )
+    def get(self, request: AuthedApiRequest) -> Response:
+        views = selectors.saved_views_for(user=request.user)
+        return Response(s.SavedViewOut(views, many=True, context={"user": request.user}).data)
+
+
+class SavedViewCreateApi(InboxApi):
+    @extend_schema(
+        operation_id="saved_views_create",
+        request=s.SavedViewCreateIn,
+        responses={201: s.SavedViewOut, 400: BAD},
+        summary="Save filters under a name, optionally shared with one of your teams",
+    )
+    def post(self, request: AuthedApiRequest) -> Response:
+        data = self.valid(s.SavedViewCreateIn, request.data)
+        team = None
+        if data.get("team"):
+            team = next(
+                (t for t in selectors.teams_of(user=request.user) if t.pk == data["team"]), None
+            )
+            if team is None:
+                raise ValidationError(
+                    {"detail": "You can share a view only with a team you belong to."}
+                )
+        view = saved_view_create(
+            owner=request.user,
+            name=data["name"],
+            params=filters_params(_filters(data)),
+            team=team,
+        )
+        return Response(_saved_view_out(request, view), status=status.HTTP_201_CREATED)
+
+
+class SavedViewDetailApi(InboxApi):
+    @extend_schema(
+        operation_id="saved_views_retrieve", responses={200: s.SavedViewOut, 404: NOT_FOUND}
+    )
+    def get(self, request: AuthedApiRequest, pk: int) -> Response:
+        view = selectors.saved_view_get_for_user(user=request.user, pk=pk)
+        return Response(_saved_view_out(request, view))
+
+
+class SavedViewRenameApi(InboxApi):
+    @extend_schema(
+        operation_id="saved_views_rename",
+        request=s.SavedViewRenameIn,
+        responses={200: s.SavedViewOut, 400: BAD, 403: BAD, 404: NOT_FOUND},
+        summary="Rename one of your own saved views",
+    )
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
+        data = self.valid(s.SavedViewRenameIn, request.data)
+        view = selectors.saved_view_get_for_user(user=request.user, pk=pk)
+        view = saved_view_rename(saved_view=view, actor=request.user, name=data["name"])
+        return Response(_saved_view_out(request, view))
+
+
+class SavedViewDeleteApi(InboxApi):
+    @extend_schema(
+        operation_id="saved_views_delete",
+        request=None,
+        responses={204: None, 403: BAD, 404: NOT_FOUND},
+        summary="Delete one of your own saved views",
+    )
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
+        view = selectors.saved_view_get_for_user(user=request.user, pk=pk)
+        saved_view_delete(saved_view=view, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class NotificationListApi(InboxApi):

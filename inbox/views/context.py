@@ -38,8 +38,11 @@ from inbox.models import (
     Priority,
     Status,
 )
+from inbox.search_query import SearchQuery, SearchQueryError, search_query_parse
 from inbox.services import presence
 from inbox.services.replies import can_reply_privately
+from inbox.services.saved_views import saved_view_params
+from inbox.services.search import SearchResults, inbox_search
 from inbox.services.shield import Shield, shield_load
 from inbox.templatetags.inbox_ui import due_clock
 from inbox.text_rules import LIMITS, x_weighted_length
@@ -74,10 +77,13 @@ def signature(parts) -> str:
     return hashlib.sha1(pickle.dumps(parts, protocol=5), usedforsecurity=False).hexdigest()[:16]
 
 
+def filter_pairs(params: QueryDict, *, drop: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    return [(k, v) for k in FILTER_KEYS if k not in drop for v in params.getlist(k) if v]
+
+
 def filter_query(params: QueryDict, *, drop: tuple[str, ...] = ()) -> str:
     """The filter part of a query string, to carry from the list into links."""
-    kept = [(k, v) for k in FILTER_KEYS if k not in drop for v in params.getlist(k) if v]
-    return urlencode(kept)
+    return urlencode(filter_pairs(params, drop=drop))
 
 
 # --- list -------------------------------------------------------------------------------
@@ -111,21 +117,50 @@ def list_context(
         "current_pk": current_pk,
         "poll_seconds": POLL_SECONDS,
         "presence_poll_seconds": PRESENCE_POLL_SECONDS,
+        # The header's search box keeps the list's filters (hidden fields).
+        "search_carry": filter_pairs(request.GET, drop=("page",)),
     }
+
+
+def saved_views_nav(request: AuthedRequest, *, current_builtin: str) -> tuple[list, list]:
+    """The built-in views and the officer's saved ones (own, then shared), each
+    marked current when the list shows exactly its filters. A saved view that
+    matches wins, so only one link says "you are here"."""
+    here = urlencode(saved_view_params(request.GET))
+    mine = [
+        {
+            "pk": v.pk,
+            "name": v.name,
+            "query": urlencode(v.query),
+            "current": urlencode(v.query) == here,
+            "shared_by": "" if v.owner_id == request.user.pk else str(v.owner),
+            "team": v.team.name if v.team else "",
+        }
+        for v in selectors.saved_views_for(user=request.user)
+    ]
+    claimed = any(v["current"] for v in mine)
+    builtin = [
+        {"key": key, "name": name, "current": key == current_builtin and not claimed}
+        for key, name in selectors.SAVED_VIEWS
+    ]
+    return builtin, mine
 
 
 def counts_context(request: AuthedRequest) -> dict:
     counts = selectors.inbox_counts(user=request.user)
     current = inbox_filters(request.GET)[0].view
-    views = [
-        {"key": key, "name": name, "count": counts.get(key), "current": key == current}
-        for key, name in selectors.SAVED_VIEWS
-    ]
+    builtin, mine = saved_views_nav(request, current_builtin=current)
+    for v in builtin:
+        v["count"] = counts.get(v["key"])
     return {
-        "saved_views": views,
-        "counts_sig": signature([*sorted(counts.items()), current]),
+        "saved_views": builtin,
+        "my_views": mine,
+        "counts_sig": signature(
+            [*sorted(counts.items()), current, [sorted(v.items()) for v in mine]]
+        ),
         "counts_poll_seconds": COUNTS_POLL_SECONDS,
         "filter_query_noview": filter_query(request.GET, drop=("view", "page")),
+        "nav_query": filter_query(request.GET, drop=("page",)),
     }
 
 
@@ -145,6 +180,8 @@ def filters_context(request: AuthedRequest, *, labels: list | None = None) -> di
             (ConversationKind.PRIVATE, "Direct message"),
         ],
         "search_form": SearchForm(),
+        "save_view_params": sorted(saved_view_params(request.GET).items()),
+        "save_view_teams": selectors.teams_of(user=user),
     }
 
 
@@ -334,4 +371,80 @@ def presence_context(request: AuthedRequest, conversation: Conversation) -> dict
         "conversation": conversation,
         "viewers": people,
         "presence_sig": signature(people),
+    }
+
+
+# --- search -----------------------------------------------------------------------------
+
+
+def _shield_results(results: SearchResults) -> None:
+    shield = shield_load()
+    for m in results.messages:
+        m.shielded = m.direction == Direction.IN and shield.matches(m.text)
+    for c in results.conversations:
+        c.snippet_shielded = shield.matches(c.last_message_preview)
+
+
+def search_filters_summary(user, filters) -> list[str]:
+    """The list's filters a search keeps, in words ("Channel: Riverside
+    Council"). Names are read only for the filters that are set."""
+    said = []
+    if filters.view != "all":
+        said.append(f"View: {selectors.SAVED_VIEW_NAMES[filters.view]}")
+    if filters.channel_id:
+        names = {c.pk: c.name for c in selectors.channels_for_filter(user=user)}
+        said.append(f"Channel: {names.get(filters.channel_id, 'one you do not cover')}")
+    if filters.network:
+        said.append(f"Network: {Network(filters.network).label}")
+    if filters.kind:
+        said.append(f"Kind: {ConversationKind(filters.kind).label}")
+    if filters.status:
+        said.append(f"Status: {Status(filters.status).label}")
+    if filters.priority is not None:
+        said.append(f"Priority: {Priority(filters.priority).label}")
+    if filters.label_id:
+        names = {lb.pk: lb.name for lb in selectors.labels_all()}
+        said.append(f"Label: {names.get(filters.label_id, 'unknown')}")
+    if filters.assignee_id:
+        people = {u.pk: str(u) for u in selectors.assignees_for_filter(user=user)}
+        said.append(f"Assignee: {people.get(filters.assignee_id, 'someone outside your teams')}")
+    if filters.needs_reply:
+        said.append("Needs a reply")
+    return said
+
+
+def _parsed(raw: str) -> tuple[SearchQuery | None, str]:
+    """The parsed query, or the sentence that says why there is none."""
+    try:
+        parsed = search_query_parse(raw)
+    except SearchQueryError as exc:
+        return None, str(exc)
+    if parsed.is_empty():  # only quotes or stray marks
+        return None, "Enter some words or an operator to search for."
+    return parsed, ""
+
+
+def search_context(request: AuthedRequest) -> dict:
+    """The search page: the parsed query run within the list's filters, one
+    page of results, and links to the pages either side."""
+    form = SearchForm(request.GET or None)
+    filters, page = inbox_filters(request.GET)
+    results, query_error = None, ""
+    if form.is_valid():
+        parsed, query_error = _parsed(form.cleaned_data["q"])
+        if parsed is not None:
+            results = inbox_search(user=request.user, query=parsed, filters=filters, page=page)
+            _shield_results(results)
+    carry = filter_pairs(request.GET, drop=("page",))
+    return {
+        "search_form": form,
+        "search_query": form.data.get("q", ""),
+        "query_error": query_error,
+        "results": results,
+        "search_carry": carry,
+        "filters_summary": search_filters_summary(request.user, filters) if carry else [],
+        "pages_query": urlencode([("q", form.data.get("q", "")), *carry]),
+        # A result opens in the list it was searched from.
+        "carry_query": f"?{urlencode(carry)}" if carry else "",
+        "unfiltered_query": urlencode([("q", form.data.get("q", ""))]),
     }

@@ -15,11 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import access
 from accounts.http import AuthedRequest
 from inbox import selectors
-from inbox.forms import ReplyForm, SearchForm
+from inbox.forms import ReplyForm
 from inbox.services import presence
 from inbox.services.notifications import notifications_mark_read
 from inbox.services.replies import canned_render
-from inbox.services.search import inbox_search
 from inbox.services.shield import shield_load
 from inbox.views import context as ctx
 
@@ -162,16 +161,7 @@ def conversation_composer(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def search(request: AuthedRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
-    results = None
-    if form.is_valid():
-        results = inbox_search(user=request.user, query=form.cleaned_data["q"])
-        shield = shield_load()
-        for m in results.messages:
-            m.shielded = m.direction == "in" and shield.matches(m.text)
-        for c in results.conversations:
-            c.snippet_shielded = shield.matches(c.last_message_preview)
-    data = {"search_form": form, "results": results}
+    data = ctx.search_context(request)
     if is_fragment(request) and request.htmx.target == "search-results":
         return render(request, "inbox/_search_results.html", data)
     return render(request, "inbox/search.html", data)

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from inbox.services.saved_views import saved_view_create
 from inbox.services.shield import abuse_term_add
 from tests.browser.helpers import AXE, AXE_TAGS, BROWSER, format_violations, sign_in
 from tests.factories import LabelFactory
@@ -25,6 +26,9 @@ OFFICER_PAGES = [
     ("inbox", "inbox:list", {}),
     ("conversation", "inbox:conversation", {"pk": "conversation"}),
     ("search", "inbox:search", {"q": "bins"}),
+    ("search-filtered", "inbox:search", {"q": "bins+label:bins", "status": "new"}),
+    ("search-refused", "inbox:search", {"q": "bins+to:council"}),
+    ("saved-views", "inbox:saved_views", {}),
     ("notifications", "inbox:notifications", {}),
     ("my-figures", "kpis:me", {}),
     ("escalations", "escalation:index", {}),
@@ -64,6 +68,12 @@ def busy(officer, teammate, admin_user, channel_a):
         channel_a, author=citizen(1, name="Jo ‮Resident"), text="When are the bins collected?"
     )
     jo.labels.add(label)
+    saved_view_create(
+        owner=officer,
+        name="Bins, due first",
+        params={"label": label.pk, "sort": "due"},
+        team=officer.memberships.get().team,
+    )
     conversation_with(channel_a, author=citizen(2, name="Rude Person"), text="you scumbag")
     conversation_with(
         channel_a, author=citizen(3), text="<script>alert('x')</script> {{ not_a_variable }}"

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from inbox.search_query import search_query_parse
 from inbox.services.search import inbox_search
 from tests.inbox.ui_data import citizen, conversation_with
 
@@ -37,30 +38,30 @@ def corpus(channel_a, channel_b):
 
 @pytest.mark.django_db
 def test_it_finds_message_text_within_the_users_channels(officer, corpus):
-    results = inbox_search(user=officer, query="bins")
+    results = inbox_search(user=officer, query=search_query_parse("bins"))
     assert [m.conversation_id for m in results.messages] == [corpus["bins"].pk]
 
 
 @pytest.mark.django_db
 def test_it_finds_contacts_by_name_and_handle(officer, corpus):
-    by_name = inbox_search(user=officer, query="Jo")
+    by_name = inbox_search(user=officer, query=search_query_parse("Jo"))
     assert [c.pk for c in by_name.conversations] == [corpus["bins"].pk]
-    by_handle = inbox_search(user=officer, query="@samdrives")
+    by_handle = inbox_search(user=officer, query=search_query_parse("@samdrives"))
     assert [c.pk for c in by_handle.conversations] == [corpus["parking"].pk]
 
 
 @pytest.mark.django_db
 def test_other_teams_see_only_their_own(other_officer, corpus):
-    results = inbox_search(user=other_officer, query="bins")
+    results = inbox_search(user=other_officer, query=search_query_parse("bins"))
     assert [m.conversation_id for m in results.messages] == [corpus["other_team"].pk]
-    assert [c.pk for c in inbox_search(user=other_officer, query="Jo").conversations] == [
-        corpus["other_team"].pk
-    ]
+    assert [
+        c.pk for c in inbox_search(user=other_officer, query=search_query_parse("Jo")).conversations
+    ] == [corpus["other_team"].pk]
 
 
 @pytest.mark.django_db
 def test_admin_searches_everything(admin_user, corpus):
-    results = inbox_search(user=admin_user, query="bins")
+    results = inbox_search(user=admin_user, query=search_query_parse("bins"))
     assert {m.conversation_id for m in results.messages} == {
         corpus["bins"].pk,
         corpus["other_team"].pk,
@@ -69,7 +70,7 @@ def test_admin_searches_everything(admin_user, corpus):
 
 @pytest.mark.django_db
 def test_empty_query_finds_nothing(officer, corpus):
-    results = inbox_search(user=officer, query="   ")
+    results = inbox_search(user=officer, query=search_query_parse("   "))
     assert results.messages == [] and results.conversations == []
 
 
@@ -98,16 +99,22 @@ def test_shielded_messages_stay_hidden_in_results(client, officer, admin_user, c
 @postgres_only
 @pytest.mark.django_db
 def test_postgres_search_stems_words_and_uses_websearch_syntax(officer, corpus):
-    assert inbox_search(user=officer, query="bin collection").engine == "postgres-fts"
-    # "collection" matches "collected" through English stemming.
-    assert [m.conversation_id for m in inbox_search(user=officer, query="collect").messages] == [
-        corpus["bins"].pk
-    ]
     assert (
-        inbox_search(user=officer, query='"parking permit" -bins').messages[0].conversation_id
+        inbox_search(user=officer, query=search_query_parse("bin collection")).engine
+        == "postgres-fts"
+    )
+    # "collection" matches "collected" through English stemming.
+    assert [
+        m.conversation_id
+        for m in inbox_search(user=officer, query=search_query_parse("collect")).messages
+    ] == [corpus["bins"].pk]
+    assert (
+        inbox_search(user=officer, query=search_query_parse('"parking permit" -bins'))
+        .messages[0]
+        .conversation_id
         == corpus["parking"].pk
     )
-    assert inbox_search(user=officer, query="bins -elm").messages == []
+    assert inbox_search(user=officer, query=search_query_parse("bins -elm")).messages == []
 
 
 @postgres_only

@@ -22,8 +22,9 @@ SESSION = 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" 
 # change stamp, rows (with their escalation flags and crisis as annotations),
 # labels, abuse terms
 LIST_FRAGMENT = SESSION + 6
-# + saved-view counts, channels, labels, assignees, unread notifications
-LIST_PAGE = SESSION + 11
+# + saved-view counts, the officer's saved views, channels, labels, assignees, the
+# teams a view can be shared with, unread notifications
+LIST_PAGE = SESSION + 13
 # An unchanged poll: session, user, roles and the one stamp read; no rows.
 LIST_POLL_UNCHANGED = SESSION + 3
 # session, user, roles, the conversation (with its flags, the crisis's holding
@@ -34,9 +35,10 @@ LIST_POLL_UNCHANGED = SESSION + 3
 # reveals, likes and hides), notes, labels (all, those applied marked), canned
 # responses
 CONVERSATION_FRAGMENT = SESSION + 12
-# + the list's stamp, rows and row labels, saved-view counts, channels,
-# assignees, unread notifications (terms and labels are read once for both)
-CONVERSATION_PAGE = CONVERSATION_FRAGMENT + 7
+# + the list's stamp, rows and row labels, saved-view counts, the officer's saved
+# views, channels, assignees, the teams a view can be shared with, unread
+# notifications (terms and labels are read once for both)
+CONVERSATION_PAGE = CONVERSATION_FRAGMENT + 9
 # session, user, roles, conversation, terms, messages, notes, labels, read marker
 THREAD_POLL = SESSION + 8
 
