@@ -55,3 +55,7 @@ class ApiTokenForm(forms.Form):
         required=False,
         initial="90",
     )
+
+
+class NotificationPreferencesForm(forms.Form):
+    email_on_assignment = forms.BooleanField(required=False)

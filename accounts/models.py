@@ -24,6 +24,10 @@ class User(AbstractUser):
     can_approve_replies = models.BooleanField(
         default=False, help_text="May approve colleagues' replies (managers and admins always may)."
     )
+    email_on_assignment = models.BooleanField(
+        default=False,
+        help_text="E-mail me when a colleague assigns a conversation to me.",
+    )
 
     class Meta:
         ordering = ["username"]

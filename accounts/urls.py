@@ -17,6 +17,7 @@ urlpatterns = [
     path("tokens/new/", views.api_token_create, name="api_token_create"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("email/", views.email_change, name="email_change"),
+    path("notifications/", views.notification_preferences, name="notification_preferences"),
     path("password/", views.password_change, name="password_change"),
     # A reset never signs anyone in (post_reset_login stays False), so the
     # second factor is still asked for at the next sign-in (ASVS 6.4.3).

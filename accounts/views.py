@@ -19,9 +19,15 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from accounts import reauth_state
-from accounts.forms import ApiTokenForm, EmailForm, ReauthForm, TokenForm
+from accounts.forms import (
+    ApiTokenForm,
+    EmailForm,
+    NotificationPreferencesForm,
+    ReauthForm,
+    TokenForm,
+)
 from accounts.models import ApiToken, UserSession
-from accounts.services import mfa, sessions, tokens
+from accounts.services import mfa, preferences, sessions, tokens
 from events.context import client_ip
 from events.services import event_record
 
@@ -225,6 +231,18 @@ def security(request):
             "tokens": tokens.api_tokens_for(user=request.user),
         },
     )
+
+
+@login_required
+@require_POST
+def notification_preferences(request):
+    form = NotificationPreferencesForm(request.POST)
+    form.is_valid()  # a lone optional checkbox: always valid
+    preferences.user_notification_preferences_set(
+        user=request.user, email_on_assignment=form.cleaned_data["email_on_assignment"]
+    )
+    messages.success(request, "Your notification settings are saved.")
+    return redirect("security")
 
 
 @login_required

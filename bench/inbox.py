@@ -20,22 +20,33 @@ middleware stack, the real views and templates) it times, for each:
   page: goal p95 <= 25 ms and at most 12 queries;
 - search, a common word and a word with no hits: goal p95 <= 100 ms.
 
+Then the same data served by gunicorn (2 sync workers, as in production) on
+loopback, driven by a small bounded client (2 connections, one thread each,
+for ``BENCH_INBOX_HTTP_SECONDS`` per kind of request): goal >= 300 requests/s
+for unchanged polls, >= 100 for list fragments and conversation fragments,
+>= 40 for searches (the common word).
+
 Prints figures; never fails on time. The last line is one JSON object with
 the figures, the goals and ``goal_met``.
 """
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
 import random
 import re
 import sys
+import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from _db import bench_database, percentile
+from _stack import Processes, free_port, wait_until
 
 TEAMS = 10
 CHANNELS_PER_TEAM = 4
@@ -394,28 +405,42 @@ def _seed_escalation(conv_rows: list[dict], channels: list, admin, rng: random.R
     crisis.channels.add(channels[0])
 
 
+SEARCH_INDEXES = (
+    "message_search_document_idx",
+    "message_recent_idx",
+    "contact_name_trgm_idx",
+    "contact_handle_trgm_idx",
+)
+
+
 def _drop_search_indexes() -> None:
     from django.db import connection
 
     with connection.cursor() as cur:
-        for name in ("message_text_fts_idx", "contact_name_trgm_idx", "contact_handle_trgm_idx"):
+        for name in SEARCH_INDEXES:
             cur.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def _create_search_indexes() -> None:
     """Rebuilt after the COPY (far faster than maintaining them row by row),
-    with the same definitions as migration inbox.0005."""
+    with the same definitions as migrations inbox.0005 and 0018 and the model."""
     import importlib
 
     from django.db import connection
 
-    migration = importlib.import_module("inbox.migrations.0005_search_indexes")
+    from inbox.models import Message
+
+    trigram = importlib.import_module("inbox.migrations.0005_search_indexes")
+    document = importlib.import_module("inbox.migrations.0018_speed_search_document")
+    [recent] = [i for i in Message._meta.indexes if i.name == "message_recent_idx"]
     with connection.cursor() as cur:
         cur.execute("SET maintenance_work_mem = '256MB'")
-        cur.execute(migration.FTS)
+        cur.execute(document.FTS)
         cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        for sql in migration.TRIGRAM:
+        for sql in trigram.TRIGRAM:
             cur.execute(sql)
+    with connection.schema_editor() as editor:
+        editor.add_index(Message, recent)
 
 
 # --- measuring -----------------------------------------------------------------------------
@@ -467,6 +492,8 @@ def measure(client, url: str, *, htmx: bool, name: str, expect: int = 200) -> di
 
 
 def measure_person(client, who: str, data: dict, rng: random.Random) -> dict:
+    """The in-process figures; ``out["urls"]`` keeps the poll and conversation
+    URLs for the gunicorn run."""
     from inbox.models import Conversation
 
     channel = data["visible_channels"][0]
@@ -498,7 +525,118 @@ def measure_person(client, who: str, data: dict, rng: random.Random) -> dict:
     out["search_none"] = measure(
         client, "/inbox/search/?q=zeppelin", htmx=False, name=f"{who}: search, no hits"
     )
+    out["urls"] = {"poll": f"/inbox/?since={stamp}", "conversation": url}
     return out
+
+
+# --- gunicorn on loopback ------------------------------------------------------------------
+
+HTTP_GOALS = {"poll_rps": 300, "list_rps": 100, "conversation_rps": 100, "search_rps": 40}
+HTTP_SECONDS = float(os.environ.get("BENCH_INBOX_HTTP_SECONDS", "5"))
+CONNECTIONS = 2
+
+
+def _get(conn: http.client.HTTPConnection, path: str, headers: dict) -> int:
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def drive(port: int, headers: dict, path: str, *, expect: int, seconds: float) -> dict:
+    """Requests per second from CONNECTIONS clients, each sending the next
+    request when the last answered (a bounded load: it never queues more)."""
+    done = [0] * CONNECTIONS
+    wrong = [0] * CONNECTIONS
+    stop = time.monotonic() + seconds
+
+    def client(i: int) -> None:
+        # Sync workers close the connection after each answer; http.client
+        # opens a new one for the next request, as a browser would.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            while time.monotonic() < stop:
+                wrong[i] += _get(conn, path, headers) != expect
+                done[i] += 1
+        finally:
+            conn.close()
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CONNECTIONS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    row = {"rps": round(sum(done) / (time.monotonic() - start), 1), "requests": sum(done)}
+    if sum(wrong):
+        row["unexpected_status"] = sum(wrong)
+    return row
+
+
+def serve_and_drive(sessions: dict[str, str], urls: dict[str, dict]) -> dict:
+    """gunicorn with 2 sync workers on the bench database; each person's
+    requests driven in turn. ``sessions``: person -> session cookie value."""
+    from django.conf import settings
+    from django.db import connections
+
+    connections.close_all()
+    port = free_port()
+    # The admin's second factor is not what is measured (as with force_login).
+    env = {**os.environ, "MFA_ENFORCED": "0", "DEBUG": "0"}
+    procs = Processes(env, Path(tempfile.mkdtemp(prefix="sd-bench-inbox-")))
+    procs.start("web", "gunicorn", "socialdesk.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2")
+    out: dict[str, dict] = {}
+    try:
+        for who, cookie in sessions.items():
+            headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"}
+            hx = {**headers, "HX-Request": "true"}
+            plan = {
+                "poll_unchanged": (urls[who]["poll"], hx, 204),
+                "list": ("/inbox/", hx, 200),
+                "conversation": (urls[who]["conversation"], hx, 200),
+                "search_common": ("/inbox/search/?q=please", headers, 200),
+            }
+            if not out:
+                wait_until(lambda h=headers: _answers(port, h), "gunicorn", timeout=120)
+            for path, h, _ in plan.values():  # warm both workers
+                for _ in range(4):
+                    _get(http.client.HTTPConnection("127.0.0.1", port, timeout=60), path, h)
+            out[who] = {}
+            for key, (path, h, expect) in plan.items():
+                row = drive(port, h, path, expect=expect, seconds=HTTP_SECONDS)
+                out[who][key] = row
+                bad = row.get("unexpected_status")
+                print(
+                    f"gunicorn {who}: {key:<33} {row['rps']:>7.1f} requests/s"
+                    f"{f', {bad} not {expect}' if bad else ''}"
+                )
+    finally:
+        procs.stop()
+    return out
+
+
+def _answers(port: int, headers: dict) -> bool:
+    try:
+        return (
+            _get(http.client.HTTPConnection("127.0.0.1", port, timeout=5), "/inbox/", headers) > 0
+        )
+    except OSError:
+        return False
+
+
+def http_goals_met(http_results: dict) -> dict[str, bool]:
+    wanted = {
+        "poll_unchanged": HTTP_GOALS["poll_rps"],
+        "list": HTTP_GOALS["list_rps"],
+        "conversation": HTTP_GOALS["conversation_rps"],
+        "search_common": HTTP_GOALS["search_rps"],
+    }
+    return {
+        f"{who}_http": all(
+            r[k]["rps"] >= goal and "unexpected_status" not in r[k] for k, goal in wanted.items()
+        )
+        for who, r in http_results.items()
+    }
 
 
 def goals_met(results: dict) -> dict[str, bool]:
@@ -539,12 +677,15 @@ def main() -> None:
             f"in {data['seed_s']:.1f} s; officer sees {len(data['visible_channels'])} of "
             f"{TEAMS * CHANNELS_PER_TEAM} channels"
         )
-        results = {}
+        results, sessions = {}, {}
         for who in ("officer", "admin"):
             client = Client()
             client.force_login(data[who])
             results[who] = measure_person(client, who, data, rng)
-    met = goals_met(results)
+            sessions[who] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        urls = {who: results[who].pop("urls") for who in results}
+        http_results = serve_and_drive(sessions, urls)
+    met = {**goals_met(results), **http_goals_met(http_results)}
     officer = results["officer"]
     print(
         json.dumps(
@@ -564,8 +705,11 @@ def main() -> None:
                     officer["search_common"]["p95_ms"], officer["search_none"]["p95_ms"]
                 ),
                 "details": results,
+                "gunicorn": http_results,
                 "goals": {
                     **GOALS,
+                    **HTTP_GOALS,
+                    "gunicorn": f"2 sync workers, {CONNECTIONS} client connections",
                     "poll": "always 204",
                     "who": "an officer who sees a fifth of the data, and an admin who sees all",
                 },

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Exists, ForeignKey, OuterRef, Q, QuerySet
+from django.db.models import Exists, ForeignKey, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.utils import timezone
 
@@ -30,6 +32,7 @@ from inbox.models import (
     Network,
     Status,
 )
+from socialdesk.db import JSONRows
 
 MESSENGER_WINDOW = timedelta(hours=24)
 # "Window closing" is raised when less than this is left and nobody has answered.
@@ -189,27 +192,80 @@ def conversation_flags(
         for pk, channel in _loaded(conversations, "channel", Channel, ("network",)).items()
     }
     crisis = crisis_for_channels(channel_ids=set(networks))
-    flags = {}
-    for conv in conversations:
-        target = targets.get(conv.pk)
-        state = _target_state(target, conv, now)
-        closes, closing = messenger_window(conv, now, network=networks.get(conv.channel_id))
-        levels = escalations.get(conv.pk, [])
-        contact = contacts.get(conv.contact_id)
-        flags[conv.pk] = ConversationFlags(
-            state=state,
-            label=_STATE_LABELS[state],
-            due_at=target.due_at if target and state else None,
-            limit_at=target.limit_at if target and state else None,
-            detractor=bool(contact and contact.is_detractor),
-            window_closes_at=closes,
-            window_closing=closing,
-            open_escalations=len(levels),
-            escalation_level=max(levels, default=0),
+    return {
+        conv.pk: _flags_for(
+            conv,
+            target=targets.get(conv.pk),
+            levels=escalations.get(conv.pk, []),
             in_crisis=conv.channel_id in crisis,
-            influential=bool(contact and contact.followers_count >= INFLUENTIAL_FOLLOWERS),
+            contact=contacts.get(conv.contact_id),
+            network=networks.get(conv.channel_id),
+            now=now,
         )
-    return flags
+        for conv in conversations
+    }
+
+
+def _flags_for(
+    conv: Conversation,
+    *,
+    target: ConversationTarget | None,
+    levels: Sequence[int],
+    in_crisis: bool,
+    contact: Contact | None,
+    network: str | None,
+    now: datetime,
+) -> ConversationFlags:
+    state = _target_state(target, conv, now)
+    closes, closing = messenger_window(conv, now, network=network)
+    return ConversationFlags(
+        state=state,
+        label=_STATE_LABELS[state],
+        due_at=target.due_at if target and state else None,
+        limit_at=target.limit_at if target and state else None,
+        detractor=bool(contact and contact.is_detractor),
+        window_closes_at=closes,
+        window_closing=closing,
+        open_escalations=len(levels),
+        escalation_level=max(levels, default=0),
+        in_crisis=in_crisis,
+        influential=bool(contact and contact.followers_count >= INFLUENTIAL_FOLLOWERS),
+    )
+
+
+def flag_annotations() -> dict[str, Any]:
+    """What ``conversation_flags`` reads, as annotations for a query of one
+    conversation (the conversation view), so the flags and the crisis's pinned
+    holding statement cost no query of their own. Select ``escalation_target``
+    with it; read the result with ``conversation_flags_annotated``."""
+    unacknowledged = Escalation.objects.filter(
+        conversation=OuterRef("pk"), acknowledged_at__isnull=True
+    ).order_by()
+    crisis = CrisisMode.channels.through.objects.filter(
+        channel_id=OuterRef("channel_id"), crisismode__ended_at__isnull=True
+    ).order_by("crisismode_id")
+    return {
+        "escalation_levels": JSONRows(unacknowledged.values(row=JSONObject(level="level"))),
+        "crisis_id": Subquery(crisis.values("crisismode_id")[:1]),
+        "crisis_canned_id": Subquery(crisis.values("crisismode__canned_response_id")[:1]),
+    }
+
+
+def conversation_flags_annotated(
+    conversation: Conversation, *, now: datetime | None = None
+) -> ConversationFlags:
+    """The flags of a conversation read with ``flag_annotations()`` and its
+    channel, contact and ``escalation_target`` selected."""
+    return _flags_for(
+        conversation,
+        # None when the join found no target (a reverse one-to-one raises).
+        target=getattr(conversation, "escalation_target", None),
+        levels=[e["level"] for e in conversation.escalation_levels],  # type: ignore[attr-defined]
+        in_crisis=conversation.crisis_id is not None,  # type: ignore[attr-defined]
+        contact=conversation.contact,
+        network=conversation.channel.network,
+        now=now or timezone.now(),
+    )
 
 
 def _loaded(conversations: Sequence[Conversation], name: str, model, fields: tuple) -> dict:
@@ -325,7 +381,16 @@ def canned_responses_for(
     """``responses`` with the holding statement of the channel's active
     crisis (if any) pinned first."""
     crisis = crisis_for_channels(channel_ids=[channel.pk]).get(channel.pk)
-    pinned_id = crisis.canned_response_id if crisis else None
+    return canned_responses_pinned(
+        responses=responses, pinned_id=crisis.canned_response_id if crisis else None
+    )
+
+
+def canned_responses_pinned(
+    *, responses: Iterable[CannedResponse], pinned_id: int | None
+) -> list[CannedResponse]:
+    """``responses`` with ``pinned_id`` first: the crisis's holding statement,
+    when the caller already read it (``flag_annotations``' ``crisis_canned_id``)."""
     ordered = list(responses)
     if pinned_id is None:
         return ordered

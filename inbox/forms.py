@@ -107,6 +107,50 @@ class LabelForm(forms.Form):
         ]
 
 
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(choices=Priority.choices, coerce=int)
+
+
+SNOOZE_PRESETS = (
+    ("1h", "For 1 hour"),
+    ("3h", "For 3 hours"),
+    ("tomorrow", "Until tomorrow, 9:00"),
+    ("monday", "Until Monday, 9:00"),
+)
+
+
+class SnoozeForm(forms.Form):
+    """A preset, or a date and time typed in the organisation's time zone
+    (what ``<input type=datetime-local>`` sends)."""
+
+    preset = forms.ChoiceField(choices=SNOOZE_PRESETS, required=False)
+    until = forms.DateTimeField(
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        error_messages={"invalid": "Enter a date and time, like 2026-12-07 09:30."},
+    )
+
+    def clean(self):
+        data = super().clean() or {}
+        if not self.errors and not data.get("preset") and not data.get("until"):
+            raise forms.ValidationError("Choose how long to snooze for, or a date and time.")
+        return data
+
+
+class LabelsSetForm(forms.Form):
+    labels = forms.MultipleChoiceField(required=False)
+
+    def __init__(self, *args, labels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["labels"]).choices = [
+            (str(lb.pk), lb.name) for lb in labels
+        ]
+
+
+class LabelCreateForm(forms.Form):
+    name = SingleLineField(label="New label", max_length=60)
+
+
 class ReplyForm(forms.Form):
     text = MultiLineField(label="Reply", widget=forms.Textarea(attrs={"rows": 5}))
     # One key per rendered form: a double-clicked Send queues one reply.

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from socialdesk import crypto
 
@@ -178,6 +178,9 @@ class Contact(models.Model):
 
 
 class Label(models.Model):
+    # Annotated by inbox.selectors.labels_all(conversation=...): on that conversation.
+    applied: bool
+
     name = models.CharField(max_length=60, unique=True)
     colour = models.CharField(max_length=7, default="#505a5f")
 
@@ -261,6 +264,9 @@ class Conversation(models.Model):
     # Messenger lets a Page answer only within 24 hours of the person's last
     # message; set by ingest for Facebook private conversations (else null).
     reply_window_closes_at = models.DateTimeField(null=True, blank=True)
+    # Out of the open views until then: woken at that time by the beat task,
+    # or earlier by the citizen's next message (inbox.services.cycle).
+    snoozed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -297,6 +303,12 @@ class Conversation(models.Model):
                 fields=["due_at", "awaiting_since", "-last_message_at", "-id"],
                 condition=Q(status__in=["new", "open", "pending"]),
                 name="conv_due_order_idx",
+            ),
+            # The wake sweep reads only the few snoozed conversations.
+            models.Index(
+                fields=["snoozed_until"],
+                condition=Q(snoozed_until__isnull=False),
+                name="conv_snoozed_until_idx",
             ),
         ]
 
@@ -341,6 +353,8 @@ class Message(models.Model):
     hide_state: str | None
     can_like: bool
     can_hide: bool
+    # Annotated by inbox.selectors.conversation_messages_for_view.
+    revealed: bool
 
     conversation = models.ForeignKey(  # indexed by message_thread_idx
         Conversation, on_delete=models.PROTECT, related_name="messages", db_index=False
@@ -403,6 +417,8 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "sent_at"], name="message_thread_idx"),
+            # Newest first: search walks it for a common word (migration 0018).
+            models.Index(F("sent_at").desc(), F("id").desc(), name="message_recent_idx"),
             models.Index(
                 fields=["state"],
                 condition=Q(state__in=["queued", "sending"]),

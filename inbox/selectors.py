@@ -11,17 +11,34 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
+from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts import access
 from accounts.models import Membership, Role, Team, User
-from events.selectors import message_ids_with_event
+from events.selectors import message_event_exists, message_ids_with_event
 from inbox.models import (
+    ActionKind,
     CannedResponse,
+    Channel,
     ChannelStamp,
     Contact,
     Conversation,
@@ -37,6 +54,7 @@ from inbox.models import (
     Priority,
     Status,
 )
+from socialdesk.db import JSONRows
 
 PAGE_SIZE = 50
 # A heartbeat comes every few seconds while a conversation is open; a person
@@ -55,6 +73,7 @@ SAVED_VIEWS = (
     ("all", "All I may see"),
     ("escalated", "Escalated"),
     ("approval", "Awaiting approval"),
+    ("snoozed", "Snoozed"),
     ("resolved", "Resolved"),
 )
 SAVED_VIEW_NAMES = dict(SAVED_VIEWS)
@@ -87,9 +106,113 @@ def conversation_get_for_user(*, user: User, pk: int) -> Conversation:
         raise Http404("No such conversation") from exc
 
 
+def conversation_get_for_view(*, user: User, pk: int) -> Conversation:
+    """The conversation for its view (404 as ``conversation_get_for_user``),
+    with what the pane shows beside it read in the same statement: the
+    escalation flags and the crisis's pinned holding statement, the teams
+    covering its channel, the citizen's history and tags, and who else has it
+    open. The selectors below use these annotations when they are there, so
+    the view costs a fixed, small number of queries."""
+    from escalation.selectors import flag_annotations
+
+    visible = access.conversations_visible_to(user)
+    theirs = visible.filter(contact_id=OuterRef("contact_id")).order_by()
+    inbound = Message.objects.filter(
+        conversation__contact_id=OuterRef("contact_id"),
+        conversation__in=visible.values("pk"),
+        direction=Direction.IN,
+    ).order_by()
+    tags = Label.objects.filter(
+        conversations__contact_id=OuterRef("contact_id"), conversations__in=visible.values("pk")
+    ).order_by()
+    teams = Team.objects.filter(channels=OuterRef("channel_id")).order_by()
+    try:
+        return (
+            visible.select_related("channel", "contact", "assignee", "team", "escalation_target")
+            .annotate(
+                **flag_annotations(),
+                contact_conversations=_count(theirs),
+                contact_messages=_count(inbound),
+                contact_tag_rows=JSONRows(tags.values(row=JSONObject(name="name")).distinct()),
+                channel_team_rows=JSONRows(
+                    teams.values(row=JSONObject(id="pk", name="name", slug="slug"))
+                ),
+                viewer_rows=JSONRows(_viewers(user=user, conversation=OuterRef("pk"))),
+                colleague_rows=JSONRows(_colleagues(channel=OuterRef("channel_id"))),
+                earlier_rows=JSONRows(_earlier(theirs.exclude(pk=OuterRef("pk")))),
+            )
+            .get(pk=pk)
+        )
+    except Conversation.DoesNotExist as exc:
+        raise Http404("No such conversation") from exc
+
+
+EARLIER = 10
+
+
+def _earlier(conversations: QuerySet[Conversation]) -> QuerySet[Conversation, Any]:
+    """``conversation_earlier`` as JSON rows: what the contact pane shows of each."""
+    return conversations.order_by("-last_message_at", "-pk").values(
+        row=JSONObject(
+            id="pk",
+            kind="kind",
+            status="status",
+            last_message_at="last_message_at",
+            last_message_preview="last_message_preview",
+            channel_id="channel_id",
+            channel_name="channel__name",
+        )
+    )[:EARLIER]
+
+
+def _count(qs: QuerySet) -> Coalesce:
+    """COUNT(*) of a correlated subquery, 0 when it finds nothing."""
+    counted = qs.annotate(_one=Value(1)).values("_one").annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+def _viewers(*, user: User, conversation) -> QuerySet[Presence, Any]:
+    """Colleagues (not ``user``) with a conversation open now, one JSON row each."""
+    now = timezone.now()
+    return (
+        Presence.objects.filter(conversation=conversation, seen_at__gte=now - PRESENCE_WINDOW)
+        .exclude(user=user)
+        .order_by()
+        .values(
+            row=JSONObject(
+                id="pk",
+                seen_at="seen_at",
+                display_name="user__display_name",
+                first_name="user__first_name",
+                last_name="user__last_name",
+                username="user__username",
+                typing=ExpressionWrapper(
+                    Q(typing_at__gte=now - TYPING_WINDOW), output_field=BooleanField()
+                ),
+            )
+        )
+    )
+
+
 def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
     return conversation.messages.select_related("author_user", "author_contact").order_by(
         "sent_at", "pk"
+    )
+
+
+def conversation_messages_for_view(*, user: User, conversation: Conversation) -> QuerySet[Message]:
+    """The thread as the view shows it: each message with whether this user
+    revealed it (when shielded) and the state of a like or hide queued on it."""
+    actions = NetworkAction.objects.filter(
+        conversation_id=conversation.pk, target_external_id=OuterRef("external_id")
+    ).order_by("-pk")
+    # Annotated under the names the views read (declared on Message).
+    return conversation_messages(
+        conversation=conversation
+    ).annotate(  # type: ignore[no-redef]
+        revealed=message_event_exists(type="message.revealed", actor_id=user.pk),
+        like_state=Subquery(actions.filter(kind=ActionKind.LIKE).values("state")[:1]),
+        hide_state=Subquery(actions.filter(kind=ActionKind.HIDE).values("state")[:1]),
     )
 
 
@@ -171,6 +294,8 @@ class InboxPage:
 def conversation_inbox_queryset(*, user: User, filters: InboxFilters) -> QuerySet[Conversation]:
     """The filtered, ordered conversations for the list (not yet sliced)."""
     qs = access.conversations_visible_to(user).filter(_view_q(filters.view, user))
+    # A snoozed conversation is in the "Snoozed" view only, until it wakes.
+    qs = qs.filter(snoozed_until__isnull=filters.view != "snoozed")
     if filters.status:
         qs = qs.filter(status=filters.status)
     elif filters.view == "resolved":
@@ -235,22 +360,24 @@ def conversation_inbox(
     *, user: User, filters: InboxFilters, page: int = 1, page_size: int = PAGE_SIZE
 ) -> InboxPage:
     """One page of the inbox list, each row with its escalation flags
-    (``escalation.selectors.conversation_flags``: computed for this page's
-    rows only, keyed on their ids, so the rows statement stays a plain
-    index walk)."""
-    from escalation.selectors import conversation_flags
+    (``escalation.selectors.flag_annotations``: subqueries in the select list,
+    which Postgres runs for the page's rows only, after the sort and limit, so
+    the rows statement stays an index walk and the flags cost no query)."""
+    from escalation.selectors import conversation_flags_annotated, flag_annotations
 
     page = max(1, page)
     offset = (page - 1) * page_size
     rows = list(
-        conversation_inbox_rows(user=user, filters=filters)[offset : offset + page_size + 1]
+        conversation_inbox_rows(user=user, filters=filters)
+        .select_related("escalation_target")
+        .annotate(**flag_annotations())[offset : offset + page_size + 1]
     )
     rows, has_more = rows[:page_size], len(rows) > page_size
-    flags = conversation_flags(rows)
+    now = timezone.now()
     for row in rows:
         seen = row.seen_latest  # type: ignore[attr-defined]  # annotated by _decorate
         row.is_unread = bool(row.last_inbound_at) and not seen
-        row.flags = flags[row.pk]
+        row.flags = conversation_flags_annotated(row, now=now)
     return InboxPage(rows=rows, page=page, has_more=has_more, filters=filters)
 
 
@@ -285,16 +412,19 @@ def viewers_by_conversation(*, user: User, pks: list[int]) -> dict[int, list[Pre
 
 def inbox_counts(*, user: User) -> dict[str, int]:
     """Live counts for the saved views, in one query over open conversations.
-    (Resolved is not counted: it only grows, and counting it costs a scan.)"""
+    (Resolved is not counted: it only grows, and counting it costs a scan.)
+    Snoozed conversations count in "Snoozed" only, as the views show them."""
     open_ = access.conversations_visible_to(user).filter(status__in=OPEN_STATUSES)
     team_ids = Membership.objects.filter(user=user).values("team_id")
+    awake = Q(snoozed_until__isnull=True)
     counts = open_.aggregate(
-        mine=Count("pk", filter=Q(assignee=user)),
-        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
-        teams=Count("pk", filter=Q(team_id__in=team_ids)),
-        all=Count("pk"),
-        escalated=Count("pk", filter=escalated_q()),
-        approval=Count("pk", filter=awaiting_approval_q()),
+        mine=Count("pk", filter=awake & Q(assignee=user)),
+        unassigned=Count("pk", filter=awake & Q(assignee__isnull=True)),
+        teams=Count("pk", filter=awake & Q(team_id__in=team_ids)),
+        all=Count("pk", filter=awake),
+        escalated=Count("pk", filter=awake & escalated_q()),
+        approval=Count("pk", filter=awake & awaiting_approval_q()),
+        snoozed=Count("pk", filter=Q(snoozed_until__isnull=False)),
     )
     return {key: value or 0 for key, value in counts.items()}
 
@@ -302,8 +432,12 @@ def inbox_counts(*, user: User) -> dict[str, int]:
 # --- the conversation view ------------------------------------------------------------
 
 
-def conversation_earlier(*, user: User, conversation: Conversation, limit: int = 10):
+def conversation_earlier(*, user: User, conversation: Conversation, limit: int = EARLIER):
     """The citizen's other conversations on any channel the user may see."""
+    if hasattr(conversation, "earlier_rows"):  # conversation_get_for_view
+        earlier = [_conversation_from_row(row) for row in conversation.earlier_rows]
+        earlier.sort(key=lambda c: (c.last_message_at, c.pk), reverse=True)
+        return earlier[:limit]
     return list(
         access.conversations_visible_to(user)
         .filter(contact_id=conversation.contact_id)
@@ -313,8 +447,31 @@ def conversation_earlier(*, user: User, conversation: Conversation, limit: int =
     )
 
 
-def contact_interactions(*, user: User, contact: Contact) -> dict[str, int]:
+def _conversation_from_row(row: dict) -> Conversation:
+    """A conversation (and its channel's name) from one of ``_earlier``'s rows."""
+    at = parse_datetime(row["last_message_at"])
+    assert at is not None  # a conversation always has a last message time
+    if timezone.is_naive(at):  # SQLite stores UTC without an offset
+        at = timezone.make_aware(at, UTC)
+    channel = Channel(id=row["channel_id"], name=row["channel_name"])
+    return Conversation(
+        id=row["id"],
+        kind=row["kind"],
+        status=row["status"],
+        last_message_at=at,
+        last_message_preview=row["last_message_preview"],
+        channel=channel,
+    )
+
+
+def contact_interactions(*, user: User, conversation: Conversation) -> dict[str, int]:
     """How often this citizen has been in touch on channels the user may see."""
+    if hasattr(conversation, "contact_conversations"):  # conversation_get_for_view
+        return {
+            "conversations": conversation.contact_conversations,
+            "messages": conversation.contact_messages,  # type: ignore[attr-defined]
+        }
+    contact = conversation.contact
     return (
         access.conversations_visible_to(user)
         .filter(contact=contact)
@@ -325,8 +482,11 @@ def contact_interactions(*, user: User, contact: Contact) -> dict[str, int]:
     )
 
 
-def contact_tags(*, user: User, contact: Contact) -> list[str]:
+def contact_tags(*, user: User, conversation: Conversation) -> list[str]:
     """The labels put on this citizen's conversations: their tags, in effect."""
+    if hasattr(conversation, "contact_tag_rows"):  # conversation_get_for_view
+        return sorted(row["name"] for row in conversation.contact_tag_rows)
+    contact = conversation.contact
     visible = access.conversations_visible_to(user).filter(contact=contact).values("pk")
     return list(
         Label.objects.filter(conversations__in=visible)
@@ -336,31 +496,43 @@ def contact_tags(*, user: User, contact: Contact) -> list[str]:
     )
 
 
-def typing_cutoff():
-    return timezone.now() - TYPING_WINDOW
-
-
 def conversation_notes(*, conversation: Conversation) -> list[Note]:
     return list(conversation.notes.select_related("author").order_by("created_at", "pk"))
 
 
-def conversation_actions_done(*, conversation: Conversation) -> dict[tuple[str, str], str]:
-    """(kind, target) -> state of the likes and hides queued on this thread."""
-    return {
-        (kind, target): state
-        for kind, target, state in NetworkAction.objects.filter(
-            conversation=conversation
-        ).values_list("kind", "target_external_id", "state")
-    }
+def labels_all(*, conversation: Conversation | None = None) -> list[Label]:
+    """Every label by name; with ``conversation``, each marked ``applied``
+    when it is on that conversation (its labels and the choice, in one read)."""
+    labels = Label.objects.order_by("name")
+    if conversation is not None:
+        on = Conversation.labels.through.objects.filter(
+            conversation_id=conversation.pk, label_id=OuterRef("pk")
+        )
+        labels = labels.annotate(applied=Exists(on))  # type: ignore[no-redef]  # declared on Label
+    return list(labels)
 
 
-def labels_all() -> list[Label]:
-    return list(Label.objects.order_by("name"))
+USER_NAMES = ("display_name", "first_name", "last_name", "username")
+
+
+def _colleagues(*, channel) -> QuerySet[User, Any]:
+    """``colleagues_for`` as JSON rows (id and what ``str(user)`` needs)."""
+    covering = Membership.objects.filter(user=OuterRef("pk"), team__channels=OuterRef(channel))
+    admin = Membership.objects.filter(user=OuterRef("pk"), role=Role.ADMIN)
+    return (
+        User.objects.filter(Q(Exists(covering)) | Q(Exists(admin)) | Q(is_superuser=True))
+        .filter(is_active=True)
+        .order_by()
+        .values(row=JSONObject(id="pk", **{n: n for n in USER_NAMES}))
+    )
 
 
 def colleagues_for(*, conversation: Conversation) -> list[User]:
     """People who may be assigned this conversation: members of the teams
     covering its channel, and admins (who see every channel)."""
+    if hasattr(conversation, "colleague_rows"):  # conversation_get_for_view
+        users = [User(**row) for row in conversation.colleague_rows]
+        return sorted(users, key=lambda u: (u.display_name, u.username))
     covering = Team.objects.filter(channels=conversation.channel_id).values("pk")
     return list(
         User.objects.filter(is_active=True)
@@ -375,6 +547,9 @@ def colleagues_for(*, conversation: Conversation) -> list[User]:
 
 
 def teams_for(*, conversation: Conversation) -> list[Team]:
+    if hasattr(conversation, "channel_team_rows"):  # conversation_get_for_view
+        teams = [Team(**row) for row in conversation.channel_team_rows]
+        return sorted(teams, key=lambda t: t.name)
     return list(Team.objects.filter(channels=conversation.channel_id).order_by("name"))
 
 
@@ -395,15 +570,19 @@ def canned_get_for_user(*, user: User, pk: int) -> CannedResponse:
     raise Http404("No such canned response")
 
 
-def viewers_of(*, user: User, conversation: Conversation) -> list[Presence]:
-    """Colleagues who have this conversation open now (not the user)."""
-    recent = timezone.now() - PRESENCE_WINDOW
-    return list(
-        Presence.objects.filter(conversation=conversation, seen_at__gte=recent)
-        .exclude(user=user)
-        .select_related("user")
-        .order_by("seen_at")
-    )
+def viewers_of(*, user: User, conversation: Conversation) -> list[dict]:
+    """Colleagues who have this conversation open now (not the user), longest
+    there first: ``{"name", "typing"}`` each."""
+    if hasattr(conversation, "viewer_rows"):  # conversation_get_for_view
+        rows = conversation.viewer_rows
+    else:
+        rows = [v["row"] for v in _viewers(user=user, conversation=conversation)]
+    # Sorted here: JSON rows carry no order. Timestamps of one database sort as text.
+    rows = sorted(rows, key=lambda r: (str(r["seen_at"]), r["id"]))
+    return [
+        {"name": str(User(**{n: r[n] or "" for n in USER_NAMES})), "typing": bool(r["typing"])}
+        for r in rows
+    ]
 
 
 def revealed_message_ids(*, user: User, conversation: Conversation) -> set[int]:

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from inbox.services import outbound, polling
+from inbox.services import assignment_notice, outbound, polling, triage
 
 log = logging.getLogger(__name__)
 
@@ -97,3 +97,21 @@ def sweep_webhook_deliveries() -> None:
     if webhook_deliveries_stuck():
         process_webhook_deliveries.delay()
     webhook_deliveries_prune()
+
+
+# --- Triage (issue 17): snoozes and assignment e-mails ---------------------------------
+
+
+@shared_task(ignore_result=True, soft_time_limit=50, time_limit=60)
+def wake_snoozed() -> int:
+    """Beat runs this every half minute: snoozed conversations whose time has
+    come go back to the open views."""
+    return triage.conversations_wake_due()
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=5, soft_time_limit=30, time_limit=45)
+def send_assignment_email(self, notification_id: int) -> bool:
+    try:
+        return assignment_notice.assignment_email_send(notification_id=notification_id)
+    except OSError as exc:  # smtplib's errors: the mail server may be back soon
+        raise self.retry(exc=exc, countdown=60) from exc

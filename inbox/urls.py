@@ -4,6 +4,7 @@ from django.urls import path
 
 from inbox import views
 from inbox.views import approvals as approval_views
+from inbox.views import triage as triage_views
 
 app_name = "inbox"
 
@@ -24,6 +25,11 @@ urlpatterns = [
     path("c/<int:pk>/status/", views.conversation_status, name="status"),
     path("c/<int:pk>/resolve/", views.conversation_resolve, name="resolve"),
     path("c/<int:pk>/label/", views.conversation_label, name="label"),
+    path("c/<int:pk>/labels/", triage_views.conversation_labels, name="labels"),
+    path("c/<int:pk>/labels/new/", triage_views.conversation_label_create, name="label_create"),
+    path("c/<int:pk>/priority/", triage_views.conversation_priority, name="priority"),
+    path("c/<int:pk>/snooze/", triage_views.conversation_snooze, name="snooze"),
+    path("c/<int:pk>/wake/", triage_views.conversation_wake, name="wake"),
     path("c/<int:pk>/note/", views.conversation_note, name="note"),
     path("c/<int:pk>/reply/", views.conversation_reply, name="reply"),
     path("c/<int:pk>/block/", views.contact_block, name="block"),

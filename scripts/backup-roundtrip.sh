@@ -24,8 +24,8 @@ trap cleanup EXIT
 psql_admin() { "$pgbin/psql" -q -v ON_ERROR_STOP=1 "$server/postgres" -c "$1"; }
 psql_admin "CREATE DATABASE $src"
 DATABASE_URL="$server/$src" "$PY" manage.py migrate --noinput -v 0
-DATABASE_URL="$server/$src" "$PY" manage.py seed_demo >/dev/null
-# Some events for the audit chain to cover (seed_demo writes none).
+DATABASE_URL="$server/$src" "$PY" manage.py seed_demo --days 0 >/dev/null
+# Some events for the audit chain to cover (seed_demo --days 0 writes few).
 DATABASE_URL="$server/$src" "$PY" manage.py shell -c "
 from django.utils import timezone
 from events.models import Event

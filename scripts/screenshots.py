@@ -1,11 +1,13 @@
 """Capture every main page as each demo user sees it, at a desk and on a phone.
 
-    uv run python scripts/screenshots.py USER:PASSWORD [USER:PASSWORD ...]
+    uv run python scripts/screenshots.py USER:PASSWORD[:SECOND] [USER:PASSWORD[:SECOND] ...]
         [--base http://127.0.0.1:8000] [--out var/screenshots] [--pages /inbox/,/kpis/]
 
 Run against `make demo` with the passwords it prints. A user who must set up
 two-step sign-in is enrolled on the way: the setup page's key is read and the
-code computed here, as an authenticator app would. PNGs land in
+code computed here, as an authenticator app would. A user who already has
+one (the demo's manager and admin) needs SECOND: the authenticator secret or a
+one-time recovery code that `make demo` printed. PNGs land in
 ``OUT/<user>-<page>-<width>.png``; open them and look. Chromium's console
 errors are printed, since a page can render and still break its CSP.
 """
@@ -42,7 +44,12 @@ def _code_for(secret: str) -> str:
     return f"{totp(key):06d}"
 
 
-def sign_in(page: Page, base: str, username: str, password: str) -> None:
+def _second_factor(second: str) -> str:
+    """A recovery code as it is, or the current code of an authenticator secret."""
+    return second if "-" in second else _code_for(second)
+
+
+def sign_in(page: Page, base: str, username: str, password: str, second: str = "") -> None:
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
@@ -54,7 +61,11 @@ def sign_in(page: Page, base: str, username: str, password: str) -> None:
         page.click("form:has(input[name=token]) button[type=submit]")
         page.wait_for_load_state("networkidle")
     elif "/account/mfa/verify/" in page.url:
-        sys.exit(f"{username} already has an authenticator; reset it or use another user")
+        if not second:
+            sys.exit(f"{username} has an authenticator: pass USER:PASSWORD:SECRET_OR_RECOVERY_CODE")
+        page.fill("input[name=token]", _second_factor(second))
+        page.click("form:has(input[name=token]) button[type=submit]")
+        page.wait_for_load_state("networkidle")
     page.goto(f"{base}/inbox/")  # the set-up answers with the recovery codes, in place
     if "/account/mfa/" in page.url:
         sys.exit(f"{username}: two-step set-up did not finish ({page.url})")
@@ -76,14 +87,14 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM)
         for pair in args.users:
-            username, password = pair.split(":", 1)
+            username, password, *rest = pair.split(":", 2)
             context = browser.new_context(viewport={"width": 1440, "height": 900})
             page = context.new_page()
             errors: list[str] = []
             page.on(
                 "console", lambda m, seen=errors: seen.append(m.text) if m.type == "error" else None
             )
-            sign_in(page, args.base, username, password)
+            sign_in(page, args.base, username, password, rest[0] if rest else "")
             for path in args.pages.split(","):
                 for size_name, (width, height) in SIZES.items():
                     page.set_viewport_size({"width": width, "height": height})

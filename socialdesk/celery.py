@@ -18,6 +18,12 @@ DISPATCH_EVERY = float(os.environ.get("POLL_DISPATCH_SECONDS", "5"))
 app.conf.beat_schedule = {
     "dispatch-polls": {"task": "inbox.tasks.dispatch_polls", "schedule": DISPATCH_EVERY},
     "sweep-outbound": {"task": "inbox.tasks.sweep_outbound", "schedule": 30.0},
+    # Snoozed conversations whose time has come; a late run is skipped, not queued up.
+    "wake-snoozed": {
+        "task": "inbox.tasks.wake_snoozed",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     "kpis-refresh-rollups": {"task": "kpis.tasks.refresh_rollups", "schedule": 60.0},
     "kpis-fetch-metrics": {"task": "kpis.tasks.dispatch_metrics_fetch", "schedule": 3600.0},
     "kpis-weekly-summary": {

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     # backends stay Django's own (no django_prometheus.db / .cache engines).
     "django_prometheus",
     "ops",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -107,9 +107,13 @@ def _recovery_codes_replace(user: User) -> list[str]:
 def mfa_verify(*, user: User, token: str):
     """The device that accepts this code (TOTP or a one-time recovery code), or None."""
     token = token.strip().replace(" ", "")
-    for device in devices_for_user(user, confirmed=True, for_verify=True):
-        if device.verify_token(token):
-            return device
+    # for_verify locks the devices (select_for_update) so two requests cannot
+    # both spend one recovery code: that needs a transaction, which a request
+    # does not have (no ATOMIC_REQUESTS); without one Postgres refuses the lock.
+    with transaction.atomic():
+        for device in devices_for_user(user, confirmed=True, for_verify=True):
+            if device.verify_token(token):
+                return device
     return None
 
 

@@ -74,6 +74,9 @@ class ConversationOut(serializers.Serializer):
     awaiting_since = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
     due = serializers.SerializerMethodField()
+    snoozed_until = serializers.DateTimeField(
+        allow_null=True, help_text="Out of the open views until then (null: not snoozed)"
+    )
 
     def _shielded(self, obj) -> bool:
         shield = self.context.get("shield")
@@ -206,6 +209,29 @@ class AssignIn(serializers.Serializer):
 
 class StatusIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
+
+
+class PriorityIn(serializers.Serializer):
+    priority = serializers.ChoiceField(choices=Priority.choices)
+
+
+class SnoozeIn(serializers.Serializer):
+    until = serializers.DateTimeField(
+        help_text="When it comes back to the open views (ISO 8601 with an offset); "
+        "the citizen's next message wakes it earlier"
+    )
+
+
+class LabelsSetIn(serializers.Serializer):
+    labels = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        max_length=100,
+        help_text="Label ids: the conversation ends up with exactly these",
+    )
+
+
+class LabelCreateIn(serializers.Serializer):
+    name = SingleLineCharField(max_length=60)
 
 
 class LabelIn(serializers.Serializer):

@@ -35,6 +35,28 @@ urlpatterns = [
         views.ConversationLabelApi.as_view(),
         name="conversation_label",
     ),
+    path(
+        "conversations/<int:pk>/labels/set/",
+        views.ConversationLabelsSetApi.as_view(),
+        name="conversation_labels_set",
+    ),
+    path(
+        "conversations/<int:pk>/priority/",
+        views.ConversationPriorityApi.as_view(),
+        name="conversation_priority",
+    ),
+    path(
+        "conversations/<int:pk>/snooze/",
+        views.ConversationSnoozeApi.as_view(),
+        name="conversation_snooze",
+    ),
+    path(
+        "conversations/<int:pk>/wake/",
+        views.ConversationWakeApi.as_view(),
+        name="conversation_wake",
+    ),
+    path("labels/", views.LabelListApi.as_view(), name="label_list"),
+    path("labels/create/", views.LabelCreateApi.as_view(), name="label_create"),
     path("conversations/<int:pk>/notes/", views.NoteListApi.as_view(), name="note_list"),
     path("conversations/<int:pk>/notes/create/", views.NoteCreateApi.as_view(), name="note_create"),
     path(

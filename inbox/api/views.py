@@ -20,7 +20,7 @@ from accounts.models import Team, User
 from inbox import selectors
 from inbox.api import serializers as s
 from inbox.models import Label
-from inbox.services import actions, approvals, contacts, outbound, presence
+from inbox.services import actions, approvals, contacts, outbound, presence, triage
 from inbox.services.bulk_actions import conversations_bulk_apply
 from inbox.services.notifications import note_create, notifications_mark_read
 from inbox.services.replies import canned_render, reply_send
@@ -204,6 +204,87 @@ class ConversationLabelApi(InboxApi):
         return Response(_conversation_out(request, conversation))
 
 
+class ConversationPriorityApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_set_priority",
+        request=s.PriorityIn,
+        responses={200: s.ConversationOut, 400: BAD, 404: NOT_FOUND},
+    )
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        data = self.valid(s.PriorityIn, request.data)
+        triage.conversation_set_priority(
+            conversation=conversation, actor=request.user, priority=data["priority"]
+        )
+        return Response(_conversation_out(request, conversation))
+
+
+class ConversationSnoozeApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_snooze",
+        request=s.SnoozeIn,
+        responses={200: s.ConversationOut, 400: BAD, 404: NOT_FOUND},
+        summary="Snooze until a time: out of the open views until then or the next message",
+    )
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        data = self.valid(s.SnoozeIn, request.data)
+        triage.conversation_snooze(
+            conversation=conversation, actor=request.user, until=data["until"]
+        )
+        return Response(_conversation_out(request, conversation))
+
+
+class ConversationWakeApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_wake",
+        request=None,
+        responses={200: s.ConversationOut, 404: NOT_FOUND},
+        summary="End a snooze now",
+    )
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        triage.conversation_wake(conversation=conversation, actor=request.user)
+        return Response(_conversation_out(request, conversation))
+
+
+class ConversationLabelsSetApi(InboxApi):
+    @extend_schema(
+        operation_id="conversations_labels_set",
+        request=s.LabelsSetIn,
+        responses={200: s.ConversationOut, 400: BAD, 404: NOT_FOUND},
+        summary="Set the conversation's labels to exactly these",
+    )
+    def post(self, request: AuthedApiRequest, pk: int) -> Response:
+        conversation = self.conversation(pk)
+        data = self.valid(s.LabelsSetIn, request.data)
+        wanted = set(data["labels"])
+        labels = [lb for lb in selectors.labels_all() if lb.pk in wanted]
+        if len(labels) != len(wanted):
+            raise DjangoValidationError("No such label.")
+        triage.conversation_labels_set(conversation=conversation, actor=request.user, labels=labels)
+        return Response(_conversation_out(request, conversation))
+
+
+class LabelListApi(InboxApi):
+    @extend_schema(operation_id="labels_list", responses={200: s.LabelOut(many=True)})
+    def get(self, request: AuthedApiRequest) -> Response:
+        return Response(s.LabelOut(selectors.labels_all(), many=True).data)
+
+
+class LabelCreateApi(InboxApi):
+    @extend_schema(
+        operation_id="labels_create",
+        request=s.LabelCreateIn,
+        responses={201: s.LabelOut, 400: BAD, 403: BAD},
+        summary="Create a label (managers and admins)",
+    )
+    def post(self, request: AuthedApiRequest) -> Response:
+        data = self.valid(s.LabelCreateIn, request.data)
+        label = triage.label_create(actor=request.user, name=data["name"])
+        return Response(s.LabelOut(label).data, status=status.HTTP_201_CREATED)
+
+
 class ConversationBulkApi(InboxApi):
     @extend_schema(
         operation_id="conversations_bulk",
@@ -243,11 +324,7 @@ class ConversationPresenceApi(InboxApi):
         conversation = self.conversation(pk)
         data = self.valid(s.PresenceIn, request.data)
         presence.presence_touch(user=request.user, conversation=conversation, typing=data["typing"])
-        cutoff = selectors.typing_cutoff()
-        others = [
-            {"name": str(p.user), "typing": bool(p.typing_at and p.typing_at >= cutoff)}
-            for p in selectors.viewers_of(user=request.user, conversation=conversation)
-        ]
+        others = selectors.viewers_of(user=request.user, conversation=conversation)
         return Response(s.PresenceOut(others, many=True).data)
 
 

@@ -11,6 +11,7 @@ from accounts.models import Team, User
 from events.services import event_record
 from inbox.models import Conversation, Label, Note, Status
 from inbox.services import cycle
+from inbox.services.assignment_notice import assignment_notify
 from socialdesk.text import validate_multi_line
 
 
@@ -28,7 +29,8 @@ def conversation_assign(
     assignee: User | None = None,
     team: Team | None = None,
 ) -> Conversation:
-    """Assign to a person and/or a team (None clears). The assignee must cover the channel."""
+    """Assign to a person and/or a team (None clears). The assignee must cover
+    the channel; a newly assigned person is notified unless they are the actor."""
     access.ensure_can_act(actor, conversation)
     if assignee is not None and not access.can_act_on(assignee, conversation):
         raise ValidationError(f"{assignee} does not cover {conversation.channel.name}.")
@@ -43,12 +45,14 @@ def conversation_assign(
         if conv.status == Status.NEW:
             conv.status = Status.OPEN
         conv.save(update_fields=["assignee", "team", "status"])
-        event_record(
+        event = event_record(
             type="conversation.assigned",
             actor=actor,
             conversation=conv,
             data={"from": before, "assignee": conv.assignee_id, "team": conv.team_id},
         )
+        if assignee is not None and assignee.pk != before["assignee"]:
+            assignment_notify(conversation=conv, actor=actor, assignee=assignee, event_id=event.pk)
     return conv
 
 
@@ -70,19 +74,31 @@ def conversation_set_status(
         previous = conv.status
         if previous == status:
             return conv
+        snoozed_until = conv.snoozed_until
         step = cycle.after_status(
-            cycle.CycleState(previous, conv.awaiting_since, conv.first_response_at), to=status
+            cycle.CycleState(
+                previous, conv.awaiting_since, conv.first_response_at, conv.snoozed_until
+            ),
+            to=status,
         )
         conv.status = status
         conv.awaiting_since = step.state.awaiting_since
         conv.first_response_at = step.state.first_response_at
-        conv.save(update_fields=["status", "awaiting_since", "first_response_at"])
+        conv.snoozed_until = step.state.snoozed_until
+        conv.save(update_fields=["status", "awaiting_since", "first_response_at", "snoozed_until"])
         event_record(
             type="conversation.status_changed",
             actor=actor,
             conversation=conv,
             data={"from": previous, "to": status, **({"reason": reason} if reason else {})},
         )
+        if step.unsnoozed and snoozed_until is not None:
+            event_record(
+                type="conversation.woken",
+                actor=actor,
+                conversation=conv,
+                data={"reason": "resolved", "snoozed_until": snoozed_until.isoformat()},
+            )
     return conv
 
 

@@ -25,7 +25,9 @@ The rule:
 - A message that arrives late but was written earlier than the one awaiting
   moves ``awaiting_since`` back (the citizen has waited since then).
 - A citizen's message wakes a *pending* or *resolved* conversation: it is
-  open again and its clock runs.
+  open again and its clock runs. It also ends a *snooze*: the conversation
+  comes back to the open views at once, whatever time it was snoozed until.
+  Resolving ends a snooze too (there is nothing left to come back for).
 
 Pure functions over plain values (no database), so every layer above the
 inbox can import it.
@@ -49,32 +51,40 @@ class CycleState:
     status: str = NEW
     awaiting_since: datetime | None = None
     first_response_at: datetime | None = None
+    snoozed_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     """A new state and what the fact did: ``started`` a cycle, ``answered``
-    the awaiting message, or ``woke`` the conversation from this status."""
+    the awaiting message, ``woke`` the conversation from this status, or
+    ``unsnoozed`` it (ended a snooze before its time)."""
 
     state: CycleState
     started: bool = False
     answered: bool = False
     woke: str | None = None
+    unsnoozed: bool = False
 
 
 def after_inbound(state: CycleState, *, sent_at: datetime) -> Step:
     """A citizen's message, dated when they wrote it."""
     woke = state.status if state.status in _ASLEEP else None
     status = OPEN if woke else state.status
+    unsnoozed = state.snoozed_until is not None
     idle = state.awaiting_since is None and state.first_response_at is None
     if state.status == RESOLVED or idle:
-        return Step(CycleState(status, sent_at, None), started=True, woke=woke)
+        return Step(CycleState(status, sent_at, None), started=True, woke=woke, unsnoozed=unsnoozed)
     awaiting, answered = state.awaiting_since, state.first_response_at
     if awaiting is None:
         awaiting = sent_at  # a follow-up after an answer
     elif sent_at < awaiting and (answered is None or sent_at >= answered):
         awaiting = sent_at  # a late delivery of an earlier, unanswered message
-    return Step(replace(state, status=status, awaiting_since=awaiting), woke=woke)
+    return Step(
+        replace(state, status=status, awaiting_since=awaiting, snoozed_until=None),
+        woke=woke,
+        unsnoozed=unsnoozed,
+    )
 
 
 def after_answer(state: CycleState, *, at: datetime, automated: bool = False) -> Step:
@@ -91,7 +101,10 @@ def after_status(state: CycleState, *, to: str) -> Step:
     the wait; reopening a resolved conversation leaves nothing awaiting
     until the citizen writes again (that message starts the next cycle)."""
     if to == RESOLVED:
-        return Step(replace(state, status=RESOLVED, awaiting_since=None))
+        return Step(
+            replace(state, status=RESOLVED, awaiting_since=None, snoozed_until=None),
+            unsnoozed=state.snoozed_until is not None,
+        )
     if state.status == RESOLVED:
         return Step(CycleState(to, None, None))
     return Step(replace(state, status=to))

@@ -96,10 +96,11 @@ def messages_ingest(
             existing, conv_ids = _conversations_for(channel, distinct, contact_ids)
             inserted = _messages_insert(channel, distinct, conv_ids, contact_ids, altered)
             stored = len(inserted)
-            reopened = _conversations_update(existing, inserted)
+            reopened, unsnoozed = _conversations_update(existing, inserted)
             if not _events_in_insert():
                 _message_events_append(channel, conv_ids, inserted)
             _reopened_events_append(channel, reopened)
+            _unsnoozed_events_append(channel, unsnoozed)
         payloads_quarantine(channel=channel, network=channel.network, source=source, bad=bad)
         if cursor is not None:
             Channel.objects.filter(pk=channel.pk).update(poll_cursor=cursor)
@@ -411,6 +412,7 @@ _SUMMARY = (
     ("first_response_at", "timestamptz"),
     ("awaiting_since", "timestamptz"),
     ("reply_window_closes_at", "timestamptz"),
+    ("snoozed_until", "timestamptz"),
 )
 
 # Messenger's 24-hour rule (issue 4): a Page may answer a private conversation
@@ -513,6 +515,7 @@ class _ConversationRow:
     first_response_at: Any
     awaiting_since: Any
     reply_window_closes_at: Any
+    snoozed_until: Any
 
 
 def _locked_by_key(channel: Channel, keys: list[str]) -> dict[str, _ConversationRow]:
@@ -633,17 +636,19 @@ _MESSAGE_EVENTS = (
 
 def _conversations_update(
     existing: dict[str, _ConversationRow], inserted: list[tuple[int, InboundItem]]
-) -> list[tuple[_ConversationRow, str]]:
+) -> tuple[list[tuple[_ConversationRow, str]], list[tuple[_ConversationRow, Any]]]:
     """Keep existing conversations' inbox summary current, and their cycle by
-    the cycle rule: new inbound awaits an answer (waking a pending or resolved
-    conversation), an outbound message our account posted on the network
-    answers it. Returns (conversation, previous status) for woken ones."""
+    the cycle rule: new inbound awaits an answer (waking a pending, resolved
+    or snoozed conversation), an outbound message our account posted on the
+    network answers it. Returns (conversation, previous status) for woken
+    ones, and (conversation, snoozed until) for those whose snooze it ended."""
     per_conv: dict[str, list[InboundItem]] = defaultdict(list)
     # In stored order (message id), the order the KPI rebuild replays them in.
     for _pk, item in sorted(inserted, key=lambda row: row[0]):
         if item.thread_key in existing:
             per_conv[item.thread_key].append(item)
     woken: list[tuple[_ConversationRow, str]] = []
+    unsnoozed: list[tuple[_ConversationRow, Any]] = []
     changed = []
     for key, new_items in per_conv.items():
         conv = existing[key]
@@ -657,32 +662,38 @@ def _conversations_update(
             conv.reply_window_closes_at = _reply_window_closes_at(
                 new_items[0], conv.last_inbound_at
             )
-        before = cycle.CycleState(conv.status, conv.awaiting_since, conv.first_response_at)
+        before = cycle.CycleState(
+            conv.status, conv.awaiting_since, conv.first_response_at, conv.snoozed_until
+        )
         step = _cycle_fold(before, new_items)
         if step.woke:
             woken.append((conv, step.woke))
+        if step.unsnoozed:
+            unsnoozed.append((conv, conv.snoozed_until))
         conv.status = step.state.status
         conv.awaiting_since = step.state.awaiting_since
         conv.first_response_at = step.state.first_response_at
+        conv.snoozed_until = step.state.snoozed_until
         changed.append(conv)
     _conversations_write(changed)
-    return woken
+    return woken, unsnoozed
 
 
 def _cycle_fold(state: cycle.CycleState, items: list[InboundItem]) -> cycle.Step:
     """Apply a thread's new messages to its cycle, in order. The step says
     the first status a citizen's message woke it from, if any."""
-    woke = None
+    woke, unsnoozed = None, False
     for item in items:
         if item.direction == Direction.IN:
             step = cycle.after_inbound(state, sent_at=item.created_at)
             woke = woke or step.woke
+            unsnoozed = unsnoozed or step.unsnoozed
         else:
             # Seen on the network, not sent by SocialDesk (polling drops our
             # own echoes): a person at the account answered.
             step = cycle.after_answer(state, at=item.created_at)
         state = step.state
-    return cycle.Step(state, woke=woke)
+    return cycle.Step(state, woke=woke, unsnoozed=unsnoozed)
 
 
 def _conversations_write(conversations: list[_ConversationRow]) -> None:
@@ -750,6 +761,31 @@ def _reopened_events_append(channel: Channel, reopened: list[tuple[_Conversation
                 _dumps({"from": previous, "to": Status.OPEN, "reason": "new inbound message"}),
             )
             for conv, previous in reopened
+        ]
+    )
+
+
+def _unsnoozed_events_append(
+    channel: Channel, unsnoozed: list[tuple[_ConversationRow, Any]]
+) -> None:
+    """A wake event for each snoozed conversation a citizen's message woke."""
+    now = timezone.now()
+    _events_insert(
+        [
+            (
+                "conversation.woken",
+                now,
+                channel.pk,
+                conv.pk,
+                None,
+                _dumps(
+                    {
+                        "reason": "new inbound message",
+                        "snoozed_until": until.astimezone(UTC).isoformat(),
+                    }
+                ),
+            )
+            for conv, until in unsnoozed
         ]
     )
 

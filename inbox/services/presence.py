@@ -8,6 +8,7 @@ heartbeat costs one query.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -35,6 +36,14 @@ def presence_touch(*, user: User, conversation: Conversation, typing: bool = Fal
 
 def presence_leave(*, user: User, conversation: Conversation) -> None:
     Presence.objects.filter(user=user, conversation=conversation).delete()
+
+
+def conversation_opened(*, user: User, conversation: Conversation) -> None:
+    """``user`` opened the conversation: it is read, and they are here. One
+    transaction for both upserts (one BEGIN and COMMIT, not two)."""
+    with transaction.atomic():
+        conversation_mark_read(user=user, conversation=conversation)
+        presence_touch(user=user, conversation=conversation)
 
 
 def conversation_mark_read(*, user: User, conversation: Conversation) -> None:

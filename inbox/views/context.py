@@ -11,10 +11,17 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 from django.urls import reverse
 
+from accounts import access
 from accounts.http import AuthedRequest
-from escalation.selectors import canned_responses_for, conversation_flags
+from escalation.selectors import (
+    canned_responses_for,
+    canned_responses_pinned,
+    conversation_flags,
+    conversation_flags_annotated,
+)
 from inbox import selectors
 from inbox.forms import (
+    SNOOZE_PRESETS,
     AssignForm,
     BlockForm,
     LabelForm,
@@ -24,7 +31,6 @@ from inbox.forms import (
     inbox_filters,
 )
 from inbox.models import (
-    ActionKind,
     Conversation,
     ConversationKind,
     Direction,
@@ -123,11 +129,12 @@ def counts_context(request: AuthedRequest) -> dict:
     }
 
 
-def filters_context(request: AuthedRequest) -> dict:
+def filters_context(request: AuthedRequest, *, labels: list | None = None) -> dict:
+    """``labels``: every label, when the page already read them."""
     user = request.user
     return {
         "filter_channels": selectors.channels_for_filter(user=user),
-        "filter_labels": selectors.labels_all(),
+        "filter_labels": selectors.labels_all() if labels is None else labels,
         "filter_assignees": selectors.assignees_for_filter(user=user),
         "networks": Network.choices,
         "statuses": Status.choices,
@@ -153,16 +160,13 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
     """The live part of a conversation: messages, notes, facts. Polled."""
     user = request.user
     shield = shield or shield_load()
-    revealed = selectors.revealed_message_ids(user=user, conversation=conversation)
-    done = selectors.conversation_actions_done(conversation=conversation)
-    messages = list(selectors.conversation_messages(conversation=conversation))
+    # Each message comes with its reveal and its like/hide states annotated.
+    messages = list(selectors.conversation_messages_for_view(user=user, conversation=conversation))
     network = conversation.channel.network
     for m in messages:
         inbound = m.direction == Direction.IN
         m.shield_matched = inbound and shield.matches(m.text)
-        m.shielded = m.shield_matched and m.pk not in revealed
-        m.like_state = done.get((ActionKind.LIKE, m.external_id or ""))
-        m.hide_state = done.get((ActionKind.HIDE, m.external_id or ""))
+        m.shielded = m.shield_matched and not m.revealed
         m.can_like = inbound and bool(m.external_id) and network == Network.X
         m.can_hide = (
             inbound
@@ -170,9 +174,10 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
             and (m.kind == "comment" or (network == Network.X and m.kind == "reply"))
         )
     notes = selectors.conversation_notes(conversation=conversation)
-    labels = list(conversation.labels.order_by("name"))
+    all_labels = selectors.labels_all(conversation=conversation)
+    labels = [lb for lb in all_labels if lb.applied]
     clock = due_clock(conversation)
-    flags = conversation_flags([conversation])[conversation.pk]
+    flags = _flags(conversation)
     sig = signature(
         [
             [(m.pk, m.state, m.shielded, m.like_state, m.hide_state) for m in messages],
@@ -182,6 +187,7 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
             conversation.assignee_id,
             conversation.team_id,
             conversation.priority,
+            conversation.snoozed_until,
             clock and clock["label"],
             conversation.contact.blocked,
             conversation.contact.is_detractor,
@@ -193,6 +199,7 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
         "messages_": messages,
         "notes": notes,
         "conversation_labels": labels,
+        "all_labels": all_labels,
         "clock": clock,
         "flags": flags,
         "thread_sig": sig,
@@ -201,6 +208,20 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
             (m.pk for m in messages if m.direction == Direction.OUT), default=0
         ),
     }
+
+
+def _flags(conversation: Conversation):
+    if hasattr(conversation, "escalation_levels"):  # selectors.conversation_get_for_view
+        return conversation_flags_annotated(conversation)
+    return conversation_flags([conversation])[conversation.pk]
+
+
+def _canned(conversation: Conversation, responses: list) -> list:
+    """The canned responses, the crisis's holding statement first: read with
+    the conversation (selectors.conversation_get_for_view) or read now."""
+    if hasattr(conversation, "crisis_canned_id"):
+        return canned_responses_pinned(responses=responses, pinned_id=conversation.crisis_canned_id)
+    return canned_responses_for(channel=conversation.channel, responses=responses)
 
 
 def composer_context(
@@ -226,9 +247,9 @@ def composer_context(
         "collisions": collisions or [],
         "collisions_last_id": max((m.pk for m in collisions or []), default=0),
         # In a crisis on this channel its holding statement comes first.
-        "canned_responses": canned_responses_for(
-            channel=conversation.channel,
-            responses=canned if canned is not None else selectors.canned_for(user=request.user),
+        "canned_responses": _canned(
+            conversation,
+            canned if canned is not None else selectors.canned_for(user=request.user),
         ),
         "public_rule": _length_rule(network, conversation.kind),
         "private_rule": _length_rule(network, ConversationKind.PRIVATE),
@@ -237,10 +258,17 @@ def composer_context(
     }
 
 
-def controls_context(request: AuthedRequest, conversation: Conversation) -> dict:
+def controls_context(
+    request: AuthedRequest, conversation: Conversation, *, labels: list | None = None
+) -> dict:
+    """The header controls. ``labels``: every label marked ``applied`` for this
+    conversation (``selectors.labels_all(conversation=...)``), when the caller
+    read them already (the conversation view does)."""
     colleagues = selectors.colleagues_for(conversation=conversation)
     teams = selectors.teams_for(conversation=conversation)
-    labels = selectors.labels_all()
+    if labels is None:
+        labels = selectors.labels_all(conversation=conversation)
+    conversation_labels = [lb for lb in labels if lb.applied]
     return {
         "conversation": conversation,
         "assign_form": AssignForm(
@@ -253,21 +281,28 @@ def controls_context(request: AuthedRequest, conversation: Conversation) -> dict
         ),
         "label_form": LabelForm(labels=labels),
         "all_labels": labels,
+        "conversation_label_ids": {lb.pk for lb in conversation_labels},
+        "conversation_labels": conversation_labels,
         "statuses": Status.choices,
+        "priorities": sorted(Priority.choices, reverse=True),
+        "snooze_presets": SNOOZE_PRESETS,
         "colleagues": colleagues,
+        "teams": teams,
+        # The role is read once per request (accounts.access), so this is free.
+        "can_create_labels": access.is_manager_or_admin(request.user),
     }
 
 
 def contact_context(request: AuthedRequest, conversation: Conversation) -> dict:
     user = request.user
     earlier = selectors.conversation_earlier(user=user, conversation=conversation)
-    stats = selectors.contact_interactions(user=user, contact=conversation.contact)
+    stats = selectors.contact_interactions(user=user, conversation=conversation)
     return {
         "conversation": conversation,
         "contact": conversation.contact,
         "earlier": earlier,
         "interactions": stats,
-        "contact_tags": selectors.contact_tags(user=user, contact=conversation.contact),
+        "contact_tags": selectors.contact_tags(user=user, conversation=conversation),
         "block_form": BlockForm(),
     }
 
@@ -282,10 +317,9 @@ def conversation_context(
     """Everything the conversation pane shows, in a fixed number of queries."""
     user = request.user
     if record_presence:
-        presence.conversation_mark_read(user=user, conversation=conversation)
-        presence.presence_touch(user=user, conversation=conversation)
+        presence.conversation_opened(user=user, conversation=conversation)
     ctx = thread_context(request, conversation, shield=shield or shield_load())
-    ctx.update(controls_context(request, conversation))
+    ctx.update(controls_context(request, conversation, labels=ctx["all_labels"]))
     ctx.update(contact_context(request, conversation))
     ctx.update(composer_context(request, conversation, seen_outbound_id=ctx["latest_outbound_id"]))
     ctx.update(presence_context(request, conversation))
@@ -295,15 +329,7 @@ def conversation_context(
 
 
 def presence_context(request: AuthedRequest, conversation: Conversation) -> dict:
-    viewers = selectors.viewers_of(user=request.user, conversation=conversation)
-    typing_after = selectors.typing_cutoff()
-    people = [
-        {
-            "name": str(p.user),
-            "typing": bool(p.typing_at and p.typing_at >= typing_after),
-        }
-        for p in viewers
-    ]
+    people = selectors.viewers_of(user=request.user, conversation=conversation)
     return {
         "conversation": conversation,
         "viewers": people,

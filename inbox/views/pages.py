@@ -46,7 +46,7 @@ def render_page(
         )
     )
     data.update(ctx.counts_context(request))
-    data.update(ctx.filters_context(request))
+    data.update(ctx.filters_context(request, labels=data.get("all_labels")))
     data["notifications_unread"] = selectors.notifications_unread_count(user=request.user)
     data["is_admin"] = access.is_admin(request.user)
     data.update(extra)
@@ -87,7 +87,7 @@ def inbox_counts(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def conversation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
+    conversation = selectors.conversation_get_for_view(user=request.user, pk=pk)
     if not is_fragment(request):
         return render_page(request, conversation)
     data = ctx.conversation_context(request, conversation)
@@ -101,7 +101,7 @@ def conversation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def conversation_thread(request: AuthedRequest, pk: int) -> HttpResponse:
-    conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
+    conversation = selectors.conversation_get_for_view(user=request.user, pk=pk)
     data = ctx.thread_context(request, conversation)
     if _unchanged(request, data["thread_sig"]):
         return HttpResponse(status=204)

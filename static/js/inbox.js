@@ -137,6 +137,11 @@
     var saved = { targetId: target && target.id, focusId: null, focusRow: null, checked: [] };
     savedByTarget[saved.targetId] = saved;
     if (active && target && target.contains(active)) {
+      // A control inside a header menu: after the swap the menu is closed,
+      // so focus goes back to the menu's own toggle.
+      var menu = active.closest("details");
+      var toggle = menu && menu.querySelector("summary[id]");
+      if (toggle && active !== toggle) active = toggle;
       var withId = active.id ? active : active.closest("[id]");
       saved.focusId = withId ? withId.id : null;
       saved.focusSelf = !!active.id;
@@ -213,6 +218,15 @@
     return !!el;
   }
 
+  function openMenu(id) {
+    var menu = document.getElementById(id);
+    if (!menu) return false;
+    menu.open = true;
+    var first = menu.querySelector(".triage-menu__panel input:not([type=hidden]), .triage-menu__panel button");
+    (first || menu.querySelector("summary")).focus();
+    return true;
+  }
+
   function openShortcuts() {
     var dialog = document.getElementById("shortcuts-dialog");
     if (dialog && !dialog.open) dialog.showModal();
@@ -235,7 +249,7 @@
     n: function () { return focusField("note-text"); },
     a: function () { return clickButton("assign-me-button"); },
     e: function () { return clickButton("resolve-button"); },
-    l: function () { return focusField("label-select"); },
+    l: function () { return openMenu("labels-menu"); },
     "/": function () { return focusField("search-q") || focusField("site-search-q"); },
     "?": function () { openShortcuts(); return true; },
   };
@@ -244,6 +258,16 @@
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
     var dialog = document.getElementById("shortcuts-dialog");
     if (dialog && dialog.open) return;
+    if (e.key === "Escape" && e.target.closest) {
+      // Escape closes a header menu and leaves focus on its toggle.
+      var openDetails = e.target.closest("details.triage-menu[open]");
+      if (openDetails) {
+        openDetails.open = false;
+        openDetails.querySelector("summary").focus();
+        e.preventDefault();
+        return;
+      }
+    }
     if (typingIn(e.target)) {
       if (e.key === "Escape" && e.target.id !== "site-search-q") {
         // Leave the field without losing what was typed; shortcuts work again.

@@ -25,7 +25,7 @@ def test_bench_inbox_prints_one_json_line_with_its_figures():
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "BENCH_INBOX_ROUNDS": "5"},
+        env={**os.environ, "BENCH_INBOX_ROUNDS": "5", "BENCH_INBOX_HTTP_SECONDS": "0.5"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     last = result.stdout.strip().splitlines()[-1]

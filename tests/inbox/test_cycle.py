@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from inbox.models import Status
@@ -72,3 +73,23 @@ def test_resolving_ends_the_wait_and_a_manual_reopen_awaits_nothing_until_the_ci
     assert after_inbound(reopened, sent_at=t(90)).started
     pending = after_status(CycleState(Status.OPEN, t(0), None), to=Status.PENDING).state
     assert pending == CycleState(Status.PENDING, t(0), None)  # the target pauses, the wait stays
+
+
+def test_a_citizens_message_ends_a_snooze_an_answer_does_not():
+    snoozed = CycleState(Status.OPEN, None, t(5), snoozed_until=t(600))
+    answered = after_answer(replace(snoozed, awaiting_since=t(1)), at=t(6))
+    assert answered.state.snoozed_until == t(600) and not answered.unsnoozed
+    woke = after_inbound(snoozed, sent_at=t(30))
+    assert woke.unsnoozed and woke.state.snoozed_until is None
+    assert woke.state == CycleState(Status.OPEN, t(30), t(5))
+    pending = after_inbound(replace(snoozed, status=Status.PENDING), sent_at=t(30))
+    assert pending.unsnoozed and pending.woke == Status.PENDING
+    assert not after_inbound(CycleState(Status.OPEN), sent_at=t(1)).unsnoozed
+
+
+def test_resolving_ends_a_snooze():
+    snoozed = CycleState(Status.OPEN, t(0), None, snoozed_until=t(600))
+    step = after_status(snoozed, to=Status.RESOLVED)
+    assert step.unsnoozed and step.state.snoozed_until is None
+    kept = after_status(snoozed, to=Status.PENDING)
+    assert not kept.unsnoozed and kept.state.snoozed_until == t(600)

@@ -117,13 +117,37 @@ def test_postgres_indexes_serve_the_search(officer, corpus):
         cur.execute("SET LOCAL enable_seqscan = off")
         cur.execute(
             "EXPLAIN SELECT id FROM inbox_message WHERE "
-            "to_tsvector('english'::regconfig, COALESCE(text, '')) @@ "
-            "websearch_to_tsquery('english'::regconfig, 'bins')"
+            "search_document @@ websearch_to_tsquery('english'::regconfig, 'bins')"
         )
         fts_plan = "\n".join(row[0] for row in cur.fetchall())
         cur.execute(
             "EXPLAIN SELECT id FROM inbox_contact WHERE UPPER(display_name::text) LIKE UPPER('%jo r%')"
         )
         name_plan = "\n".join(row[0] for row in cur.fetchall())
-    assert "message_text_fts_idx" in fts_plan
+    assert "message_search_document_idx" in fts_plan
     assert "contact_name_trgm_idx" in name_plan
+
+
+@postgres_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("recent", [1, 1000])
+def test_postgres_search_finds_old_and_recent_hits_newest_first(
+    officer, channel_a, channel_b, monkeypatch, recent
+):
+    """Both ways of finding hits (among the newest messages first, then the
+    word index for a word those do not fill a page with) give the same
+    answer: the user's newest hits, in order, and never another team's."""
+    from inbox.services import search
+
+    monkeypatch.setattr(search, "RECENT", recent)
+    older = conversation_with(channel_a, text="@council_help the gritter missed Mill Lane")
+    conversation_with(channel_b, text="@riverside_roads gritter needed on the bridge")
+    newer = conversation_with(channel_a, text="@council_help a gritter is stuck on Oak Road")
+    for _ in range(3):
+        conversation_with(channel_a, text="@council_help streetlight out")
+    found = inbox_search(user=officer, query="gritter", limit=1)
+    assert [m.conversation_id for m in found.messages] == [newer.pk]
+    assert found.messages_more
+    found = inbox_search(user=officer, query="gritter")
+    assert [m.conversation_id for m in found.messages] == [newer.pk, older.pk]
+    assert not found.messages_more
