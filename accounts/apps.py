@@ -9,3 +9,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import api_schema, signals  # noqa: F401  (schema extension; session records)
+        from accounts.sso import checks  # noqa: F401  (single sign-on settings)

@@ -181,3 +181,9 @@ def test_sso_only_refuses_password_sign_in_but_for_superusers(client, idp, setti
     User.objects.create_superuser("root", "root@council.example", PASSWORD)
     allowed = client.post(reverse("login"), {"username": "root", "password": PASSWORD})
     assert allowed.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_the_next_address_cannot_send_the_person_off_site(client, idp):
+    start = client.get("/sso/start/", {"next": "https://evil.example/phish"})
+    back = provider_sign_in(start["Location"], "sso.officer")
+    assert client.get(back.path, back.params)["Location"] == reverse("inbox:list")
