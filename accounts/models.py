@@ -24,8 +24,11 @@ class User(AbstractUser):
     can_approve_replies = models.BooleanField(
         default=False, help_text="May approve colleagues' replies (managers and admins always may)."
     )
+    # A database default as well: a process still running the previous
+    # release (a rolling deploy) inserts users without this column.
     email_on_assignment = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="E-mail me when a colleague assigns a conversation to me.",
     )
 
