@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -24,6 +25,7 @@ from inbox.models import (
     CannedResponse,
     ChannelStamp,
     Contact,
+    ContactNote,
     Conversation,
     ConversationRead,
     DeliveryState,
@@ -302,37 +304,73 @@ def inbox_counts(*, user: User) -> dict[str, int]:
 # --- the conversation view ------------------------------------------------------------
 
 
+def _identities_q(contact: Contact, prefix: str = "contact") -> Q:
+    """The contact and every identity linked with it as one person. Read from
+    the contact already loaded with the conversation: no query of its own."""
+    if contact.person_id is None:
+        return Q(**{f"{prefix}_id": contact.pk})
+    return Q(**{f"{prefix}__person_id": contact.person_id})
+
+
 def conversation_earlier(*, user: User, conversation: Conversation, limit: int = 10):
-    """The citizen's other conversations on any channel the user may see."""
+    """The citizen's other conversations, under any identity linked with
+    theirs, on every channel the user may see (never another team's), newest
+    first, in one query."""
     return list(
         access.conversations_visible_to(user)
-        .filter(contact_id=conversation.contact_id)
+        .filter(_identities_q(conversation.contact))
         .exclude(pk=conversation.pk)
-        .select_related("channel")
+        .select_related("channel", "contact")
         .order_by("-last_message_at", "-pk")[:limit]
     )
 
 
 def contact_interactions(*, user: User, contact: Contact) -> dict[str, int]:
-    """How often this citizen has been in touch on channels the user may see."""
+    """How often this citizen (under any linked identity) has been in touch on
+    channels the user may see: conversations, their messages, channels."""
     return (
         access.conversations_visible_to(user)
-        .filter(contact=contact)
+        .filter(_identities_q(contact))
         .aggregate(
             conversations=Count("pk", distinct=True),
             messages=Count("messages", filter=Q(messages__direction=Direction.IN)),
+            channels=Count("channel", distinct=True),
         )
     )
 
 
 def contact_tags(*, user: User, contact: Contact) -> list[str]:
     """The labels put on this citizen's conversations: their tags, in effect."""
-    visible = access.conversations_visible_to(user).filter(contact=contact).values("pk")
+    visible = access.conversations_visible_to(user).filter(_identities_q(contact)).values("pk")
     return list(
         Label.objects.filter(conversations__in=visible)
         .values_list("name", flat=True)
         .distinct()
         .order_by("name")
+    )
+
+
+def contact_notes(*, user: User, contact: Contact, limit: int = 20) -> list[ContactNote]:
+    """Notes about this citizen (any linked identity) written from
+    conversations the user may see, newest first."""
+    visible = access.conversations_visible_to(user).values("pk")
+    return list(
+        ContactNote.objects.filter(_identities_q(contact), conversation__in=visible)
+        .select_related("author", "contact")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def contact_linked(*, user: User, contact: Contact) -> list[Contact]:
+    """The other identities linked with this contact that the user meets on
+    their channels (an identity seen only by another team stays unnamed)."""
+    if contact.person_id is None:
+        return []
+    visible = access.conversations_visible_to(user).filter(contact_id=OuterRef("pk"))
+    return list(
+        Contact.objects.filter(Exists(visible), person_id=contact.person_id)
+        .exclude(pk=contact.pk)
+        .order_by("network", "handle", "pk")
     )
 
 
@@ -344,13 +382,19 @@ def conversation_notes(*, conversation: Conversation) -> list[Note]:
     return list(conversation.notes.select_related("author").order_by("created_at", "pk"))
 
 
-def conversation_actions_done(*, conversation: Conversation) -> dict[tuple[str, str], str]:
-    """(kind, target) -> state of the likes and hides queued on this thread."""
+class ActionDone(NamedTuple):
+    state: str
+    reason: str
+
+
+def conversation_actions_done(*, conversation: Conversation) -> dict[tuple[str, str], ActionDone]:
+    """(kind, target) -> state and reason of the likes and hides queued on this
+    thread."""
     return {
-        (kind, target): state
-        for kind, target, state in NetworkAction.objects.filter(
+        (kind, target): ActionDone(state, reason)
+        for kind, target, state, reason in NetworkAction.objects.filter(
             conversation=conversation
-        ).values_list("kind", "target_external_id", "state")
+        ).values_list("kind", "target_external_id", "state", "reason")
     }
 
 
@@ -434,6 +478,20 @@ def contact_get_for_user(*, user: User, pk: int) -> Contact:
         return Contact.objects.filter(Exists(visible)).get(pk=pk)
     except Contact.DoesNotExist as exc:
         raise Http404("No such contact") from exc
+
+
+def contact_find_for_user(*, user: User, network: str, handle: str) -> Contact:
+    """The contact with this handle on this network, if the user meets them on
+    one of their channels; 404 otherwise."""
+    visible = access.conversations_visible_to(user).filter(contact_id=OuterRef("pk"))
+    found = (
+        Contact.objects.filter(Exists(visible), network=network, handle__iexact=handle)
+        .order_by("pk")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such contact")
+    return found
 
 
 def conversations_get_for_user(*, user: User, pks: list[int]) -> list[Conversation]:

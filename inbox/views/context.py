@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from accounts.http import AuthedRequest
 from escalation.selectors import canned_responses_for, conversation_flags
-from inbox import selectors
+from inbox import moderation_selectors, selectors
+from inbox.contact_forms import ContactLinkForm, ContactNoteForm
 from inbox.forms import (
     AssignForm,
     BlockForm,
@@ -161,8 +162,11 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
         inbound = m.direction == Direction.IN
         m.shield_matched = inbound and shield.matches(m.text)
         m.shielded = m.shield_matched and m.pk not in revealed
-        m.like_state = done.get((ActionKind.LIKE, m.external_id or ""))
-        m.hide_state = done.get((ActionKind.HIDE, m.external_id or ""))
+        liked = done.get((ActionKind.LIKE, m.external_id or ""))
+        hidden = done.get((ActionKind.HIDE, m.external_id or ""))
+        m.like_state = liked.state if liked else None
+        m.hide_state = hidden.state if hidden else None
+        m.hide_reason = hidden.reason if hidden else ""
         m.can_like = inbound and bool(m.external_id) and network == Network.X
         m.can_hide = (
             inbound
@@ -170,6 +174,9 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
             and (m.kind == "comment" or (network == Network.X and m.kind == "reply"))
         )
     notes = selectors.conversation_notes(conversation=conversation)
+    # The hide form offers the house rules; read only when something can be hidden.
+    needs_rules = any(m.can_hide and not m.hide_state for m in messages)
+    rules = moderation_selectors.house_rules() if needs_rules else []
     labels = list(conversation.labels.order_by("name"))
     clock = due_clock(conversation)
     flags = conversation_flags([conversation])[conversation.pk]
@@ -191,6 +198,7 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
     return {
         "conversation": conversation,
         "messages_": messages,
+        "house_rules": rules,
         "notes": notes,
         "conversation_labels": labels,
         "clock": clock,
@@ -259,16 +267,25 @@ def controls_context(request: AuthedRequest, conversation: Conversation) -> dict
 
 
 def contact_context(request: AuthedRequest, conversation: Conversation) -> dict:
+    """The contact card: who they are, their history under every identity
+    linked with them on the channels the user covers, colleagues' notes about
+    them, block and mute. A fixed number of queries, whatever the history."""
     user = request.user
-    earlier = selectors.conversation_earlier(user=user, conversation=conversation)
-    stats = selectors.contact_interactions(user=user, contact=conversation.contact)
+    contact = conversation.contact
     return {
         "conversation": conversation,
-        "contact": conversation.contact,
-        "earlier": earlier,
-        "interactions": stats,
-        "contact_tags": selectors.contact_tags(user=user, contact=conversation.contact),
+        "contact": contact,
+        "earlier": selectors.conversation_earlier(user=user, conversation=conversation),
+        "interactions": selectors.contact_interactions(user=user, contact=contact),
+        "contact_tags": selectors.contact_tags(user=user, contact=contact),
+        "contact_notes": selectors.contact_notes(user=user, contact=contact),
+        "linked": selectors.contact_linked(user=user, contact=contact),
+        "mute": moderation_selectors.contact_mute_state(conversation=conversation),
+        "can_mute": conversation.channel.network == Network.X,
+        "link_networks": Network.choices,
         "block_form": BlockForm(),
+        "contact_note_form": ContactNoteForm(),
+        "link_form": ContactLinkForm(),
     }
 
 
