@@ -28,8 +28,9 @@ LIST_POLL_UNCHANGED = SESSION + 3
 # session, user, roles, conversation, read marker, presence, terms, reveals,
 # likes/hides, messages, notes, labels, escalation targets, open escalations,
 # active crises, colleagues, teams, all labels, earlier conversations,
-# interactions, tags, canned responses, the crisis's holding statement, viewers
-CONVERSATION_FRAGMENT = SESSION + 23
+# interactions, tags, notes about the contact, the contact's mute on X, canned
+# responses, the crisis's holding statement, viewers
+CONVERSATION_FRAGMENT = SESSION + 25
 # shared with the list: session, user, roles, terms
 CONVERSATION_PAGE = CONVERSATION_FRAGMENT + LIST_PAGE - 3 - SESSION
 THREAD_POLL = SESSION + 13
