@@ -385,7 +385,7 @@ def test_hide_a_facebook_comment(client, officer, team_a):
     refused = client.post(url, {"rule": "other", "note": ""}, **HX)
     assert refused.status_code == 422 and not NetworkAction.objects.exists()
     hidden = client.post(url, {"rule": str(rule.pk), "note": "at staff"}, **HX).content.decode()
-    assert "because: <span class=\"hide-reason\">No abuse: at staff</span>" in hidden
+    assert 'because: <span class="hide-reason">No abuse: at staff</span>' in hidden
     action = NetworkAction.objects.get()
     assert (action.kind, action.target_external_id) == ("hide", "123_456")
     event = Event.objects.get(type="action.hide_queued")
