@@ -345,6 +345,7 @@ class Message(models.Model):
     shield_matched: bool
     like_state: str | None
     hide_state: str | None
+    hide_reason: str
     can_like: bool
     can_hide: bool
 

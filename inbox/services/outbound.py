@@ -594,7 +594,7 @@ def _retry_time(exc: NetworkError, attempts: int, now: datetime) -> datetime:
     return now + backoff
 
 
-_DONE_EVENT = {
+_DONE_EVENT: dict[str, str] = {
     ActionKind.LIKE: "message.liked",
     ActionKind.HIDE: "message.hidden",
     ActionKind.MUTE: "contact.muted",
