@@ -284,10 +284,13 @@ def _collision(request, conversation, form, collisions) -> HttpResponse:
 # --- like, hide, reveal -----------------------------------------------------------------
 
 
-def _message_answer(request, conversation, message, said, *, error=False) -> HttpResponse:
+def _message_answer(
+    request, conversation, message, said, *, error=False, hide_open=False
+) -> HttpResponse:
     data = ctx.thread_context(request, conversation)
     current = next((m for m in data["messages_"] if m.pk == message.pk), message)
     data["m"] = current
+    data["hide_open"] = hide_open  # a refused hide keeps its form open
     return _answer(
         request, conversation, template="inbox/_message.html", data=data, said=said, error=error
     )
@@ -330,13 +333,15 @@ def message_hide(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
         )
     form = HideForm(request.POST)
     if not form.is_valid():
-        return _message_answer(request, conversation, message, _errors(form), error=True)
+        return _message_answer(
+            request, conversation, message, _errors(form), error=True, hide_open=True
+        )
     choice = form.cleaned_data["rule"]
     rule = None
     if choice != OTHER:
         if not choice.isdigit():
             return _message_answer(
-                request, conversation, message, "Choose a house rule.", error=True
+                request, conversation, message, "Choose a house rule.", error=True, hide_open=True
             )
         rule = moderation_selectors.house_rule_get(pk=int(choice))
     try:
@@ -344,7 +349,9 @@ def message_hide(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
             message=message, actor=request.user, rule=rule, note=form.cleaned_data["note"]
         )
     except ValidationError as exc:
-        return _message_answer(request, conversation, message, _errors(exc), error=True)
+        return _message_answer(
+            request, conversation, message, _errors(exc), error=True, hide_open=True
+        )
     return _message_answer(request, conversation, message, "Hide queued. The reason is logged.")
 
 
