@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import Membership, Role, Team, User
-from inbox.models import CannedResponse, Channel, Label, Network
+from inbox.models import CannedResponse, Channel, HouseRule, Label, Network
 
 PEOPLE = [
     # username, display name, team slug, role
@@ -46,6 +46,14 @@ CANNED = [
         "Hi {first_name}, sorry your bin was missed. You can report it at "
         "riverside.example/bins and we'll collect it within 2 working days.",
     ),
+]
+
+# A typical council's published rules for comments (hiding one names a rule).
+HOUSE_RULES = [
+    ("Abuse or threats", "We hide comments that abuse, threaten or harass anyone, staff included."),
+    ("Personal details", "We hide comments that share anyone's address, phone number or email."),
+    ("Spam or adverts", "We hide adverts, repeated posts and links to unrelated sites."),
+    ("Discrimination", "We hide comments that discriminate on any protected characteristic."),
 ]
 
 
@@ -116,6 +124,8 @@ class Command(BaseCommand):
             Label.objects.get_or_create(name=name)
         for title, text in CANNED:
             CannedResponse.objects.update_or_create(title=title, defaults={"text": text})
+        for title, text in HOUSE_RULES:
+            HouseRule.objects.update_or_create(title=title, defaults={"text": text})
         self._print(passwords)
 
     def _print(self, passwords):
