@@ -33,11 +33,7 @@ urlpatterns = [
     path("c/<int:pk>/unblock/", views.contact_unblock, name="unblock"),
     path("c/<int:pk>/contact/note/", contact_card.contact_note, name="contact_note"),
     path("c/<int:pk>/contact/link/", contact_card.contact_link, name="contact_link"),
-    path(
-        "c/<int:pk>/contact/unlink/<int:contact_pk>/",
-        contact_card.contact_unlink,
-        name="contact_unlink",
-    ),
+    path("c/<int:pk>/contact/unlink/", contact_card.contact_unlink, name="contact_unlink"),
     path("c/<int:pk>/contact/mute/", contact_card.contact_mute, name="contact_mute"),
     path("c/<int:pk>/contact/unmute/", contact_card.contact_unmute, name="contact_unmute"),
     path("c/<int:pk>/m/<int:mid>/like/", views.message_like, name="like"),

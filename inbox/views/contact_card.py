@@ -57,9 +57,12 @@ def contact_link(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_unlink(request: AuthedRequest, pk: int, contact_pk: int) -> HttpResponse:
+def contact_unlink(request: AuthedRequest, pk: int) -> HttpResponse:
     conversation = _conversation(request, pk)
-    other = selectors.contact_get_for_user(user=request.user, pk=contact_pk)
+    chosen = request.POST.get("contact", "")
+    if not chosen.isdigit():
+        return _contact_answer(request, conversation, "Choose an identity to unlink.", error=True)
+    other = selectors.contact_get_for_user(user=request.user, pk=int(chosen))
     try:
         contacts.contact_unlink(conversation=conversation, other=other, actor=request.user)
     except ValidationError as exc:

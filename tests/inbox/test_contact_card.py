@@ -198,8 +198,8 @@ def test_the_page_links_notes_and_unlinks(client, officer, jo):
     note_url = reverse("inbox:contact_note", args=[jo["current"].pk])
     body = client.post(note_url, {"text": "Call back after 5pm"}, **HX).content.decode()
     assert "Call back after 5pm" in body
-    unlink = reverse("inbox:contact_unlink", args=[jo["current"].pk, jo["fb"].contact_id])
-    body = client.post(unlink, **HX).content.decode()
+    unlink = reverse("inbox:contact_unlink", args=[jo["current"].pk])
+    body = client.post(unlink, {"contact": jo["fb"].contact_id}, **HX).content.decode()
     assert "Also known as" not in body
     assert Contact.objects.filter(person__isnull=False).count() == 0
 
@@ -221,7 +221,7 @@ def test_another_teams_officer_is_refused_every_card_action(client, other_office
     for name, args, data in (
         ("inbox:contact_note", [pk], {"text": "x"}),
         ("inbox:contact_link", [pk], {"network": "facebook", "handle": "jo.resident"}),
-        ("inbox:contact_unlink", [pk, jo["fb"].contact_id], {}),
+        ("inbox:contact_unlink", [pk], {"contact": jo["fb"].contact_id}),
         ("inbox:contact_mute", [pk], {}),
         ("inbox:contact_unmute", [pk], {}),
     ):

@@ -384,7 +384,7 @@ def test_hide_a_facebook_comment(client, officer, team_a):
     url = reverse("inbox:hide", args=[conv.pk, message.pk])
     refused = client.post(url, {"rule": "other", "note": ""}, **HX)
     assert refused.status_code == 422 and not NetworkAction.objects.exists()
-    assert "<details class=\"hide-message\" open>" in refused.content.decode()
+    assert '<details class="hide-message" open>' in refused.content.decode()
     hidden = client.post(url, {"rule": str(rule.pk), "note": "at staff"}, **HX).content.decode()
     assert 'because: <span class="hide-reason">No abuse: at staff</span>' in hidden
     action = NetworkAction.objects.get()
