@@ -29,7 +29,14 @@ _NAVIGATION = (
     ("records", "Records", "records:exports", {"app:records"}, "manager"),
     ("audit", "Audit", "audit:log", {"app:audit"}, "manager"),
     ("channels", "Channels", "channels:list", {"app:channels"}, "admin"),
-    ("abuse_terms", "Abuse word list", "inbox:abuse_terms", {"inbox:abuse_terms"}, "admin"),
+    ("abuse_terms", "Abuse shield", "inbox:abuse_terms", {"inbox:abuse_terms"}, "manager"),
+    (
+        "house_rules",
+        "House rules",
+        "inbox:house_rules",
+        {"inbox:house_rules", "inbox:house_rule_edit"},
+        "officer",
+    ),
     (
         "account",
         "Your account",

@@ -26,7 +26,7 @@ from escalation.models import (
     StaffedHours,
     TargetStage,
 )
-from inbox.models import CannedResponse, Channel, Label, Network, Priority
+from inbox.models import CannedResponse, Channel, HouseRule, Label, Network, Priority
 
 TEAMS = [("customer-services", "Customer Services"), ("highways", "Highways")]
 # username, display name, team slug, role, days since joining
@@ -71,6 +71,13 @@ LABELS = [
     ("complaint", "#d4351c"),
     ("praise", "#85994b"),
     ("flooding", "#28a197"),
+]
+# A typical council's published rules for comments (hiding one names a rule).
+HOUSE_RULES = [
+    ("Abuse or threats", "We hide comments that abuse, threaten or harass anyone, staff included."),
+    ("Personal details", "We hide comments that share anyone's address, phone number or email."),
+    ("Spam or adverts", "We hide adverts, repeated posts and links to unrelated sites."),
+    ("Discrimination", "We hide comments that discriminate on any protected characteristic."),
 ]
 CANNED = {
     "customer-services": [
@@ -147,6 +154,8 @@ def organisation_seed() -> Organisation:
     ResponseTarget.objects.get_or_create(channel=None, priority=None)
     labels = {name: _label(name, colour) for name, colour in LABELS}
     _canned_seed(teams)
+    for title, text in HOUSE_RULES:
+        HouseRule.objects.update_or_create(title=title, defaults={"text": text})
     _rules_seed(teams, people, labels)
     ReplyApprovalRule.objects.get_or_create(user=people[NEW_STARTER])
     return Organisation(teams=teams, people=people, channels=channels, sign_ins=sign_ins)

@@ -159,6 +159,12 @@ class Contact(models.Model):
     # The network's name or handle was longer than its column and was cut:
     # what officers see is not all the person wrote there.
     profile_truncated = models.BooleanField(default=False, db_default=False)
+    # Officers linked this identity with others as one person (an X account
+    # and a Facebook profile of the same resident): the contact card then
+    # shows the history of every identity in the group.
+    person = models.ForeignKey(
+        "inbox.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="identities"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -351,6 +357,7 @@ class Message(models.Model):
     shield_matched: bool
     like_state: str | None
     hide_state: str | None
+    hide_reason: str
     can_like: bool
     can_hide: bool
     # Annotated by inbox.selectors.conversation_messages_for_view.
@@ -487,6 +494,7 @@ class ActionKind(models.TextChoices):
     LIKE = "like", "Like"
     HIDE = "hide", "Hide"
     MUTE = "mute", "Mute"
+    UNMUTE = "unmute", "Unmute"
 
 
 class NetworkAction(models.Model):
@@ -509,14 +517,20 @@ class NetworkAction(models.Model):
     send_lease_until = models.DateTimeField(null=True, blank=True)
     not_before = models.DateTimeField(null=True, blank=True)  # as on Message
     last_error = models.TextField(blank=True)
+    # Why a hide was asked for (the house rule, or the officer's note), shown
+    # on the hidden message; the hide's events carry it too.
+    reason = models.TextField(blank=True, default="", db_default="")
+    # Mute and unmute alternate on one person: the nth mute of a target is
+    # round n, so each is still done exactly once (likes and hides stay 0).
+    round = models.PositiveSmallIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["channel", "kind", "target_external_id"],
-                name="network_action_once_per_target",
+                fields=["channel", "kind", "target_external_id", "round"],
+                name="network_action_once_per_target_round",
             )
         ]
 
@@ -713,3 +727,54 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Moderation and the contact card (issue 17) ------------------------------------
+
+
+class HouseRule(models.Model):
+    """One of the organisation's published house rules for comments: hiding a
+    comment names the rule it broke."""
+
+    title = models.CharField(max_length=120, unique=True)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Person(models.Model):
+    """A group of contacts (identities on networks) officers know to be one
+    person. It carries nothing of its own: the identities are the facts."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Person {self.pk}"
+
+
+class ContactNote(models.Model):
+    """A note about a citizen (not about one conversation) that colleagues see
+    on the contact card. Kept with the conversation it was written from, so
+    only people who may see that conversation read it."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="contact_notes")
+    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["contact", "-created_at"], name="contact_note_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author_id} on contact {self.contact_id}"

@@ -25,6 +25,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
 )
 from django.db.models.functions import Coalesce, JSONObject
@@ -41,6 +42,7 @@ from inbox.models import (
     Channel,
     ChannelStamp,
     Contact,
+    ContactNote,
     Conversation,
     ConversationRead,
     DeliveryState,
@@ -117,16 +119,37 @@ def conversation_get_for_view(*, user: User, pk: int) -> Conversation:
     from escalation.selectors import flag_annotations
 
     visible = access.conversations_visible_to(user)
-    theirs = visible.filter(contact_id=OuterRef("contact_id")).order_by()
+    # The citizen under this identity or any identity linked with it as one
+    # person (a NULL person matches nothing, so unlinked contacts stay alone).
+    theirs = visible.filter(
+        Q(contact_id=OuterRef("contact_id")) | Q(contact__person_id=OuterRef("contact__person_id"))
+    ).order_by()
     inbound = Message.objects.filter(
-        conversation__contact_id=OuterRef("contact_id"),
+        Q(conversation__contact_id=OuterRef("contact_id"))
+        | Q(conversation__contact__person_id=OuterRef("contact__person_id")),
         conversation__in=visible.values("pk"),
         direction=Direction.IN,
     ).order_by()
     tags = Label.objects.filter(
-        conversations__contact_id=OuterRef("contact_id"), conversations__in=visible.values("pk")
+        Q(conversations__contact_id=OuterRef("contact_id"))
+        | Q(conversations__contact__person_id=OuterRef("contact__person_id")),
+        conversations__in=visible.values("pk"),
     ).order_by()
     teams = Team.objects.filter(channels=OuterRef("channel_id")).order_by()
+    notes = ContactNote.objects.filter(
+        Q(contact_id=OuterRef("contact_id")) | Q(contact__person_id=OuterRef("contact__person_id")),
+        conversation__in=visible.values("pk"),
+    )
+    # The mute or unmute in force (inbox.services.moderation.mute_current).
+    mutes = (
+        NetworkAction.objects.filter(
+            channel_id=OuterRef("channel_id"),
+            target_external_id=OuterRef("contact__external_id"),
+            kind__in=[ActionKind.MUTE, ActionKind.UNMUTE],
+        )
+        .exclude(state=DeliveryState.FAILED)
+        .order_by("-created_at", "-pk")
+    )
     try:
         return (
             visible.select_related("channel", "contact", "assignee", "team", "escalation_target")
@@ -134,6 +157,7 @@ def conversation_get_for_view(*, user: User, pk: int) -> Conversation:
                 **flag_annotations(),
                 contact_conversations=_count(theirs),
                 contact_messages=_count(inbound),
+                contact_channels=_count(theirs, distinct="channel_id"),
                 contact_tag_rows=JSONRows(tags.values(row=JSONObject(name="name")).distinct()),
                 channel_team_rows=JSONRows(
                     teams.values(row=JSONObject(id="pk", name="name", slug="slug"))
@@ -141,6 +165,9 @@ def conversation_get_for_view(*, user: User, pk: int) -> Conversation:
                 viewer_rows=JSONRows(_viewers(user=user, conversation=OuterRef("pk"))),
                 colleague_rows=JSONRows(_colleagues(channel=OuterRef("channel_id"))),
                 earlier_rows=JSONRows(_earlier(theirs.exclude(pk=OuterRef("pk")))),
+                contact_note_rows=JSONRows(_contact_notes(notes)),
+                mute_kind=Subquery(mutes.values("kind")[:1]),
+                mute_state=Subquery(mutes.values("state")[:1]),
             )
             .get(pk=pk)
         )
@@ -162,13 +189,65 @@ def _earlier(conversations: QuerySet[Conversation]) -> QuerySet[Conversation, An
             last_message_preview="last_message_preview",
             channel_id="channel_id",
             channel_name="channel__name",
+            channel_network="channel__network",
+            contact_id="contact_id",
+            contact_handle="contact__handle",
+            contact_display_name="contact__display_name",
+            contact_network="contact__network",
         )
     )[:EARLIER]
 
 
-def _count(qs: QuerySet) -> Coalesce:
-    """COUNT(*) of a correlated subquery, 0 when it finds nothing."""
-    counted = qs.annotate(_one=Value(1)).values("_one").annotate(n=Count("*")).values("n")
+CONTACT_NOTES = 20
+
+
+def _contact_notes(notes: QuerySet[ContactNote]) -> QuerySet[ContactNote, Any]:
+    """``contact_notes`` as JSON rows: each note with its author and contact."""
+    return notes.order_by("-created_at", "-pk").values(
+        row=JSONObject(
+            id="pk",
+            text="text",
+            created_at="created_at",
+            contact_id="contact_id",
+            contact_handle="contact__handle",
+            contact_display_name="contact__display_name",
+            contact_network="contact__network",
+            author_id="author_id",
+            **{f"author_{n}": f"author__{n}" for n in USER_NAMES},
+        )
+    )[:CONTACT_NOTES]
+
+
+def _note_from_row(row: dict) -> ContactNote:
+    author = User(id=row["author_id"], **{n: row[f"author_{n}"] or "" for n in USER_NAMES})
+    contact = Contact(
+        id=row["contact_id"],
+        handle=row["contact_handle"],
+        display_name=row["contact_display_name"],
+        network=row["contact_network"],
+    )
+    return ContactNote(
+        id=row["id"],
+        text=row["text"],
+        created_at=_aware(row["created_at"]),
+        contact=contact,
+        author=author,
+    )
+
+
+def _aware(value: str):
+    at = parse_datetime(value)
+    assert at is not None  # stored times are never null here
+    if timezone.is_naive(at):  # SQLite stores UTC without an offset
+        at = timezone.make_aware(at, UTC)
+    return at
+
+
+def _count(qs: QuerySet, *, distinct: str | None = None) -> Coalesce:
+    """COUNT(*) (or of the ``distinct`` values of a field) of a correlated
+    subquery, 0 when it finds nothing."""
+    counting = Count(distinct, distinct=True) if distinct else Count("*")
+    counted = qs.annotate(_one=Value(1)).values("_one").annotate(n=counting).values("n")
     return Coalesce(Subquery(counted), 0)
 
 
@@ -214,6 +293,11 @@ def conversation_messages_for_view(*, user: User, conversation: Conversation) ->
         revealed=message_event_exists(type="message.revealed", actor_id=user.pk),
         like_state=Subquery(actions.filter(kind=ActionKind.LIKE).values("state")[:1]),
         hide_state=Subquery(actions.filter(kind=ActionKind.HIDE).values("state")[:1]),
+        hide_reason=Coalesce(
+            Subquery(actions.filter(kind=ActionKind.HIDE).values("reason")[:1]),
+            Value(""),
+            output_field=TextField(),
+        ),
     )
 
 
@@ -445,30 +529,46 @@ def inbox_counts(*, user: User) -> dict[str, int]:
 # --- the conversation view ------------------------------------------------------------
 
 
+def _identities_q(contact: Contact, prefix: str = "contact") -> Q:
+    """The contact and every identity linked with it as one person. Read from
+    the contact already loaded with the conversation: no query of its own."""
+    if contact.person_id is None:
+        return Q(**{f"{prefix}_id": contact.pk})
+    return Q(**{f"{prefix}__person_id": contact.person_id})
+
+
 def conversation_earlier(*, user: User, conversation: Conversation, limit: int = EARLIER):
-    """The citizen's other conversations on any channel the user may see."""
+    """The citizen's other conversations, under any identity linked with
+    theirs, on every channel the user may see (never another team's), newest
+    first."""
     if hasattr(conversation, "earlier_rows"):  # conversation_get_for_view
         earlier = [_conversation_from_row(row) for row in conversation.earlier_rows]
         earlier.sort(key=lambda c: (c.last_message_at, c.pk), reverse=True)
         return earlier[:limit]
     return list(
         access.conversations_visible_to(user)
-        .filter(contact_id=conversation.contact_id)
+        .filter(_identities_q(conversation.contact))
         .exclude(pk=conversation.pk)
-        .select_related("channel")
+        .select_related("channel", "contact")
         .order_by("-last_message_at", "-pk")[:limit]
     )
 
 
 def _conversation_from_row(row: dict) -> Conversation:
     """A conversation (and its channel's name) from one of ``_earlier``'s rows."""
-    at = parse_datetime(row["last_message_at"])
-    assert at is not None  # a conversation always has a last message time
-    if timezone.is_naive(at):  # SQLite stores UTC without an offset
-        at = timezone.make_aware(at, UTC)
-    channel = Channel(id=row["channel_id"], name=row["channel_name"])
+    at = _aware(row["last_message_at"])
+    channel = Channel(
+        id=row["channel_id"], name=row["channel_name"], network=row["channel_network"]
+    )
+    contact = Contact(
+        id=row["contact_id"],
+        handle=row["contact_handle"],
+        display_name=row["contact_display_name"],
+        network=row["contact_network"],
+    )
     return Conversation(
         id=row["id"],
+        contact=contact,
         kind=row["kind"],
         status=row["status"],
         last_message_at=at,
@@ -478,19 +578,22 @@ def _conversation_from_row(row: dict) -> Conversation:
 
 
 def contact_interactions(*, user: User, conversation: Conversation) -> dict[str, int]:
-    """How often this citizen has been in touch on channels the user may see."""
+    """How often this citizen (under any linked identity) has been in touch on
+    channels the user may see: conversations, their messages, channels."""
     if hasattr(conversation, "contact_conversations"):  # conversation_get_for_view
         return {
             "conversations": conversation.contact_conversations,
             "messages": conversation.contact_messages,  # type: ignore[attr-defined]
+            "channels": conversation.contact_channels,  # type: ignore[attr-defined]
         }
     contact = conversation.contact
     return (
         access.conversations_visible_to(user)
-        .filter(contact=contact)
+        .filter(_identities_q(contact))
         .aggregate(
             conversations=Count("pk", distinct=True),
             messages=Count("messages", filter=Q(messages__direction=Direction.IN)),
+            channels=Count("channel", distinct=True),
         )
     )
 
@@ -500,12 +603,43 @@ def contact_tags(*, user: User, conversation: Conversation) -> list[str]:
     if hasattr(conversation, "contact_tag_rows"):  # conversation_get_for_view
         return sorted(row["name"] for row in conversation.contact_tag_rows)
     contact = conversation.contact
-    visible = access.conversations_visible_to(user).filter(contact=contact).values("pk")
+    visible = access.conversations_visible_to(user).filter(_identities_q(contact)).values("pk")
     return list(
         Label.objects.filter(conversations__in=visible)
         .values_list("name", flat=True)
         .distinct()
         .order_by("name")
+    )
+
+
+def contact_notes(
+    *, user: User, contact: Contact, conversation: Conversation | None = None
+) -> list[ContactNote]:
+    """Notes about this citizen (any linked identity) written from
+    conversations the user may see, newest first."""
+    if conversation is not None and hasattr(conversation, "contact_note_rows"):
+        notes = [_note_from_row(row) for row in conversation.contact_note_rows]
+        notes.sort(key=lambda n: (n.created_at, n.pk), reverse=True)
+        return notes
+    limit = CONTACT_NOTES
+    visible = access.conversations_visible_to(user).values("pk")
+    return list(
+        ContactNote.objects.filter(_identities_q(contact), conversation__in=visible)
+        .select_related("author", "contact")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def contact_linked(*, user: User, contact: Contact) -> list[Contact]:
+    """The other identities linked with this contact that the user meets on
+    their channels (an identity seen only by another team stays unnamed)."""
+    if contact.person_id is None:
+        return []
+    visible = access.conversations_visible_to(user).filter(contact_id=OuterRef("pk"))
+    return list(
+        Contact.objects.filter(Exists(visible), person_id=contact.person_id)
+        .exclude(pk=contact.pk)
+        .order_by("network", "handle", "pk")
     )
 
 
@@ -626,6 +760,20 @@ def contact_get_for_user(*, user: User, pk: int) -> Contact:
         return Contact.objects.filter(Exists(visible)).get(pk=pk)
     except Contact.DoesNotExist as exc:
         raise Http404("No such contact") from exc
+
+
+def contact_find_for_user(*, user: User, network: str, handle: str) -> Contact:
+    """The contact with this handle on this network, if the user meets them on
+    one of their channels; 404 otherwise."""
+    visible = access.conversations_visible_to(user).filter(contact_id=OuterRef("pk"))
+    found = (
+        Contact.objects.filter(Exists(visible), network=network, handle__iexact=handle)
+        .order_by("pk")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such contact")
+    return found
 
 
 def conversations_get_for_user(*, user: User, pks: list[int]) -> list[Conversation]:

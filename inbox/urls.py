@@ -4,6 +4,7 @@ from django.urls import path
 
 from inbox import views
 from inbox.views import approvals as approval_views
+from inbox.views import contact_card, house_rules
 from inbox.views import saved_views as saved_view_views
 from inbox.views import triage as triage_views
 
@@ -29,6 +30,8 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("bulk/", views.conversations_bulk, name="bulk"),
     path("settings/abuse-terms/", views.abuse_terms, name="abuse_terms"),
+    path("settings/house-rules/", house_rules.house_rules, name="house_rules"),
+    path("settings/house-rules/<int:pk>/", house_rules.house_rule_edit, name="house_rule_edit"),
     path("c/<int:pk>/", views.conversation_detail, name="conversation"),
     path("c/<int:pk>/live/", views.conversation_thread, name="thread"),
     path("c/<int:pk>/presence/", views.conversation_presence, name="presence"),
@@ -47,6 +50,11 @@ urlpatterns = [
     path("c/<int:pk>/reply/", views.conversation_reply, name="reply"),
     path("c/<int:pk>/block/", views.contact_block, name="block"),
     path("c/<int:pk>/unblock/", views.contact_unblock, name="unblock"),
+    path("c/<int:pk>/contact/note/", contact_card.contact_note, name="contact_note"),
+    path("c/<int:pk>/contact/link/", contact_card.contact_link, name="contact_link"),
+    path("c/<int:pk>/contact/unlink/", contact_card.contact_unlink, name="contact_unlink"),
+    path("c/<int:pk>/contact/mute/", contact_card.contact_mute, name="contact_mute"),
+    path("c/<int:pk>/contact/unmute/", contact_card.contact_unmute, name="contact_unmute"),
     path("c/<int:pk>/m/<int:mid>/like/", views.message_like, name="like"),
     path("c/<int:pk>/m/<int:mid>/approve/", approval_views.message_approve, name="approve"),
     path("c/<int:pk>/m/<int:mid>/reject/", approval_views.message_reject, name="reject"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from inbox.api import views
+from inbox.api import contact_views, views
 
 app_name = "api"
 
@@ -84,8 +84,40 @@ urlpatterns = [
         views.ContactUnblockApi.as_view(),
         name="contact_unblock",
     ),
+    path(
+        "conversations/<int:pk>/contact/",
+        contact_views.ContactCardApi.as_view(),
+        name="contact_card",
+    ),
+    path(
+        "conversations/<int:pk>/contact/notes/create/",
+        contact_views.ContactNoteCreateApi.as_view(),
+        name="contact_note_create",
+    ),
+    path(
+        "conversations/<int:pk>/contact/link/",
+        contact_views.ContactLinkApi.as_view(),
+        name="contact_link",
+    ),
+    path(
+        "conversations/<int:pk>/contact/unlink/",
+        contact_views.ContactUnlinkApi.as_view(),
+        name="contact_unlink",
+    ),
+    path(
+        "conversations/<int:pk>/contact/mute/",
+        contact_views.ContactMuteApi.as_view(),
+        name="contact_mute",
+    ),
+    path(
+        "conversations/<int:pk>/contact/unmute/",
+        contact_views.ContactUnmuteApi.as_view(),
+        name="contact_unmute",
+    ),
+    path("house-rules/", contact_views.HouseRuleListApi.as_view(), name="house_rule_list"),
+    path("shield/exposure/", contact_views.ShieldExposureApi.as_view(), name="shield_exposure"),
     path("messages/<int:mid>/like/", views.MessageLikeApi.as_view(), name="message_like"),
-    path("messages/<int:mid>/hide/", views.MessageHideApi.as_view(), name="message_hide"),
+    path("messages/<int:mid>/hide/", contact_views.MessageHideApi.as_view(), name="message_hide"),
     path("messages/<int:mid>/approve/", views.MessageApproveApi.as_view(), name="message_approve"),
     path("messages/<int:mid>/reject/", views.MessageRejectApi.as_view(), name="message_reject"),
     path("messages/<int:mid>/reveal/", views.MessageRevealApi.as_view(), name="message_reveal"),

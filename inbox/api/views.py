@@ -453,17 +453,6 @@ class MessageLikeApi(_MessageApi):
         return self.network_action(request, mid, "like")
 
 
-class MessageHideApi(_MessageApi):
-    @extend_schema(
-        operation_id="messages_hide",
-        request=None,
-        responses={202: s.NetworkActionOut, 400: BAD, 404: NOT_FOUND},
-        summary="Hide a comment (Facebook) or a reply (X) on the network",
-    )
-    def post(self, request: AuthedApiRequest, mid: int) -> Response:
-        return self.network_action(request, mid, "hide")
-
-
 class MessageRevealApi(_MessageApi):
     @extend_schema(
         operation_id="messages_reveal",

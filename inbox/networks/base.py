@@ -268,6 +268,9 @@ class NetworkClient(abc.ABC):
     def mute(self, *, user_id: str) -> None: ...
 
     @abc.abstractmethod
+    def unmute(self, *, user_id: str) -> None: ...
+
+    @abc.abstractmethod
     def follower_count(self) -> int: ...
 
     @abc.abstractmethod

@@ -514,6 +514,9 @@ class FacebookClient(NetworkClient):
             "or ban them from the Page in Meta Business Suite."
         )
 
+    def unmute(self, *, user_id: str) -> None:
+        raise Refused("Facebook Pages cannot mute people, so there is no mute to undo.")
+
     def webhooks_subscribe(self, *, fields: str) -> None:
         """Subscribe the app to this Page's webhook fields (feed, messages)."""
         self._call(

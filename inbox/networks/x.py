@@ -409,6 +409,9 @@ class XClient(NetworkClient):
     def mute(self, *, user_id: str) -> None:
         self._call(self.client.mute, write=True, target_user_id=user_id)
 
+    def unmute(self, *, user_id: str) -> None:
+        self._call(self.client.unmute, write=True, target_user_id=user_id)
+
     def follower_count(self) -> int:
         data = self._call(self.client.get_user, id=self.account_id, user_fields=["public_metrics"])
         return int(data["data"]["public_metrics"]["followers_count"])

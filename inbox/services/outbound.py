@@ -1,4 +1,4 @@
-"""Replies, DMs, likes, hides and mutes -> the network, exactly once.
+"""Replies, DMs, likes, hides, mutes and unmutes -> the network, exactly once.
 
 The rule (STYLE.md): write the row first (``queued``, idempotency key), send
 after commit, claim ``queued -> sending`` with a conditional update, call the
@@ -306,9 +306,18 @@ def private_reply_create(
 
 
 def action_create(
-    *, conversation: Conversation, actor: User, kind: str, target_external_id: str
+    *,
+    conversation: Conversation,
+    actor: User,
+    kind: str,
+    target_external_id: str,
+    reason: str = "",
+    round: int = 0,
+    event_data: dict | None = None,
 ) -> NetworkAction:
-    """Queue a like, hide or mute. Doing the same action twice is one action."""
+    """Queue a like, hide, mute or unmute. Doing the same action twice is one
+    action (the same kind, target and ``round``). ``reason`` and
+    ``event_data`` travel with a hide into its row and its events."""
     access.ensure_can_act(actor, conversation)
     if kind not in ActionKind.values:
         raise ValidationError(f"Unknown action {kind!r}.")
@@ -317,14 +326,15 @@ def action_create(
             channel=conversation.channel,
             kind=kind,
             target_external_id=target_external_id,
-            defaults={"conversation": conversation, "actor": actor},
+            round=round,
+            defaults={"conversation": conversation, "actor": actor, "reason": reason},
         )
         if created:
             event_record(
                 type=f"action.{kind}_queued",
                 actor=actor,
                 conversation=conversation,
-                data={"target": target_external_id},
+                data={"target": target_external_id, **(event_data or {})},
             )
             task_enqueue_on_commit(ACTION_TASK, action.pk)
     return action
@@ -584,18 +594,28 @@ def _retry_time(exc: NetworkError, attempts: int, now: datetime) -> datetime:
     return now + backoff
 
 
+_DONE_EVENT: dict[str, str] = {
+    ActionKind.LIKE: "message.liked",
+    ActionKind.HIDE: "message.hidden",
+    ActionKind.MUTE: "contact.muted",
+    ActionKind.UNMUTE: "contact.unmuted",
+}
+
+
 def action_perform(*, action_id: int) -> Delivery:
     action, _ = _claim(NetworkAction, action_id)
     if action is None:
         return _unclaimed(NetworkAction, action_id)
     client = client_for(action.channel)
     try:
-        # Like, hide and mute are idempotent on the network: repeating one after
+        # Like, hide, mute and unmute are idempotent on the network: repeating one after
         # an unknown outcome is harmless, so no reconcile step is needed.
         if action.kind == ActionKind.LIKE:
             client.like(external_id=action.target_external_id)
         elif action.kind == ActionKind.HIDE:
             client.hide(external_id=action.target_external_id)
+        elif action.kind == ActionKind.UNMUTE:
+            client.unmute(user_id=action.target_external_id)
         else:
             client.mute(user_id=action.target_external_id)
     except NetworkError as exc:
@@ -604,13 +624,14 @@ def action_perform(*, action_id: int) -> Delivery:
         NetworkAction.objects.filter(pk=action.pk, state=DeliveryState.SENDING).update(
             state=DeliveryState.SENT, done_at=timezone.now(), send_lease_until=None, last_error=""
         )
+        data = {"target": action.target_external_id}
+        if action.reason:
+            data["reason"] = action.reason
         event_record(
-            type={"like": "message.liked", "hide": "message.hidden", "mute": "contact.muted"}[
-                action.kind
-            ],
+            type=_DONE_EVENT[action.kind],
             actor=action.actor,
             conversation=action.conversation,
-            data={"target": action.target_external_id},
+            data=data,
         )
     return Delivery(DeliveryState.SENT)
 

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import AuthedRequest
 from accounts.models import Team, User
-from inbox import selectors
+from inbox import moderation_selectors, selectors
+from inbox.contact_forms import OTHER, HideForm
 from inbox.forms import (
     AssignForm,
     BlockForm,
@@ -30,7 +31,7 @@ from inbox.forms import (
     StatusForm,
 )
 from inbox.models import ActionKind, Conversation, Label, Status
-from inbox.services import actions, contacts, outbound
+from inbox.services import actions, contacts, moderation, outbound
 from inbox.services.bulk_actions import conversations_bulk_apply
 from inbox.services.notifications import note_create
 from inbox.services.replies import reply_send
@@ -283,10 +284,13 @@ def _collision(request, conversation, form, collisions) -> HttpResponse:
 # --- like, hide, reveal -----------------------------------------------------------------
 
 
-def _message_answer(request, conversation, message, said, *, error=False) -> HttpResponse:
+def _message_answer(
+    request, conversation, message, said, *, error=False, hide_open=False
+) -> HttpResponse:
     data = ctx.thread_context(request, conversation)
     current = next((m for m in data["messages_"] if m.pk == message.pk), message)
     data["m"] = current
+    data["hide_open"] = hide_open  # a refused hide keeps its form open
     return _answer(
         request, conversation, template="inbox/_message.html", data=data, said=said, error=error
     )
@@ -320,7 +324,35 @@ def message_like(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
 @login_required
 @require_POST
 def message_hide(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
-    return _network_action(request, pk, mid, ActionKind.HIDE, "Hide queued.")
+    """Hide a comment for the house rule it breaks (or "other", with a note)."""
+    conversation = _conversation(request, pk)
+    message = selectors.message_get_for_user(user=request.user, pk=mid)
+    if message.conversation_id != conversation.pk:
+        return _message_answer(
+            request, conversation, message, "That message cannot be used.", error=True
+        )
+    form = HideForm(request.POST)
+    if not form.is_valid():
+        return _message_answer(
+            request, conversation, message, _errors(form), error=True, hide_open=True
+        )
+    choice = form.cleaned_data["rule"]
+    rule = None
+    if choice != OTHER:
+        if not choice.isdigit():
+            return _message_answer(
+                request, conversation, message, "Choose a house rule.", error=True, hide_open=True
+            )
+        rule = moderation_selectors.house_rule_get(pk=int(choice))
+    try:
+        moderation.message_hide(
+            message=message, actor=request.user, rule=rule, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        return _message_answer(
+            request, conversation, message, _errors(exc), error=True, hide_open=True
+        )
+    return _message_answer(request, conversation, message, "Hide queued. The reason is logged.")
 
 
 @login_required

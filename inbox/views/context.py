@@ -19,7 +19,8 @@ from escalation.selectors import (
     conversation_flags,
     conversation_flags_annotated,
 )
-from inbox import selectors
+from inbox import moderation_selectors, selectors
+from inbox.contact_forms import ContactLinkForm, ContactNoteForm
 from inbox.forms import (
     SNOOZE_PRESETS,
     AssignForm,
@@ -213,6 +214,9 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
     notes = selectors.conversation_notes(conversation=conversation)
     all_labels = selectors.labels_all(conversation=conversation)
     labels = [lb for lb in all_labels if lb.applied]
+    # The hide form offers the house rules; read only when something can be hidden.
+    needs_rules = any(m.can_hide and not m.hide_state for m in messages)
+    rules = moderation_selectors.house_rules() if needs_rules else []
     clock = due_clock(conversation)
     flags = _flags(conversation)
     sig = signature(
@@ -234,6 +238,7 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
     return {
         "conversation": conversation,
         "messages_": messages,
+        "house_rules": rules,
         "notes": notes,
         "conversation_labels": labels,
         "all_labels": all_labels,
@@ -331,16 +336,27 @@ def controls_context(
 
 
 def contact_context(request: AuthedRequest, conversation: Conversation) -> dict:
+    """The contact card: who they are, their history under every identity
+    linked with them on the channels the user covers, colleagues' notes about
+    them, block and mute. A fixed number of queries, whatever the history."""
     user = request.user
-    earlier = selectors.conversation_earlier(user=user, conversation=conversation)
-    stats = selectors.contact_interactions(user=user, conversation=conversation)
+    contact = conversation.contact
     return {
         "conversation": conversation,
-        "contact": conversation.contact,
-        "earlier": earlier,
-        "interactions": stats,
+        "contact": contact,
+        "earlier": selectors.conversation_earlier(user=user, conversation=conversation),
+        "interactions": selectors.contact_interactions(user=user, conversation=conversation),
         "contact_tags": selectors.contact_tags(user=user, conversation=conversation),
+        "contact_notes": selectors.contact_notes(
+            user=user, contact=contact, conversation=conversation
+        ),
+        "linked": selectors.contact_linked(user=user, contact=contact),
+        "mute": moderation_selectors.contact_mute_state(conversation=conversation),
+        "can_mute": conversation.channel.network == Network.X,
+        "link_networks": Network.choices,
         "block_form": BlockForm(),
+        "contact_note_form": ContactNoteForm(),
+        "link_form": ContactLinkForm(),
     }
 
 

@@ -1,4 +1,6 @@
-"""Admins keep the abuse word list that drives the shield."""
+"""The abuse shield's page: admins keep the word list that drives the shield;
+managers (and admins) see how much shielded text each officer chose to read
+per week, to rotate who does it. Officers are refused."""
 
 from __future__ import annotations
 
@@ -12,15 +14,19 @@ from accounts import access
 from accounts.http import AuthedRequest
 from inbox.forms import AbuseTermForm
 from inbox.models import AbuseTerm
+from inbox.moderation_selectors import shield_exposure
 from inbox.services.shield import abuse_term_add, abuse_term_remove
 
 
 @login_required
 def abuse_terms(request: AuthedRequest) -> HttpResponse:
-    if not access.is_admin(request.user):
-        raise PermissionDenied("Only admins can change the abuse word list.")
+    if not access.is_manager_or_admin(request.user):
+        raise PermissionDenied("Only managers and admins can open the abuse shield's page.")
+    may_edit = access.is_admin(request.user)
     form = AbuseTermForm(request.POST or None)
     if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied("Only admins can change the abuse word list.")
         remove = request.POST.get("remove", "")
         if remove.isdigit():
             term = get_object_or_404(AbuseTerm, pk=int(remove))
@@ -37,6 +43,11 @@ def abuse_terms(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "inbox/abuse_terms.html",
-        {"form": form, "terms": AbuseTerm.objects.order_by("term")},
+        {
+            "form": form,
+            "terms": AbuseTerm.objects.order_by("term"),
+            "may_edit": may_edit,
+            "exposure": shield_exposure(user=request.user),
+        },
         status=422 if form.errors else 200,
     )

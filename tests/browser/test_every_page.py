@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from inbox.services.saved_views import saved_view_create
-from inbox.services.shield import abuse_term_add
+from inbox.services import contacts, moderation
+from inbox.services.shield import abuse_term_add, message_reveal
 from tests.browser.helpers import AXE, AXE_TAGS, BROWSER, format_violations, sign_in
 from tests.factories import LabelFactory
 from tests.inbox.ui_data import citizen, conversation_with
@@ -37,6 +37,7 @@ OFFICER_PAGES = [
     ("password", "password_change", {}),
     ("email", "email_change", {}),
     ("api-docs", "api-docs", {}),
+    ("house-rules", "inbox:house_rules", {}),
 ]
 MANAGER_PAGES = [
     *OFFICER_PAGES,
@@ -48,13 +49,13 @@ MANAGER_PAGES = [
     ("audit", "audit:log", {}),
     ("new-rule", "escalation:rule_create", {}),
     ("crisis", "escalation:crisis_start", {}),
+    ("abuse-shield", "inbox:abuse_terms", {}),
 ]
 ADMIN_PAGES = [
     *MANAGER_PAGES,
     ("channels", "channels:list", {}),
     ("connect-x", "channels:connect_x", {}),
     ("connect-facebook", "channels:connect_facebook", {}),
-    ("abuse-terms", "inbox:abuse_terms", {}),
     ("kpi-costs", "kpis:costs", {}),
     ("kpi-rebuild", "kpis:recompute", {}),
 ]
@@ -68,13 +69,16 @@ def busy(officer, teammate, admin_user, channel_a):
         channel_a, author=citizen(1, name="Jo ‮Resident"), text="When are the bins collected?"
     )
     jo.labels.add(label)
-    saved_view_create(
-        owner=officer,
-        name="Bins, due first",
-        params={"label": label.pk, "sort": "due"},
-        team=officer.memberships.get().team,
-    )
-    conversation_with(channel_a, author=citizen(2, name="Rude Person"), text="you scumbag")
+    # The contact card with everything on it: a linked identity elsewhere, a
+    # colleague's note, an earlier conversation, a block reason, a mute.
+    again = conversation_with(channel_a, author=citizen(1, name="Jo ‮Resident"), text="Again")
+    elsewhere = conversation_with(channel_a, author=citizen(4, handle="jo_other"), text="Hi")
+    contacts.contact_link(conversation=jo, other=elsewhere.contact, actor=officer)
+    contacts.contact_note_add(conversation=again, actor=teammate, text="Prefers a phone call.")
+    moderation.contact_mute(conversation=jo, actor=officer)
+    moderation.house_rule_create(actor=admin_user, title="No abuse", text="We hide abuse.")
+    rude = conversation_with(channel_a, author=citizen(2, name="Rude Person"), text="you scumbag")
+    message_reveal(message=rude.messages.get(), actor=teammate)  # in the exposure table
     conversation_with(
         channel_a, author=citizen(3), text="<script>alert('x')</script> {{ not_a_variable }}"
     )

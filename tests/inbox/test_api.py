@@ -234,7 +234,9 @@ def test_like_hide_reveal(api, admin_user, channel_a, conv_a):
     message = conv_a.messages.first()
     like = api.post(url("message_like", message.pk))
     assert like.status_code == 202 and like.json()["kind"] == "like"
-    assert api.post(url("message_hide", message.pk)).status_code == 202
+    assert api.post(url("message_hide", message.pk)).status_code == 400  # no reason given
+    hidden = api.post(url("message_hide", message.pk), {"note": "Spam link"}, format="json")
+    assert hidden.status_code == 202 and hidden.json()["reason"] == "Other: Spam link"
     assert NetworkAction.objects.count() == 2
     abuse_term_add(term="scumbag", actor=admin_user)
     rude = conversation_with(channel_a, text="scumbag council").messages.get()

@@ -13,6 +13,7 @@ from inbox.models import (
     CannedResponse,
     Contact,
     Conversation,
+    HouseRule,
     Message,
     NetworkAction,
     Note,
@@ -375,13 +376,21 @@ def test_hide_a_facebook_comment(client, officer, team_a):
     )
     conv = Conversation.objects.get(channel=page)
     message = conv.messages.get()
+    rule = HouseRule.objects.create(title="No abuse", text="We hide abuse.")
     client.force_login(officer)
     body = client.get(reverse("inbox:conversation", args=[conv.pk])).content.decode()
     assert "Hide<span" in body and "Like<span" not in body
-    client.post(reverse("inbox:hide", args=[conv.pk, message.pk]), **HX)
+    assert "No abuse" in body  # the hide form offers the house rules
+    url = reverse("inbox:hide", args=[conv.pk, message.pk])
+    refused = client.post(url, {"rule": "other", "note": ""}, **HX)
+    assert refused.status_code == 422 and not NetworkAction.objects.exists()
+    assert '<details class="hide-message" open>' in refused.content.decode()
+    hidden = client.post(url, {"rule": str(rule.pk), "note": "at staff"}, **HX).content.decode()
+    assert 'because: <span class="hide-reason">No abuse: at staff</span>' in hidden
     action = NetworkAction.objects.get()
     assert (action.kind, action.target_external_id) == ("hide", "123_456")
-    assert Event.objects.filter(type="action.hide_queued").count() == 1
+    event = Event.objects.get(type="action.hide_queued")
+    assert (event.data["rule_id"], event.data["note"]) == (rule.pk, "at staff")
 
 
 @pytest.mark.django_db
