@@ -201,6 +201,60 @@
     });
   }
 
+  // --- panes: filters open where there is room, one pane at a time on a phone --------
+  // The filters are a <details>: a "Views and filters" button on a narrow screen,
+  // always open on a wide one (where the button is hidden).
+  var WIDE = window.matchMedia("(min-width: 64em)");
+  function openFiltersWhenWide() {
+    var filters = document.getElementById("inbox-filters");
+    if (filters && WIDE.matches) filters.open = true;
+  }
+  if (WIDE.addEventListener) WIDE.addEventListener("change", openFiltersWhenWide);
+  document.addEventListener("DOMContentLoaded", openFiltersWhenWide);
+
+  // "Back to list" is a plain link (a fresh list without script). With script,
+  // and the list already on the page, it empties the conversation pane instead:
+  // the list comes back where the officer left it, focus on the row they opened.
+  document.addEventListener("click", function (e) {
+    var back = e.target.closest && e.target.closest("[data-back-to-list]");
+    if (back && !(e.ctrlKey || e.metaKey || e.shiftKey || e.button) && backToList(back)) {
+      e.preventDefault();
+      return;
+    }
+    var jump = e.target.closest && e.target.closest("[data-jump-to]");
+    if (jump && focusField(jump.getAttribute("data-jump-to"))) e.preventDefault();
+  });
+
+  function backToList(link) {
+    var pane = document.getElementById("conversation-pane");
+    var empty = document.getElementById("empty-pane-template");
+    var list = document.getElementById("conversation-list");
+    var conv = document.getElementById("conversation");
+    if (!pane || !empty || !list || !conv) return false;
+    var pk = conv.dataset.conversation;
+    leaveConversation();
+    pane.replaceChildren(empty.content.cloneNode(true));
+    history.pushState({}, "", link.href);
+    var holder = document.querySelector("[data-list-title]");
+    if (holder) document.title = holder.getAttribute("data-list-title");
+    syncCurrentRow();
+    var row = document.querySelector('#conversation-list .row[data-id="' + pk + '"] .row-link');
+    var target = row || document.getElementById("list-heading");
+    if (target === row) { row.focus(); markFocused(row); } else if (target) {
+      target.setAttribute("tabindex", "-1");
+      target.focus();
+    }
+    return true;
+  }
+
+  // A conversation opened from far down the list on a phone starts at its top.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "conversation-pane" &&
+        window.matchMedia("(max-width: 37.5em)").matches) {
+      window.scrollTo(0, 0);
+    }
+  });
+
   // --- shortcuts ---------------------------------------------------------------------
   function typingIn(el) {
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
