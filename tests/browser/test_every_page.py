@@ -12,6 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from inbox.services import contacts, moderation
+from inbox.services.notifications import note_create
 from inbox.services.shield import abuse_term_add, message_reveal
 from tests.browser.helpers import AXE, AXE_TAGS, BROWSER, format_violations, sign_in
 from tests.factories import LabelFactory
@@ -79,6 +80,8 @@ def busy(officer, teammate, admin_user, channel_a):
     moderation.house_rule_create(actor=admin_user, title="No abuse", text="We hide abuse.")
     rude = conversation_with(channel_a, author=citizen(2, name="Rude Person"), text="you scumbag")
     message_reveal(message=rude.messages.get(), actor=teammate)  # in the exposure table
+    # A mention: the officer's notifications page has something to show.
+    note_create(conversation=jo, actor=teammate, text=f"@{officer.username} can you take this?")
     conversation_with(
         channel_a, author=citizen(3), text="<script>alert('x')</script> {{ not_a_variable }}"
     )
