@@ -71,6 +71,9 @@ def test_phone_flow_one_pane_at_a_time(
     # The list first; views and filters behind one button, the conversation pane away.
     row = page.locator(f'#conversation-list .row[data-id="{conversation.pk}"]')
     expect(row).to_contain_text("bus shelter on Elm Road")
+    assert _in_view(page, f'#conversation-list .row[data-id="{conversation.pk}"]'), (
+        "the first row is not on the first screen"
+    )
     expect(page.get_by_label("Channel")).to_be_hidden()
     expect(page.locator("#conversation-pane")).to_be_hidden()
     page.get_by_text("Views and filters").click()
