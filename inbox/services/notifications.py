@@ -14,6 +14,7 @@ from accounts import access
 from accounts.models import User
 from inbox.models import Conversation, Note, Notification
 from inbox.services import actions
+from socialdesk.text import isolated
 
 # @ preceded by start or a non-word character, so "jo@example.org" is no mention.
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.+-]{1,150})")
@@ -52,7 +53,9 @@ def note_create(*, conversation: Conversation, actor: User, text: str) -> NoteRe
             [
                 Notification(
                     user=user,
-                    text=f"{actor} mentioned you in a note on {conversation}"[:300],
+                    text=f"{isolated(actor)} mentioned you in a note on {isolated(conversation)}"[
+                        :300
+                    ],
                     url=url,
                     dedupe_key=f"note:{note.pk}:mention",
                 )

@@ -118,3 +118,16 @@ def test_the_signed_in_name_is_isolated(client, teammate, channel_a):
     client.force_login(teammate)
     body = client.get(reverse("inbox:list")).content.decode()
     assert f"Signed in as <bdi>{SPOOF_COLLEAGUE}</bdi>" in body
+
+
+@pytest.mark.django_db
+def test_names_are_isolated_in_a_mention_notification(officer, teammate, spoofing):
+    """The notification's text is one string shown in one <bdi>: an override
+    in a name must stop at the end of that name, not reverse the words after it."""
+    from inbox.models import Notification
+    from inbox.services.notifications import note_create
+
+    note_create(conversation=spoofing, actor=teammate, text=f"@{officer.username} look")
+    [note] = Notification.objects.filter(user=officer)
+    assert note.text.startswith(f"{FSI}{SPOOF_COLLEAGUE}{PDI} mentioned you in a note on {FSI}")
+    assert note.text.endswith(PDI) and SPOOF_CITIZEN in note.text
