@@ -138,5 +138,10 @@ def test_phone_conversation_works_without_script(browser, live_server, officer, 
         expect(page.get_by_label("Channel")).to_be_hidden()
         page.get_by_text("Views and filters").click()
         expect(page.get_by_label("Channel")).to_be_visible()
+        # On a wide screen they are simply there, script or not.
+        page.set_viewport_size({"width": 1440, "height": 900})
+        page.goto("/inbox/")
+        expect(page.get_by_label("Channel")).to_be_visible()
+        expect(page.get_by_text("Views and filters")).to_be_hidden()
     finally:
         context.close()
