@@ -72,7 +72,7 @@ def test_priority_from_the_menu(signed_in, conv_a):
 def test_the_row_shows_an_urgent_badge(signed_in, conv_a):
     signed_in.post(reverse("inbox:priority", args=[conv_a.pk]), {"priority": "3"}, **HX)
     body = signed_in.get(reverse("inbox:list"), **HX).content.decode()
-    assert '<span class="priority priority-3">Urgent priority</span>' in body
+    assert '<strong class="govuk-tag app-tag govuk-tag--red">Urgent priority</strong>' in body
 
 
 def test_snooze_with_a_preset_then_wake(signed_in, conv_a):
