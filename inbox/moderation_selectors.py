@@ -40,7 +40,7 @@ def contact_mute_state(*, conversation: Conversation) -> NetworkAction | None:
         return None
     if hasattr(conversation, "mute_kind"):  # inbox.selectors.conversation_get_for_view
         kind = conversation.mute_kind
-        return NetworkAction(kind=kind, state=conversation.mute_state) if kind else None
+        return NetworkAction(kind=kind, state=conversation.mute_state) if kind else None  # type: ignore[attr-defined]
     return mute_current(channel_id=conversation.channel_id, target=conversation.contact.external_id)
 
 
