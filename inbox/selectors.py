@@ -176,6 +176,22 @@ def conversation_get_for_view(*, user: User, pk: int) -> Conversation:
 
 
 EARLIER = 10
+# The contact's fields in a JSON row (read back by ``_contact_from_row``).
+CONTACT_ROW = {
+    "contact_id": "contact_id",
+    "contact_handle": "contact__handle",
+    "contact_display_name": "contact__display_name",
+    "contact_network": "contact__network",
+}
+
+
+def _contact_from_row(row: dict) -> Contact:
+    return Contact(
+        id=row["contact_id"],
+        handle=row["contact_handle"],
+        display_name=row["contact_display_name"],
+        network=row["contact_network"],
+    )
 
 
 def _earlier(conversations: QuerySet[Conversation]) -> QuerySet[Conversation, Any]:
@@ -190,10 +206,7 @@ def _earlier(conversations: QuerySet[Conversation]) -> QuerySet[Conversation, An
             channel_id="channel_id",
             channel_name="channel__name",
             channel_network="channel__network",
-            contact_id="contact_id",
-            contact_handle="contact__handle",
-            contact_display_name="contact__display_name",
-            contact_network="contact__network",
+            **CONTACT_ROW,
         )
     )[:EARLIER]
 
@@ -208,10 +221,7 @@ def _contact_notes(notes: QuerySet[ContactNote]) -> QuerySet[ContactNote, Any]:
             id="pk",
             text="text",
             created_at="created_at",
-            contact_id="contact_id",
-            contact_handle="contact__handle",
-            contact_display_name="contact__display_name",
-            contact_network="contact__network",
+            **CONTACT_ROW,
             author_id="author_id",
             **{f"author_{n}": f"author__{n}" for n in USER_NAMES},
         )
@@ -220,12 +230,7 @@ def _contact_notes(notes: QuerySet[ContactNote]) -> QuerySet[ContactNote, Any]:
 
 def _note_from_row(row: dict) -> ContactNote:
     author = User(id=row["author_id"], **{n: row[f"author_{n}"] or "" for n in USER_NAMES})
-    contact = Contact(
-        id=row["contact_id"],
-        handle=row["contact_handle"],
-        display_name=row["contact_display_name"],
-        network=row["contact_network"],
-    )
+    contact = _contact_from_row(row)
     return ContactNote(
         id=row["id"],
         text=row["text"],
@@ -560,12 +565,7 @@ def _conversation_from_row(row: dict) -> Conversation:
     channel = Channel(
         id=row["channel_id"], name=row["channel_name"], network=row["channel_network"]
     )
-    contact = Contact(
-        id=row["contact_id"],
-        handle=row["contact_handle"],
-        display_name=row["contact_display_name"],
-        network=row["contact_network"],
-    )
+    contact = _contact_from_row(row)
     return Conversation(
         id=row["id"],
         contact=contact,
