@@ -4,6 +4,7 @@ Not for production: it resets the demo people's passwords and second factors."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
@@ -31,7 +32,15 @@ class Command(BaseCommand):
         with transaction.atomic():
             org = organisation_seed()
         if days > 0 and not Message.objects.filter(channel__in=org.channels).exists():
-            tally = history_seed(org=org, days=days, seed=seed)
+            # The history runs Celery tasks eagerly, thousands of them: their
+            # per-task log lines would bury the summary and the sign-ins.
+            trace = logging.getLogger("celery.app.trace")
+            level = trace.level
+            trace.setLevel(logging.WARNING)
+            try:
+                tally = history_seed(org=org, days=days, seed=seed)
+            finally:
+                trace.setLevel(level)
             self.stdout.write(
                 f"History: {days} days, {tally.conversations} conversations, "
                 f"{tally.inbound} messages in, {tally.replies} replies "
