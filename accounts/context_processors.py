@@ -21,41 +21,47 @@ _NAVIGATION = (
         "Inbox",
         "inbox:list",
         {"inbox:list", "inbox:conversation", "inbox:search"},
-        "officer",
+        "viewer",
     ),
-    ("notifications", "Notifications", "inbox:notifications", {"inbox:notifications"}, "officer"),
-    ("kpis", "Dashboards", "kpis:index", {"app:kpis"}, "officer"),
-    ("escalation", "Escalations", "escalation:index", {"app:escalation"}, "officer"),
+    ("notifications", "Notifications", "inbox:notifications", {"inbox:notifications"}, "viewer"),
+    ("kpis", "Dashboards", "kpis:index", {"app:kpis"}, "viewer"),
+    ("escalation", "Escalations", "escalation:index", {"app:escalation"}, "viewer"),
     ("records", "Records", "records:exports", {"app:records"}, "manager"),
-    ("audit", "Audit", "audit:log", {"app:audit"}, "manager"),
+    ("audit", "Audit", "audit:log", {"app:audit"}, "oversight"),
     ("channels", "Channels", "channels:list", {"app:channels"}, "admin"),
-    ("abuse_terms", "Abuse shield", "inbox:abuse_terms", {"inbox:abuse_terms"}, "manager"),
-    (
-        "house_rules",
-        "House rules",
-        "inbox:house_rules",
-        {"inbox:house_rules", "inbox:house_rule_edit"},
-        "officer",
-    ),
+    ("settings", "Settings", "console:index", {"app:console"}, "manager"),
+    # Everyone with a role reads the house rules here (viewers too: they audit
+    # hides that name them); changing them, and the abuse shield, are
+    # sections of Settings.
+    ("house_rules", "House rules", "inbox:house_rules", {"inbox:house_rules"}, "viewer"),
     (
         "account",
         "Your account",
         "security",
         {"security", "password_change", "email_change", "api_token_create", "mfa_setup", "reauth"},
-        "officer",
+        "viewer",
     ),
 )
-_RANK = {"officer": 0, "manager": 1, "admin": 2}
+# Who sees an item: at least this role in some team, or "oversight" (a manager
+# or viewer of some team, or an admin: access.overseen_team_ids). The views
+# check again, per team.
+_RANK = {"viewer": 0, "officer": 1, "manager": 2, "admin": 3}
 
 
 def _navigation(request, role: str | None) -> list[NavItem]:
     match = getattr(request, "resolver_match", None)
     here = {match.view_name, f"app:{match.app_name}"} if match else set()
     rank = _RANK.get(role or "", -1)
+
+    def shown(needs: str) -> bool:
+        if needs == "oversight":
+            return rank >= 0 and bool(access.overseen_team_ids(request.user))
+        return rank >= _RANK[needs]
+
     return [
         NavItem(key, label, reverse(url_name), bool(marks & here))
         for key, label, url_name, marks, needs in _NAVIGATION
-        if rank >= _RANK[needs]
+        if shown(needs)
     ]
 
 

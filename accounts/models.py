@@ -5,13 +5,19 @@ from django.db import models
 
 
 class Role(models.TextChoices):
+    # Read-only: sees the channels of the team (auditors), changes nothing.
+    VIEWER = "viewer", "Viewer"
     OFFICER = "officer", "Officer"
     MANAGER = "manager", "Manager"
     ADMIN = "admin", "Admin"
 
 
-# Higher number, wider powers. A person's role is the highest across memberships.
-ROLE_RANK = {Role.OFFICER: 1, Role.MANAGER: 2, Role.ADMIN: 3}
+# Higher number, wider powers. On a channel a person holds the highest role of
+# their memberships in the teams covering it (accounts.access.role_for_channel).
+ROLE_RANK = {Role.VIEWER: 0, Role.OFFICER: 1, Role.MANAGER: 2, Role.ADMIN: 3}
+# The roles that write replies: a rule about whose replies wait for approval
+# names one of these (a viewer writes none).
+REPLYING_ROLE_CHOICES = [(value, label) for value, label in Role.choices if value != Role.VIEWER]
 
 
 class User(AbstractUser):
@@ -61,6 +67,10 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.OFFICER)
+    # May approve held replies on this team's channels (managers and admins
+    # always may): granted per team, so a manager of team A can name approvers
+    # for A without giving anyone powers on team B's channels.
+    can_approve_replies = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -92,9 +102,16 @@ class UserSession(models.Model):
 
 class ReplyApprovalRule(models.Model):
     """Whose replies need a second person's approval before they go out (the
-    two-person rule). A rule names a person, a team or a channel; a reply
-    matching any rule waits in "Awaiting approval". Channels in crisis mode
-    always need approval, with or without a rule."""
+    two-person rule). Every condition the rule sets must hold for a reply to
+    match; a reply matching any rule waits in "Awaiting approval". Channels in
+    crisis mode always need approval, with or without a rule.
+
+    Where: ``channel`` (replies on it) and ``team`` (replies by the team's
+    members on the channels the team covers). Who: ``user`` (that person),
+    ``role`` (people holding it in the rule's team, or else in a team covering
+    the channel) and ``new_starter_days`` (people who joined the rule's team,
+    or else SocialDesk, fewer than that many days ago). A rule with no "where"
+    applies on every channel; only admins make those."""
 
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -105,20 +122,58 @@ class ReplyApprovalRule(models.Model):
     channel = models.ForeignKey(
         "inbox.Channel", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    role = models.CharField(
+        max_length=16, choices=REPLYING_ROLE_CHOICES, blank=True, default="", db_default=""
+    )
+    new_starter_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True, default="", db_default="")
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        ordering = ["pk"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(user__isnull=False)
                 | models.Q(team__isnull=False)
-                | models.Q(channel__isnull=False),
+                | models.Q(channel__isnull=False)
+                | ~models.Q(role="")
+                | models.Q(new_starter_days__isnull=False),
                 name="approval_rule_has_a_subject",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(new_starter_days__isnull=True)
+                | models.Q(new_starter_days__gte=1),
+                name="approval_rule_new_starter_days_positive",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"Approval needed for {self.user or self.team or self.channel}"
+        return f"Approval needed for {self.describe()}"
+
+    def describe(self) -> str:
+        """The rule in words, for lists, previews and the event log."""
+        if self.user_id:
+            who = str(self.user)
+        elif self.new_starter_days:
+            who = f"new starters (first {self.new_starter_days} days)"
+            if self.role:
+                who = f"{self.get_role_display().lower()}s among " + who
+        elif self.role:
+            who = f"{self.get_role_display().lower()}s"
+        else:
+            who = "everyone"
+        if self.channel_id and self.team_id:
+            where = f" in {self.team} on {self.channel}"
+        elif self.channel_id:
+            where = f" on {self.channel}"
+        elif self.team_id:
+            where = f" in {self.team}, on its channels"
+        else:
+            where = " on every channel"
+        return who + where
 
 
 class ApiToken(models.Model):

@@ -8,7 +8,8 @@ from socialdesk.text import IsolatedNameChoiceField
 TYPE_CHOICES = [
     ("", "Any"),
     ("auth.", "Sign-in and sessions"),
-    ("account.", "Accounts, roles and teams"),
+    ("account.", "Accounts and preferences"),
+    ("team.", "Teams, members and roles"),
     ("message.", "Messages (received, sent, approved, rejected)"),
     ("conversation.", "Conversation changes"),
     ("note.", "Notes"),
@@ -27,6 +28,10 @@ class AuditFilterForm(forms.Form):
     start = forms.DateField(required=False, label="From (YYYY-MM-DD)")
     end = forms.DateField(required=False, label="Until, not including (YYYY-MM-DD)")
 
-    def __init__(self, *args, channels=(), **kwargs):
+    def __init__(self, *args, channels=(), people=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if people is not None:
+            # Only the people whose actions this auditor may read: naming
+            # everyone would list other teams' staff.
+            self.fields["person"].queryset = people  # type: ignore[attr-defined]
         self.fields["channel"].widget.choices = [("", "Any"), *[(c.pk, c.name) for c in channels]]

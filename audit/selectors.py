@@ -11,6 +11,17 @@ from accounts.models import Membership, User
 from events.models import Event
 
 
+def people_for_auditor(*, user: User) -> QuerySet[User]:
+    """The people whose actions ``events_for_auditor`` shows: everyone for an
+    admin, the people of the teams they manage or audit otherwise."""
+    if access.is_admin(user):
+        return User.objects.all()
+    teams = access.overseen_team_ids(user)
+    return User.objects.filter(
+        pk__in=Membership.objects.filter(team_id__in=teams).values("user_id")
+    )
+
+
 def events_for_auditor(
     *,
     user: User,
@@ -20,15 +31,16 @@ def events_for_auditor(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> QuerySet[Event]:
-    """Admins see the whole log. Managers see what happened on their teams'
-    channels and what their teams' people did. Others see nothing."""
+    """Admins see the whole log. Managers and viewers (auditors) see what
+    happened on the channels of the teams they manage or audit, and what those
+    teams' people did; a team where they are an officer adds nothing. Others
+    see nothing."""
     if access.is_admin(user):
         qs = Event.objects.all()
-    elif access.is_manager_or_admin(user):
-        teams = Membership.objects.filter(user=user).values("team_id")
+    elif teams := access.overseen_team_ids(user):
         people = Membership.objects.filter(team_id__in=teams).values("user_id")
         qs = Event.objects.filter(
-            Q(channel__in=access.channels_visible_to(user).values("pk")) | Q(actor__in=people)
+            Q(channel__in=access.channels_overseen_by(user).values("pk")) | Q(actor__in=people)
         )
     else:
         return Event.objects.none()

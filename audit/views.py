@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts import access
 from audit.forms import AuditFilterForm
-from audit.selectors import events_for_auditor
+from audit.selectors import events_for_auditor, people_for_auditor
 from events.services import event_record
 from socialdesk.csv_export import csv_response
 
@@ -23,9 +23,13 @@ EXPORT_LIMIT = 100_000
 
 
 def _filtered(request):
-    if not access.is_manager_or_admin(request.user):
-        raise PermissionDenied("The audit log is for managers and admins.")
-    form = AuditFilterForm(request.GET or None, channels=access.channels_visible_to(request.user))
+    if not access.overseen_team_ids(request.user):
+        raise PermissionDenied("The audit log is for managers, auditors and admins.")
+    form = AuditFilterForm(
+        request.GET or None,
+        channels=access.channels_overseen_by(request.user),
+        people=people_for_auditor(user=request.user),
+    )
     filters = {}
     if form.is_valid():
         data = form.cleaned_data

@@ -46,8 +46,54 @@ class FacebookConnectForm(_TeamsMixin):
     page_access_token = SingleLineField(max_length=500, widget=TOKEN_WIDGET)
 
 
+class MastodonInstanceForm(forms.Form):
+    instance = SingleLineField(
+        max_length=253,
+        label="Instance",
+        help_text="The server the account is on, e.g. mastodon.social or social.example.gov.uk.",
+        widget=forms.TextInput(attrs={"autocomplete": "url", "spellcheck": "false"}),
+    )
+
+
+class MastodonReconnectForm(forms.Form):
+    """Check the stored token again; a new one comes from signing in again."""
+
+
+class BlueskyConnectForm(_TeamsMixin):
+    identifier = SingleLineField(
+        max_length=253,
+        label="Handle",
+        help_text="The account's Bluesky handle, e.g. riversidecouncil.bsky.social.",
+    )
+    app_password = SingleLineField(
+        max_length=100,
+        widget=TOKEN_WIDGET,
+        label="App password",
+        help_text=(
+            "Create one in Bluesky under Settings, Privacy and security, App passwords, "
+            "with access to direct messages. It is stored encrypted and never shown again."
+        ),
+    )
+
+
+class BlueskyReconnectForm(forms.Form):
+    app_password = SingleLineField(
+        max_length=100,
+        widget=TOKEN_WIDGET,
+        required=False,
+        label="New app password",
+        help_text="Leave empty to sign in again with the stored one.",
+    )
+
+
 class FacebookChooseForm(_TeamsMixin):
     page = forms.ChoiceField(widget=forms.RadioSelect, label="Page")
+    with_instagram = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Also connect the Page's linked Instagram professional account",
+        help_text="Its comments, replies, tags and direct messages, covered by the same teams.",
+    )
 
     def __init__(self, *args, pages: list[dict[str, str]], **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,6 +19,8 @@ from inbox.models import (
     BackfillStatus,
     Channel,
     ChannelBackfill,
+    ChannelWebhook,
+    ProfileCheck,
     QuarantinedPayload,
     WebhookDelivery,
 )
@@ -67,6 +69,8 @@ class ChannelHealth:
     backfill: BackfillProgress | None = None
     quarantined: list[QuarantinedItem] = field(default_factory=list)
     quarantined_total: int = 0
+    profile: ProfileCheck | None = None  # the last profile check, if any yet
+    webhook: ChannelWebhook | None = None  # X: our Account Activity registration
 
 
 def _health(channel: Channel, last_webhook_at: datetime | None, now: datetime) -> ChannelHealth:
@@ -158,7 +162,7 @@ def channels_health(*, user: User) -> list[ChannelHealth]:
     """Every channel the user may see, with its health; three queries whatever the count."""
     channels = list(
         access.channels_visible_to(user)
-        .select_related("backfill")
+        .select_related("backfill", "profile_check", "webhook")
         .prefetch_related("teams")
         .order_by("name", "pk")
     )
@@ -187,7 +191,23 @@ def _with_quarantine(
         health.backfill,
         quarantined=recent,
         quarantined_total=total,
+        profile=_profile_check(health.channel),
+        webhook=_webhook(health.channel),
     )
+
+
+def _webhook(channel: Channel) -> ChannelWebhook | None:
+    try:
+        return channel.webhook  # select_related: no query
+    except ChannelWebhook.DoesNotExist:
+        return None
+
+
+def _profile_check(channel: Channel) -> ProfileCheck | None:
+    try:
+        return channel.profile_check  # select_related: no query
+    except ProfileCheck.DoesNotExist:
+        return None
 
 
 def _quarantined(

@@ -10,7 +10,7 @@ services: assignment, replies (held for approval for the new starter),
 likes, resolutions; each reply is delivered to the sandbox over HTTP by the
 deliver task, run eagerly. The escalation pass runs every half hour
 (out-of-hours replies, target breaches, keyword escalations, detractors)
-and each channel's metrics are fetched every evening. Nothing is written
+and each channel's metrics and own posts are read every evening. Nothing is written
 to the inbox tables by hand.
 
 Each conversation is a generator: it acts at the current instant, then
@@ -40,6 +40,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import User
+from demo import bluesky_history
 from demo.organisation import NEW_STARTER, Organisation
 from escalation import clock
 from escalation.models import Escalation, StaffedHours
@@ -55,14 +56,18 @@ from inbox.models import (
     Network,
     Status,
 )
-from inbox.services import actions, approvals, outbound
+from inbox.networks.instagram_mapping import message_key
+from inbox.services import actions, approvals, outbound, polling
 from inbox.services.replies import canned_render
 from inbox.webhooks import services as webhooks
 from kpis import rollups
 from kpis.models import RollupCursor
+from kpis.own_posts import own_posts_read_by_id
 from kpis.services import channel_metrics_fetch
-from sandbox import fb_inject, fb_webhooks, x_inject
+from sandbox import fb_inject, fb_webhooks, ig_inject, masto_inject, x_inject
 from sandbox import webhooks as x_webhooks
+from sandbox.bsky_store import did_for
+from sandbox.masto_scenario import MASTO_ACCOUNTS
 from sandbox.scenarios import ACCOUNTS, FB_PAGES
 from sandbox.server import SandboxServer
 
@@ -77,7 +82,12 @@ DAILY_VOLUME = {
     ("x", "997"): 3,
     ("facebook", "104857600000"): 3.5,
     ("facebook", "104857600001"): 2,
+    ("bluesky", did_for("riversidecouncil.bsky.social")): 2.5,
+    ("mastodon", "1001@social.sandbox.example"): 2,
+    ("instagram", "17841400000000001"): 2.5,
 }
+# Networks whose accounts post now and then for people to comment on.
+POSTING_NETWORKS = (Network.FACEBOOK, Network.INSTAGRAM)
 # When people write, by local hour: a morning and an evening peak, quiet nights.
 HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 3, 6, 9, 10, 10, 9, 9, 9, 8, 8, 8, 9, 10, 10, 8, 6, 4, 2]
 # Messages that trip the shipped keyword rules, written now and then.
@@ -109,6 +119,7 @@ class Tally:
     escalations_acknowledged: int = 0
     evaluation_passes: int = 0
     metrics_fetches: int = 0
+    own_posts_read: int = 0
     skipped: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -184,6 +195,11 @@ class History:
             for page in FB_PAGES:
                 if page["id"] not in self.state.fb.pages:
                     self.state.fb.add_page(**page)
+            for account in MASTO_ACCOUNTS:
+                if self.state.masto.account(account["id"]) is None:
+                    self.state.masto.add_account(**account, is_org=True)
+        bluesky_history.accounts_add(self.state)
+        ig_inject.accounts_add(self.state)
 
     # --- the run -----------------------------------------------------------------------
 
@@ -205,7 +221,7 @@ class History:
                 mean = DAILY_VOLUME.get(key, 5) * (0.45 if weekend else 1.0)
                 for _ in range(_poisson(self.rng, mean)):
                     self.agenda.add(self._when(day), self._conversation(sim))
-                if sim.channel.network == Network.FACEBOOK and day.day % 3 == 1:
+                if sim.channel.network in POSTING_NETWORKS and day.day % 3 == 1:
                     self.agenda.add(day + timedelta(hours=7, minutes=45), self._fb_post(sim))
             if self.rng.random() < 0.3:
                 sim = self.rng.choice(self.sims)
@@ -216,7 +232,7 @@ class History:
             day += timedelta(days=1)
         self.agenda.add(self.start + timedelta(days=9, hours=9), self._detractor(self.sims[0]))
         for sim in self.sims:
-            if sim.channel.network == Network.FACEBOOK:
+            if sim.channel.network in POSTING_NETWORKS:
                 self.agenda.add(self.start, self._fb_post(sim))
 
     def _when(self, day: datetime) -> datetime:
@@ -243,10 +259,24 @@ class History:
         for sim in self.sims:
             channel_metrics_fetch(channel=sim.channel)
             self.tally.metrics_fetches += 1
+            # The channel's own posts, as the beat reads them.
+            read = own_posts_read_by_id(channel_id=sim.channel.pk)
+            self.tally.own_posts_read += read.read if read is not None else 0
         return
         yield  # a generator that acts once
 
     def _fb_post(self, sim: ChannelSim) -> Iterator[datetime]:
+        """The account posts something new for people to comment on (a Page
+        post, or an Instagram post)."""
+        if sim.channel.network == Network.INSTAGRAM:
+            with self.state.lock:
+                media = self.state.ig.add_media(
+                    owner_id=sim.channel.external_account_id,
+                    caption=self.state.traffic.announcement("council"),
+                    timestamp=timezone.now(),
+                )
+            sim.fb_post = media.id
+            return
         page = self.state.fb.pages[sim.channel.external_account_id]
         flavour = fb_inject.flavour_of(page)
         with self.state.lock:
@@ -345,8 +375,18 @@ class History:
         category: str | None = None,
     ) -> dict[str, Any]:
         now = timezone.now()
-        author = {"id": _author_id(follow)} if follow else None
         state = self.state
+        if sim.channel.network == Network.BLUESKY:
+            return bluesky_history.citizen_writes(
+                state,
+                sim.channel,
+                private=private,
+                text=text,
+                follow=follow,
+                category=category,
+                now=now,
+            )
+        author = {"id": _author_id(follow)} if follow else None
         if sim.channel.network == Network.X:
             account = state.x.user(sim.channel.external_account_id)
             assert account is not None  # added by _sandbox_accounts
@@ -363,6 +403,25 @@ class History:
                 created_at=now,
                 category=category,
             )
+        if sim.channel.network == Network.MASTODON:
+            return self._mastodon_writes(
+                sim, private=private, text=text, follow=follow, category=category
+            )
+        if sim.channel.network == Network.INSTAGRAM:
+            spec: dict[str, Any] = {
+                "account_id": sim.channel.external_account_id,
+                "kind": "dm" if private else ("reply" if follow else "comment"),
+                "text": text,
+                "created_at": now.isoformat(),
+                "category": category,
+            }
+            if follow:
+                # The same person writes again, under their comment (or in their thread).
+                spec["author"] = {"id": str(follow["from"]["id"])}
+                spec["parent_id"] = follow["id"]
+            elif not private:
+                spec["media_id"] = sim.fb_post
+            return ig_inject.inject(state, spec)[0]
         page = state.fb.pages[sim.channel.external_account_id]
         if private:
             return fb_inject.inject_message(
@@ -376,21 +435,58 @@ class History:
             state, page, post_id=sim.fb_post, text=text, created_at=now, category=category
         )
 
+    def _mastodon_writes(
+        self,
+        sim: ChannelSim,
+        *,
+        private: bool,
+        text: str | None,
+        follow: dict[str, Any] | None,
+        category: str | None,
+    ) -> dict[str, Any]:
+        account = self.state.masto.account(sim.channel.external_account_id.partition("@")[0])
+        assert account is not None  # added by _sandbox_accounts
+        return masto_inject.inject_one(
+            self.state,
+            account,
+            kind="dm" if private else ("reply" if follow else "mention"),
+            text=text,
+            author={"id": _author_id(follow)} if follow else None,
+            in_reply_to_id=follow["id"] if follow and not private else None,
+            created_at=timezone.now(),
+            category=category,
+        )
+
     def _store(self, sim: ChannelSim, posted: dict[str, Any]) -> Conversation | None:
         """What the sandbox would deliver by webhook, stored and processed by
-        the app's webhook services (which map it and call ``messages_ingest``)."""
-        if sim.channel.network == Network.X:
-            payload = x_webhooks.payload_for_event(
-                self.state, posted["id"], for_user_id=sim.channel.external_account_id
-            )
+        the app's webhook services (which map it and call ``messages_ingest``).
+        Bluesky and Mastodon have no webhooks: they are read as a poll would."""
+        if sim.channel.network == Network.BLUESKY:
+            bluesky_history.store(self.state, sim.channel, posted)  # no webhooks: as a poll
+        elif sim.channel.network == Network.MASTODON:
+            polling.channel_poll(channel_id=sim.channel.pk)  # as the worker would
         else:
-            payload = fb_webhooks.payload_for_event(self.state, posted["id"])
-        body = json.dumps(payload).encode()
-        webhooks.webhook_delivery_store(network=sim.channel.network, body=body, headers={})
-        webhooks.webhook_deliveries_process()
+            if sim.channel.network == Network.X:
+                payload = x_webhooks.payload_for_event(
+                    self.state, posted["id"], for_user_id=sim.channel.external_account_id
+                )
+            elif sim.channel.network == Network.INSTAGRAM:
+                payload = ig_inject.payload_for_event(self.state, posted["id"])
+            else:
+                payload = fb_webhooks.payload_for_event(self.state, posted["id"])
+            body = json.dumps(payload).encode()
+            # Meta posts Instagram's events to the same endpoint as the Page's.
+            network = Network.FACEBOOK if sim.channel.network == Network.INSTAGRAM else None
+            webhooks.webhook_delivery_store(
+                network=network or sim.channel.network, body=body, headers={}
+            )
+            webhooks.webhook_deliveries_process()
         self.tally.inbound += 1
+        external_id = str(posted["id"])
+        if sim.channel.network == Network.INSTAGRAM:
+            external_id = message_key(external_id)  # long message ids are kept as digests
         message = (
-            Message.objects.filter(channel=sim.channel, external_id=str(posted["id"]))
+            Message.objects.filter(channel=sim.channel, external_id=external_id)
             .select_related("conversation__channel")
             .first()
         )

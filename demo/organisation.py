@@ -17,16 +17,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership, ReplyApprovalRule, Role, Team, User
 from accounts.services import mfa
-from escalation.defaults import KEYWORD_RULES
+from escalation.defaults import KEYWORD_LISTS, KEYWORD_RULES
 from escalation.models import (
     EscalationLevel,
     EscalationRule,
+    KeywordList,
     OpeningInterval,
     ResponseTarget,
     StaffedHours,
     TargetStage,
 )
 from inbox.models import CannedResponse, Channel, HouseRule, Label, Network, Priority
+from sandbox.bsky_store import did_for
 
 TEAMS = [("customer-services", "Customer Services"), ("highways", "Highways")]
 # username, display name, team slug, role, days since joining
@@ -37,6 +39,8 @@ PEOPLE = [
     ("nina", "Nina Newstarter", "customer-services", Role.OFFICER, 12),
     ("oscar", "Oscar Officer", "highways", Role.OFFICER, 500),
     ("hamid", "Hamid Hassan", "highways", Role.OFFICER, 300),
+    # An internal auditor: reads Customer Services' inbox, dashboards and audit trail, changes nothing.
+    ("vera", "Vera Viewer", "customer-services", Role.VIEWER, 60),
 ]
 # The manager leads both teams' comms: she sees and answers for every channel.
 EXTRA_MEMBERSHIPS = [("maya", "highways", Role.MANAGER)]
@@ -54,6 +58,38 @@ X_CHANNELS = [
 FB_CHANNELS = [
     ("104857600000", "Riverside Council (Facebook)", "RiversideCouncil", "customer-services"),
     ("104857600001", "Riverside Highways (Facebook)", "RiversideHighways", "highways"),
+]
+# The sandbox's Bluesky account (sandbox/bsky_inject.py BSKY_ACCOUNTS), signed in
+# with its app password on the first poll (which then keeps the session).
+BSKY_CHANNELS = [
+    (
+        "riversidecouncil.bsky.social",
+        "sbx-app-riverside-council",
+        "Riverside Council (Bluesky)",
+        "customer-services",
+    ),
+]
+# The council's account on the sandbox's Mastodon instance (sandbox/masto_scenario.py);
+# token "sbx-masto-<id>". Ids are stored as <id>@<instance> (inbox.networks.mastodon).
+MASTO_INSTANCE = "https://social.sandbox.example"
+MASTO_CHANNELS = [
+    (
+        "1001@social.sandbox.example",
+        "Riverside Council (Mastodon)",
+        "@riverside@social.sandbox.example",
+        "customer-services",
+    ),
+]
+# The council's Instagram professional account (sandbox/ig_inject.py IG_ACCOUNTS),
+# reached with the token of the Facebook Page it is linked to.
+IG_CHANNELS = [
+    (
+        "17841400000000001",
+        "104857600000",
+        "Riverside Council (Instagram)",
+        "@riversidecouncil",
+        "customer-services",
+    ),
 ]
 
 # Split shifts: weekdays 08:00-18:00 and Saturday morning; closed on Sundays
@@ -236,6 +272,30 @@ def _channels_seed(teams: dict[str, Team]) -> list[Channel]:
         channel = _channel(Network.FACEBOOK, page_id, name, handle, creds)
         channel.teams.set([teams[team_slug]])
         channels.append(channel)
+    for bsky_handle, app_password, name, team_slug in BSKY_CHANNELS:
+        creds = {"identifier": bsky_handle, "app_password": app_password}
+        channel = _channel(Network.BLUESKY, did_for(bsky_handle), name, f"@{bsky_handle}", creds)
+        channel.teams.set([teams[team_slug]])
+        channels.append(channel)
+    for account_id, name, handle, team_slug in MASTO_CHANNELS:
+        creds = {
+            "instance": MASTO_INSTANCE,
+            "access_token": f"sbx-masto-{account_id.partition('@')[0]}",
+        }
+        channel = _channel(Network.MASTODON, account_id, name, handle, creds)
+        channel.post_max_characters = 500  # the sandbox instance's (Mastodon's default)
+        channel.save(update_fields=["post_max_characters"])
+        channel.teams.set([teams[team_slug]])
+        channels.append(channel)
+    for account_id, page_id, name, handle, team_slug in IG_CHANNELS:
+        creds = {
+            "page_access_token": f"sbx-page-{page_id}",
+            "app_secret": "sandbox-app-secret",
+            "page_id": page_id,
+        }
+        channel = _channel(Network.INSTAGRAM, account_id, name, handle, creds)
+        channel.teams.set([teams[team_slug]])
+        channels.append(channel)
     return channels
 
 
@@ -274,14 +334,18 @@ def _rules_seed(teams: dict[str, Team], people: dict[str, User], labels: dict[st
     """The shipped keyword rules, a detractor rule and a breach rule, each
     with levels: the team first, then the manager, then the admin."""
     manager, admin = people["maya"], people["ada"]
-    for name, description, phrases, priority in KEYWORD_RULES:
+    lists = _keyword_lists()
+    for name, description, _phrases, priority in KEYWORD_RULES:
+        # The rule matches the shipped list of the same name, which managers
+        # edit in Settings (Escalation keywords).
         rule = _rule(
             name,
             description=description,
-            keywords="\n".join(phrases),
+            keywords="",
             set_priority=priority,
             add_label=labels["complaint"] if name == "Threats" else None,
         )
+        rule.keyword_lists.set([lists[name]])
         _levels(
             rule,
             [
@@ -304,6 +368,17 @@ def _rules_seed(teams: dict[str, Team], people: dict[str, User], labels: dict[st
         set_priority=Priority.HIGH,
     )
     _levels(breach, [("Manager", [], [manager], 30)])
+
+
+def _keyword_lists() -> dict[str, KeywordList]:
+    """The shipped lists by name (migration 0003 creates them; a flushed test
+    database may not have them, so they are made again here)."""
+    return {
+        name: KeywordList.objects.get_or_create(
+            key=key, defaults={"name": name, "description": description, "terms": list(terms)}
+        )[0]
+        for key, name, description, terms in KEYWORD_LISTS
+    }
 
 
 def _rule(name: str, **fields) -> EscalationRule:

@@ -397,14 +397,45 @@ def zone_label(time_zone: str) -> str:
     return time_zone.rsplit("/", 1)[-1].replace("_", " ") + " time"
 
 
-def hours_statement(*, hours: Hours, emergency_text: str = "") -> str:
+def wait_in_words(minutes: int) -> str:
+    """A response target as people say it: "30 minutes", "an hour",
+    "90 minutes", "4 hours", "a day"."""
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return "a day" if days == 1 else f"{days} days"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "an hour" if hours == 1 else f"{hours} hours"
+    if minutes < 120:
+        return f"{minutes} minutes" if minutes != 1 else "a minute"
+    return f"{minutes // 60} hours {minutes % 60} minutes"
+
+
+def _wait_sentence(wait_minutes: int | None, *, staffed_clock: bool) -> str:
+    # Seed 004: people mind the not knowing more than the wait, so the bio
+    # says how long the wait is likely to be.
+    if not wait_minutes:
+        return ""
+    when = " while staffed" if staffed_clock else ""
+    return f" We aim to reply within {wait_in_words(wait_minutes)}{when}."
+
+
+def hours_statement(
+    *,
+    hours: Hours,
+    emergency_text: str = "",
+    wait_minutes: int | None = None,
+    wait_clock: str = "staffed",
+) -> str:
     """Text for the channel's profile bio, e.g. "Staffed Mon-Fri 8am-6pm (UK
     time), not on public holidays. Not monitored for emergencies." (with
-    en dashes)."""
+    en dashes). With ``wait_minutes`` (the response target) it also says
+    how long a reply may take, on the target's clock."""
     schedule = _resolve(hours)
     tail = f" {emergency_text.strip()}" if emergency_text.strip() else ""
     if schedule is None:
-        return f"Staffed 24 hours a day, 7 days a week.{tail}"
+        wait = _wait_sentence(wait_minutes, staffed_clock=False)
+        return f"Staffed 24 hours a day, 7 days a week.{wait}{tail}"
     if not schedule.weekly:
         return f"Not staffed at present.{tail}"
     per_day = {day: _day_text([w for w in schedule.weekly if w.weekday == day]) for day in range(7)}
@@ -427,7 +458,8 @@ def hours_statement(*, hours: Hours, emergency_text: str = "") -> str:
         sentence = f"Staffed {', '.join(phrases)} ({zone_label(schedule.time_zone)})"
     if schedule.holiday_region:
         sentence += ", not on public holidays"
-    return f"{sentence}. Not monitored for emergencies.{tail}"
+    wait = _wait_sentence(wait_minutes, staffed_clock=wait_clock == "staffed")
+    return f"{sentence}.{wait} Not monitored for emergencies.{tail}"
 
 
 def reopens_text(*, hours: Hours, at: datetime, reopens: datetime | None) -> str:

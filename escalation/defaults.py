@@ -39,6 +39,20 @@ EMERGENCIES = (
     "live wire",
 )
 
+# The keyword lists every installation starts with (created by migration
+# 0003 and put back by "Restore the defaults"): (key, name, description, terms).
+KEYWORD_LISTS = (
+    ("threats", "Threats", "Threats of violence against staff, councillors or buildings.", THREATS),
+    (
+        "self-harm",
+        "Self-harm",
+        "Signs that someone may be at risk of harming themselves.",
+        SELF_HARM,
+    ),
+    ("emergencies", "Emergencies", "A danger to life or property reported to us.", EMERGENCIES),
+)
+KEYWORD_LIST_DEFAULTS = {key: terms for key, _, _, terms in KEYWORD_LISTS}
+
 # (name, description, phrases, priority to raise to)
 KEYWORD_RULES = (
     (

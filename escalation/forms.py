@@ -15,15 +15,14 @@ from socialdesk.text import IsolatedNamesMultipleChoiceField, MultiLineField, Si
 
 
 def _teams_for(user: User):
-    if access.is_admin(user):
-        return Team.objects.all()
-    return Team.objects.filter(pk__in=Membership.objects.filter(user=user).values("team_id"))
+    """The teams a manager may route to or page: the ones they manage."""
+    return Team.objects.filter(pk__in=access.managed_team_ids(user))
 
 
 def _people_for(user: User):
     if access.is_admin(user):
         return User.objects.filter(is_active=True)
-    teams = Membership.objects.filter(user=user).values("team_id")
+    teams = access.managed_team_ids(user)
     return User.objects.filter(
         is_active=True, pk__in=Membership.objects.filter(team_id__in=teams).values("user_id")
     )
@@ -38,6 +37,7 @@ class RuleForm(forms.ModelForm):
             "is_active",
             "channels",
             "keywords",
+            "keyword_lists",
             "target_stage",
             "min_followers",
             "verified_author",
@@ -59,20 +59,28 @@ class RuleForm(forms.ModelForm):
         }
         widgets = {
             "channels": forms.CheckboxSelectMultiple,
+            "keyword_lists": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 2}),
             "keywords": forms.Textarea(attrs={"rows": 4}),
         }
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["channels"]).queryset = access.channels_visible_to(
+        cast(forms.ModelChoiceField, self.fields["channels"]).queryset = access.channels_managed_by(
             user
-        )
+        ).order_by("name")
         cast(forms.ModelChoiceField, self.fields["assign_team"]).queryset = _teams_for(user)
         if not access.is_admin(user):
             # A rule for every channel (none ticked) is for admins to set.
             self.fields["channels"].required = True
             self.fields["channels"].help_text = "The channels this rule watches."
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        # The model's own check ("at least one condition") runs next, before
+        # the lists are saved: let it count the lists chosen here.
+        self.instance.pending_keyword_lists = list(cleaned.get("keyword_lists") or [])
+        return cleaned
 
 
 class LevelForm(forms.ModelForm):
@@ -121,7 +129,7 @@ class CrisisForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["channels"]).queryset = access.channels_visible_to(
+        cast(forms.ModelChoiceField, self.fields["channels"]).queryset = access.channels_managed_by(
             user
         )
         cast(forms.ModelChoiceField, self.fields["crisis_team"]).queryset = _teams_for(user)

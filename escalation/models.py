@@ -116,7 +116,7 @@ class StaffedHours(models.Model):
             )
         except (KeyError, ValueError):
             return  # the field validator explains a bad template
-        kind = "comment" if self.channel.network == "facebook" else "public"
+        kind = "comment" if self.channel.network in ("facebook", "instagram") else "public"
         problem = length_problem(self.channel.network, kind, sample)
         if problem:
             raise ValidationError({"out_of_hours_text": f"As a public reply: {problem}"})
@@ -296,11 +296,37 @@ class TargetStage(models.TextChoices):
     LIMIT = "limit", "Outer limit breached"
 
 
+class KeywordList(models.Model):
+    """A shipped, editable list of words and phrases (threats, self-harm,
+    emergencies). A rule that names the list matches its terms as well as
+    its own ``keywords``, so an edit applies to every such rule at the next
+    evaluation pass. ``key`` names the shipped defaults
+    (``escalation.defaults.KEYWORD_LISTS``) that "restore" puts back."""
+
+    key = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=80)
+    description = models.TextField(blank=True)
+    terms = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class EscalationRule(models.Model):
     """When (all set conditions hold) and what to do. Conditions are checked
     on open conversations awaiting a reply; a rule fires once per
     conversation per awaiting cycle (a spike rule once per channel per
     window)."""
+
+    # Set by escalation.forms.RuleForm while validating (see ``phrases``).
+    pending_keyword_lists: list[KeywordList] | None
 
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
@@ -317,6 +343,13 @@ class EscalationRule(models.Model):
         blank=True,
         help_text="One word or phrase per line, matched as whole words, any case "
         "(e.g. “bomb”, “kill myself”, “emergency”).",
+    )
+    keyword_lists = models.ManyToManyField(
+        KeywordList,
+        verbose_name="Keyword lists",
+        blank=True,
+        related_name="rules",
+        help_text="Also match every term of these lists (kept in Settings, Escalation keywords).",
     )
     min_followers = models.PositiveIntegerField(
         "Author's followers at least", null=True, blank=True
@@ -391,7 +424,16 @@ class EscalationRule(models.Model):
         return bool(self.spike_count and self.spike_minutes)
 
     def phrases(self) -> list[str]:
-        return [line.strip() for line in self.keywords.splitlines() if line.strip()]
+        """Its own phrases and its keyword lists' terms (the lists are read
+        through ``keyword_lists.all()``, so a prefetch serves them; an unsaved
+        rule has no lists yet)."""
+        own = [line.strip() for line in self.keywords.splitlines() if line.strip()]
+        # A form being validated sets the lists it chose before they are saved.
+        lists = getattr(self, "pending_keyword_lists", None)
+        if lists is None:
+            lists = self.keyword_lists.all() if self.pk is not None else []
+        listed = [t for kl in lists for t in kl.terms if t.strip()]
+        return list(dict.fromkeys(own + listed))
 
     def keyword_pattern(self) -> re.Pattern[str] | None:
         return phrase_pattern(self.phrases())

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, ForeignKey, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, ForeignKey, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.utils import timezone
@@ -16,11 +16,13 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import User
 from escalation import clock as business_clock
+from escalation.hours_selectors import bio_statements
 from escalation.models import (
     ConversationTarget,
     CrisisMode,
     Escalation,
     EscalationRule,
+    KeywordList,
     StaffedHours,
 )
 from inbox.models import (
@@ -62,29 +64,13 @@ def staffed_hours_for(*, channel: Channel) -> StaffedHours | None:
 
 def channel_hours_statement(*, channel: Channel) -> str:
     """The text for the channel's profile bio, generated from its hours."""
-    hours = staffed_hours_for(channel=channel)
-    return business_clock.hours_statement(
-        hours=hours.schedule() if hours else None,
-        emergency_text=hours.emergency_text if hours else "",
-    )
+    return hours_statements(channels=[channel])[channel.pk]
 
 
 def hours_statements(*, channels: Iterable[Channel]) -> dict[int, str]:
-    """The profile-bio statement of each channel, in three queries."""
-    channels = list(channels)
-    found = {
-        h.channel_id: h
-        for h in StaffedHours.objects.filter(channel__in=channels).prefetch_related(
-            "intervals", "exceptions"
-        )
-    }
-    return {
-        c.pk: business_clock.hours_statement(
-            hours=found[c.pk].schedule() if c.pk in found else None,
-            emergency_text=found[c.pk].emergency_text if c.pk in found else "",
-        )
-        for c in channels
-    }
+    """The profile-bio statement of each channel (hours, expected wait and
+    emergency signposting), as the settings' bio page words it."""
+    return {b.channel.pk: b.text for b in bio_statements(channels=channels)}
 
 
 def active_crises() -> QuerySet[CrisisMode]:
@@ -152,13 +138,18 @@ def _target_state(target: ConversationTarget | None, conv: Conversation, now: da
     return "ok"
 
 
+# Direct messages answerable only within 24 hours of the person's last one:
+# Messenger, and Instagram's messaging API (the same rule).
+WINDOWED_NETWORKS = (Network.FACEBOOK, Network.INSTAGRAM)
+
+
 def messenger_window(
     conversation: Conversation, now: datetime, *, network: str | None = None
 ) -> tuple[datetime | None, bool]:
     """(when the Messenger reply window closes, whether it is closing soon
     with the citizen unanswered) for Facebook private conversations."""
     network = network or conversation.channel.network
-    if conversation.kind != ConversationKind.PRIVATE or network != Network.FACEBOOK:
+    if conversation.kind != ConversationKind.PRIVATE or network not in WINDOWED_NETWORKS:
         return None, False
     # Ingest keeps reply_window_closes_at; older rows only have the last inbound.
     closes = conversation.reply_window_closes_at or (
@@ -300,7 +291,7 @@ def messenger_window_closing_q(*, now: datetime, within: timedelta = MESSENGER_W
         last_inbound_at__gt=now - MESSENGER_WINDOW,
         last_inbound_at__lte=now - MESSENGER_WINDOW + within,
     )
-    return Q(channel__network=Network.FACEBOOK, kind=ConversationKind.PRIVATE) & (kept | older)
+    return Q(channel__network__in=WINDOWED_NETWORKS, kind=ConversationKind.PRIVATE) & (kept | older)
 
 
 def messenger_windows_closing(*, now: datetime) -> QuerySet[Conversation]:
@@ -337,15 +328,20 @@ def escalation_get_for_user(*, user: User, pk: int) -> Escalation:
 
 def rules_for_user(*, user: User) -> QuerySet[EscalationRule]:
     """Rules a manager may see: admins see all; managers see rules confined
-    to channels they cover (a rule for every channel is an admin's)."""
-    qs = EscalationRule.objects.prefetch_related("channels", "levels").order_by("name")
+    to channels of the teams they manage (a rule for every channel is an
+    admin's)."""
+    qs = EscalationRule.objects.prefetch_related("channels", "levels", "keyword_lists").order_by(
+        "name"
+    )
     if access.is_admin(user):
         return qs
-    if not access.is_manager_or_admin(user):
+    if not access.managed_team_ids(user):
         return qs.none()
-    visible = access.channels_visible_to(user).values("pk")
+    # The channels of the teams they manage: a manager of team A who is an
+    # officer of team B does not keep team B's rules.
+    managed = access.channels_managed_by(user).values("pk")
     through = EscalationRule.channels.through
-    elsewhere = through.objects.exclude(channel_id__in=visible).values("escalationrule_id")
+    elsewhere = through.objects.exclude(channel_id__in=managed).values("escalationrule_id")
     return qs.filter(channels__isnull=False).exclude(pk__in=elsewhere).distinct()
 
 
@@ -357,11 +353,11 @@ def rule_get_for_user(*, user: User, pk: int) -> EscalationRule:
 
 
 def crisis_get_for_user(*, user: User, pk: int) -> CrisisMode:
-    if not access.is_manager_or_admin(user):
+    if not access.managed_team_ids(user):
         raise Http404("No such crisis")
-    visible = set(access.channels_visible_to(user).values_list("pk", flat=True))
+    managed = set(access.channels_managed_by(user).values_list("pk", flat=True))
     crisis = CrisisMode.objects.prefetch_related("channels").filter(pk=pk).first()
-    if crisis is None or not {c.pk for c in crisis.channels.all()} <= visible:
+    if crisis is None or not {c.pk for c in crisis.channels.all()} <= managed:
         raise Http404("No such crisis")
     return crisis
 
@@ -399,3 +395,16 @@ def canned_responses_pinned(
         extra = CannedResponse.objects.filter(pk=pinned_id).first()
         pinned = [extra] if extra else []
     return pinned + [r for r in ordered if r.pk != pinned_id]
+
+
+def keyword_lists_all() -> list[KeywordList]:
+    """The keyword lists, each with ``rule_count``: how many rules use it."""
+    return list(KeywordList.objects.annotate(rule_count=Count("rules")).order_by("name"))
+
+
+def keyword_list_get(*, key: str) -> KeywordList:
+    """The lists are shared by all teams: any manager or admin may read one."""
+    kl = KeywordList.objects.filter(key=key).first()
+    if kl is None:
+        raise Http404("No such keyword list")
+    return kl

@@ -9,6 +9,7 @@ from celery import shared_task
 
 from escalation.services.evaluation import evaluation_run
 from escalation.services.notify import Notice, notice_emails_send
+from escalation.services.profile_checks import channel_profile_check, profile_checks_run
 
 log = logging.getLogger(__name__)
 
@@ -33,3 +34,17 @@ def send_notice_emails(self, notices: list[dict]) -> int:
     if failed:
         raise self.retry(args=([asdict(n) for n in failed],), countdown=60)
     return len(notices)
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def check_profiles() -> dict:
+    """Beat runs this a few times a day: every active channel's profile
+    against seed 000's hygiene checks."""
+    result = profile_checks_run()
+    return {"checked": result.checked, "failed": result.failed}
+
+
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=75)
+def check_profile(channel_id: int) -> bool:
+    """One channel, now (an admin asked from the channels page)."""
+    return channel_profile_check(channel_id=channel_id) is not None

@@ -19,7 +19,9 @@ from escalation.services import config, crisis, rules
 
 
 def _manager_only(request) -> None:
-    if not access.is_manager_or_admin(request.user):
+    # A manager of some team; each rule, crisis and channel is then checked
+    # against the teams they manage (selectors and services).
+    if not access.managed_team_ids(request.user):
         raise Http404("No such page")
 
 
@@ -28,7 +30,7 @@ def index(request):
     user = request.user
     channels = list(access.channels_visible_to(user).order_by("name"))
     crises = selectors.crisis_for_channels(channel_ids=[c.pk for c in channels])
-    manager = access.is_manager_or_admin(user)
+    manager = bool(access.managed_team_ids(user))
     statements = selectors.hours_statements(channels=channels)
     return render(
         request,

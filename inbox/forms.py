@@ -203,6 +203,8 @@ class ReplyForm(forms.Form):
     seen_outbound_id = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
     private = forms.BooleanField(required=False, label="Reply privately (direct message)")
+    image = forms.FileField(required=False, label="Picture (optional)")
+    image_alt = MultiLineField(required=False, max_length=1000, label="Describe the picture")
 
     @staticmethod
     def new_key() -> str:

@@ -13,6 +13,9 @@ from socialdesk import crypto
 class Network(models.TextChoices):
     X = "x", "X"
     FACEBOOK = "facebook", "Facebook"
+    BLUESKY = "bluesky", "Bluesky"
+    MASTODON = "mastodon", "Mastodon"
+    INSTAGRAM = "instagram", "Instagram"
 
 
 class Channel(models.Model):
@@ -49,6 +52,10 @@ class Channel(models.Model):
         blank=True,
         help_text="When SocialDesk started watching the account; older messages are history.",
     )
+    # The longest post the account's server accepts, where the server sets its
+    # own (a Mastodon instance: 500 unless raised); null where the network has
+    # one fixed rule (inbox.text_rules). Read from the server when connecting.
+    post_max_characters = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -142,6 +149,50 @@ class ChannelBackfill(models.Model):
             due = self.run_after or self.updated_at
             return due + self.STALL_GRACE < now
         return False
+
+
+class ProfileCheck(models.Model):
+    """The last check of a channel's public profile against seed 000's
+    hygiene: verified, DMs open to everyone, a bio with the staffed-hours
+    statement, a picture and a banner. Written by
+    escalation.services.profile_checks, one row per channel."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="profile_check")
+    checked_at = models.DateTimeField()
+    # In display order: {"key", "ok": true | false | null (not known), "label",
+    # "detail", "fix"}. Kept from the last successful read when one fails.
+    results = models.JSONField(default=list)
+    # Why the last attempt could not read the profile ("" when it could).
+    error = models.TextField(blank=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"profile check of {self.channel_id} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def failing(self) -> list[dict]:
+        return [r for r in self.results if r.get("ok") is False]
+
+
+class ChannelWebhook(models.Model):
+    """A channel's registration with its network's webhooks where SocialDesk
+    does it (X's Account Activity API, on connect): what was registered and
+    whether the account is subscribed, for the channel's health."""
+
+    class State(models.TextChoices):
+        SUBSCRIBED = "subscribed", "Webhook registered and subscribed"
+        FAILED = "failed", "Webhook registration failed"
+        NOT_CONFIGURED = "not_configured", "Webhook not registered: no public address"
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="webhook")
+    state = models.CharField(max_length=16, choices=State.choices)
+    url = models.URLField(max_length=500, blank=True)
+    external_id = models.CharField(max_length=64, blank=True)  # the network's webhook id
+    detail = models.TextField(blank=True)  # why it failed, in words
+    checked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}: {self.state}"
 
 
 class Contact(models.Model):
@@ -437,6 +488,55 @@ class Message(models.Model):
         return f"{self.direction} {self.external_id or self.idempotency_key}"
 
 
+class MediaKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+    GIF = "gif", "Animated GIF"
+    OTHER = "other", "Other attachment"
+
+
+class MessageMedia(models.Model):
+    """A picture, video or file attached to a message, on any network.
+
+    Inbound media keep the network's address (``url``), never the bytes: the
+    media proxy (inbox.services.media) fetches, checks and re-encodes them
+    when an officer looks. Outbound images (a reply's attachment) keep the
+    re-encoded bytes in ``upload`` until the reply is sent."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="media")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=8, choices=MediaKind.choices)
+    alt_text = models.TextField(blank=True)
+    # The network's id for it (X media_key, Graph attachment id), "" if none.
+    key = models.CharField(max_length=100, blank=True)
+    url = models.URLField(max_length=2000, blank=True, help_text="The network's image URL")
+    source_url = models.URLField(max_length=2000, blank=True, help_text="The video or file")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    size_bytes = models.PositiveIntegerField(null=True, blank=True)
+    # Outbound only: the re-encoded image to upload, and its content type.
+    upload = models.BinaryField(null=True, blank=True, editable=False)
+    content_type = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "position"], name="media_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.position} of message {self.message_id}"
+
+    @property
+    def is_image_like(self) -> bool:
+        """Whether there is a still picture to show (a video's preview counts;
+        an outbound upload has a content type instead of a URL)."""
+        return bool(self.url or self.content_type) and self.kind in (
+            MediaKind.IMAGE,
+            MediaKind.GIF,
+            MediaKind.VIDEO,
+        )
+
+
 class Note(models.Model):
     """An internal note on a conversation: never sent to the network."""
 
@@ -495,6 +595,11 @@ class ActionKind(models.TextChoices):
     HIDE = "hide", "Hide"
     MUTE = "mute", "Mute"
     UNMUTE = "unmute", "Unmute"
+    # On networks that let an account block people (Bluesky, Mastodon), blocking a
+    # contact in SocialDesk also blocks them from the channel's account (and
+    # unblocking undoes it where the network allows: Mastodon).
+    BLOCK = "block", "Block"
+    UNBLOCK = "unblock", "Unblock"
 
 
 class NetworkAction(models.Model):

@@ -17,8 +17,8 @@ from django.utils import timezone
 from accounts import access
 from accounts.models import User
 from events.models import Event
-from inbox.models import Conversation, HouseRule, Network, NetworkAction
-from inbox.services.moderation import mute_current
+from inbox.models import AbuseTerm, Conversation, HouseRule, NetworkAction
+from inbox.services.moderation import MUTE_NETWORKS, mute_current
 
 
 def house_rules() -> list[HouseRule]:
@@ -33,10 +33,21 @@ def house_rule_get(*, pk: int) -> HouseRule:
         raise Http404("No such house rule") from exc
 
 
+def abuse_terms() -> list[AbuseTerm]:
+    return list(AbuseTerm.objects.order_by("term"))
+
+
+def abuse_term_get(*, pk: int) -> AbuseTerm:
+    try:
+        return AbuseTerm.objects.get(pk=pk)
+    except AbuseTerm.DoesNotExist as exc:
+        raise Http404("No such term") from exc
+
+
 def contact_mute_state(*, conversation: Conversation) -> NetworkAction | None:
     """The mute or unmute in force for the contact on this channel (None: never
-    muted). Only X mutes, so other networks cost no query."""
-    if conversation.channel.network != Network.X:
+    muted). Only some networks mute (MUTE_NETWORKS), so others cost no query."""
+    if conversation.channel.network not in MUTE_NETWORKS:
         return None
     if hasattr(conversation, "mute_kind"):  # inbox.selectors.conversation_get_for_view
         kind = conversation.mute_kind
@@ -77,7 +88,9 @@ def shield_exposure(*, user: User, weeks: int = 8, now: datetime | None = None) 
             type="message.revealed",
             at__gte=start,
             actor__isnull=False,
-            conversation__in=access.conversations_visible_to(user).values("pk"),
+            # Reveals on the channels this manager manages, not every channel
+            # they can see (they may be an officer on another team's).
+            conversation__channel__in=access.channels_managed_by(user).values("pk"),
         )
         .annotate(week=TruncWeek("at", tzinfo=zone))
         .values("actor_id", "week")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import (
     BooleanField,
     Count,
@@ -49,6 +50,7 @@ from inbox.models import (
     Direction,
     Label,
     Message,
+    MessageMedia,
     NetworkAction,
     Note,
     Notification,
@@ -59,7 +61,7 @@ from inbox.models import (
 )
 from socialdesk.db import JSONRows
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 # A heartbeat comes every few seconds while a conversation is open; a person
 # not heard from for this long has closed it (or lost their connection).
 PRESENCE_WINDOW = timedelta(seconds=15)
@@ -109,16 +111,66 @@ def conversation_get_for_user(*, user: User, pk: int) -> Conversation:
         raise Http404("No such conversation") from exc
 
 
-def conversation_get_for_view(*, user: User, pk: int) -> Conversation:
+def conversation_get_for_action(*, user: User, pk: int) -> Conversation:
+    """The conversation if the user may change it: 404 if they cannot see it,
+    403 if they only read it (a viewer). Write views call it before reading
+    the request's body, so a refusal never depends on the input."""
+    conversation = conversation_get_for_user(user=user, pk=pk)
+    access.ensure_can_act(user, conversation)
+    return conversation
+
+
+def conversation_get_for_view(*, user: User, pk: int, card: bool = True) -> Conversation:
     """The conversation for its view (404 as ``conversation_get_for_user``),
     with what the pane shows beside it read in the same statement: the
     escalation flags and the crisis's pinned holding statement, the teams
-    covering its channel, the citizen's history and tags, and who else has it
-    open. The selectors below use these annotations when they are there, so
-    the view costs a fixed, small number of queries."""
+    covering its channel, who else has it open and, with ``card``, the contact
+    card (the citizen's history, tags, notes and mute state). The selectors
+    below use these annotations when they are there, so the view costs a
+    fixed, small number of queries.
+
+    The htmx pane asks without the card and fetches it in a second request
+    (``conversation_get_for_card``): building this statement in Python cost
+    more than running it, and the thread is what the officer waits for."""
     from escalation.selectors import flag_annotations
 
     visible = access.conversations_visible_to(user)
+    teams = Team.objects.filter(channels=OuterRef("channel_id")).order_by()
+    annotations = {
+        **flag_annotations(),
+        "channel_team_rows": JSONRows(
+            teams.values(row=JSONObject(id="pk", name="name", slug="slug"))
+        ),
+        "viewer_rows": JSONRows(_viewers(user=user, conversation=OuterRef("pk"))),
+        "colleague_rows": JSONRows(_colleagues(channel=OuterRef("channel_id"))),
+    }
+    if card:
+        annotations.update(_card_annotations(visible))
+    try:
+        return (
+            visible.select_related("channel", "contact", "assignee", "team", "escalation_target")
+            .annotate(**annotations)
+            .get(pk=pk)
+        )
+    except Conversation.DoesNotExist as exc:
+        raise Http404("No such conversation") from exc
+
+
+def conversation_get_for_card(*, user: User, pk: int) -> Conversation:
+    """The conversation with the contact card's annotations only (404 as
+    ``conversation_get_for_user``)."""
+    visible = access.conversations_visible_to(user)
+    try:
+        return (
+            visible.select_related("channel", "contact")
+            .annotate(**_card_annotations(visible))
+            .get(pk=pk)
+        )
+    except Conversation.DoesNotExist as exc:
+        raise Http404("No such conversation") from exc
+
+
+def _card_annotations(visible: QuerySet[Conversation]) -> dict[str, Any]:
     # The citizen under this identity or any identity linked with it as one
     # person (a NULL person matches nothing, so unlinked contacts stay alone).
     theirs = visible.filter(
@@ -135,7 +187,6 @@ def conversation_get_for_view(*, user: User, pk: int) -> Conversation:
         | Q(conversations__contact__person_id=OuterRef("contact__person_id")),
         conversations__in=visible.values("pk"),
     ).order_by()
-    teams = Team.objects.filter(channels=OuterRef("channel_id")).order_by()
     notes = ContactNote.objects.filter(
         Q(contact_id=OuterRef("contact_id")) | Q(contact__person_id=OuterRef("contact__person_id")),
         conversation__in=visible.values("pk"),
@@ -150,29 +201,16 @@ def conversation_get_for_view(*, user: User, pk: int) -> Conversation:
         .exclude(state=DeliveryState.FAILED)
         .order_by("-created_at", "-pk")
     )
-    try:
-        return (
-            visible.select_related("channel", "contact", "assignee", "team", "escalation_target")
-            .annotate(
-                **flag_annotations(),
-                contact_conversations=_count(theirs),
-                contact_messages=_count(inbound),
-                contact_channels=_count(theirs, distinct="channel_id"),
-                contact_tag_rows=JSONRows(tags.values(row=JSONObject(name="name")).distinct()),
-                channel_team_rows=JSONRows(
-                    teams.values(row=JSONObject(id="pk", name="name", slug="slug"))
-                ),
-                viewer_rows=JSONRows(_viewers(user=user, conversation=OuterRef("pk"))),
-                colleague_rows=JSONRows(_colleagues(channel=OuterRef("channel_id"))),
-                earlier_rows=JSONRows(_earlier(theirs.exclude(pk=OuterRef("pk")))),
-                contact_note_rows=JSONRows(_contact_notes(notes)),
-                mute_kind=Subquery(mutes.values("kind")[:1]),
-                mute_state=Subquery(mutes.values("state")[:1]),
-            )
-            .get(pk=pk)
-        )
-    except Conversation.DoesNotExist as exc:
-        raise Http404("No such conversation") from exc
+    return {
+        "contact_conversations": _count(theirs),
+        "contact_messages": _count(inbound),
+        "contact_channels": _count(theirs, distinct="channel_id"),
+        "contact_tag_rows": JSONRows(tags.values(row=JSONObject(name="name")).distinct()),
+        "earlier_rows": JSONRows(_earlier(theirs.exclude(pk=OuterRef("pk")))),
+        "contact_note_rows": JSONRows(_contact_notes(notes)),
+        "mute_kind": Subquery(mutes.values("kind")[:1]),
+        "mute_state": Subquery(mutes.values("state")[:1]),
+    }
 
 
 EARLIER = 10
@@ -280,8 +318,12 @@ def _viewers(*, user: User, conversation) -> QuerySet[Presence, Any]:
 
 
 def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
-    return conversation.messages.select_related("author_user", "author_contact").order_by(
-        "sent_at", "pk"
+    # Media without the upload bytes (the proxy reads those), in position order.
+    media = Prefetch("media", queryset=MessageMedia.objects.defer("upload").order_by("position"))
+    return (
+        conversation.messages.select_related("author_user", "author_contact")
+        .prefetch_related(media)
+        .order_by("sent_at", "pk")
     )
 
 
@@ -664,7 +706,10 @@ USER_NAMES = ("display_name", "first_name", "last_name", "username")
 
 def _colleagues(*, channel) -> QuerySet[User, Any]:
     """``colleagues_for`` as JSON rows (id and what ``str(user)`` needs)."""
-    covering = Membership.objects.filter(user=OuterRef("pk"), team__channels=OuterRef(channel))
+    # Viewers cannot act, so nobody can assign them a conversation.
+    covering = Membership.objects.filter(
+        user=OuterRef("pk"), team__channels=OuterRef(channel), role__in=access.ACTING_ROLES
+    )
     admin = Membership.objects.filter(user=OuterRef("pk"), role=Role.ADMIN)
     return (
         User.objects.filter(Q(Exists(covering)) | Q(Exists(admin)) | Q(is_superuser=True))
@@ -676,7 +721,8 @@ def _colleagues(*, channel) -> QuerySet[User, Any]:
 
 def colleagues_for(*, conversation: Conversation) -> list[User]:
     """People who may be assigned this conversation: members of the teams
-    covering its channel, and admins (who see every channel)."""
+    covering its channel who may act (not viewers), and admins (who see every
+    channel)."""
     if hasattr(conversation, "colleague_rows"):  # conversation_get_for_view
         users = [User(**row) for row in conversation.colleague_rows]
         return sorted(users, key=lambda u: (u.display_name, u.username))
@@ -684,7 +730,7 @@ def colleagues_for(*, conversation: Conversation) -> list[User]:
     return list(
         User.objects.filter(is_active=True)
         .filter(
-            Q(memberships__team__in=covering)
+            Q(memberships__team__in=covering, memberships__role__in=access.ACTING_ROLES)
             | Q(memberships__role=Role.ADMIN)
             | Q(is_superuser=True)
         )
@@ -751,6 +797,14 @@ def message_get_for_user(*, user: User, pk: int) -> Message:
         )
     except Message.DoesNotExist as exc:
         raise Http404("No such message") from exc
+
+
+def message_get_for_action(*, user: User, pk: int) -> Message:
+    """A message on a conversation the user may change (see
+    ``conversation_get_for_action``)."""
+    message = message_get_for_user(user=user, pk=pk)
+    access.ensure_can_act(user, message.conversation)
+    return message
 
 
 def contact_get_for_user(*, user: User, pk: int) -> Contact:
@@ -841,6 +895,15 @@ def saved_view_get_for_user(*, user: User, pk: int) -> SavedView:
         )
     except SavedView.DoesNotExist as exc:
         raise Http404("No such saved view") from exc
+
+
+def saved_view_get_own(*, user: User, pk: int) -> SavedView:
+    """A saved view to rename or delete: 404 if the user cannot see it, 403
+    if it is a teammate's shared view (only its owner changes it)."""
+    view = saved_view_get_for_user(user=user, pk=pk)
+    if view.owner_id != user.pk:
+        raise PermissionDenied("Only the person who saved this view can change it.")
+    return view
 
 
 def teams_of(*, user: User) -> list[Team]:

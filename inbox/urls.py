@@ -5,6 +5,7 @@ from django.urls import path
 from inbox import views
 from inbox.views import approvals as approval_views
 from inbox.views import contact_card, house_rules
+from inbox.views import media as media_views
 from inbox.views import saved_views as saved_view_views
 from inbox.views import triage as triage_views
 
@@ -32,6 +33,12 @@ urlpatterns = [
     path("settings/abuse-terms/", views.abuse_terms, name="abuse_terms"),
     path("settings/house-rules/", house_rules.house_rules, name="house_rules"),
     path("settings/house-rules/<int:pk>/", house_rules.house_rule_edit, name="house_rule_edit"),
+    path("media/<int:pk>/", media_views.message_media, name="media"),
+    path(
+        "media/<int:pk>/<str:variant>/",
+        media_views.message_media,
+        name="media_variant",
+    ),
     path("c/<int:pk>/", views.conversation_detail, name="conversation"),
     path("c/<int:pk>/live/", views.conversation_thread, name="thread"),
     path("c/<int:pk>/presence/", views.conversation_presence, name="presence"),
@@ -50,6 +57,7 @@ urlpatterns = [
     path("c/<int:pk>/reply/", views.conversation_reply, name="reply"),
     path("c/<int:pk>/block/", views.contact_block, name="block"),
     path("c/<int:pk>/unblock/", views.contact_unblock, name="unblock"),
+    path("c/<int:pk>/contact/", contact_card.contact_card, name="contact_card"),
     path("c/<int:pk>/contact/note/", contact_card.contact_note, name="contact_note"),
     path("c/<int:pk>/contact/link/", contact_card.contact_link, name="contact_link"),
     path("c/<int:pk>/contact/unlink/", contact_card.contact_unlink, name="contact_unlink"),

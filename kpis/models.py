@@ -249,6 +249,44 @@ class PostMetricsSnapshot(_PostNumbers):
         return f"Metrics of message {self.message_id} on {self.day}"
 
 
+class OwnPost(models.Model):
+    """One of a channel's own public posts (published anywhere: SocialDesk,
+    the network's app, a scheduler) with its latest public metrics, read from
+    the network and kept current while it is up to 30 days old.
+
+    A post that is also one of our outbound messages (a reply sent through
+    SocialDesk) has ``PostMetrics`` too; the dashboards count it once, from
+    here. ``impressions`` is null where the network does not give it with
+    the post; ``engagement`` is stored (by ``kpis.metrics.engagement_of``) so
+    the best posts are one indexed read."""
+
+    channel = models.ForeignKey("inbox.Channel", on_delete=models.CASCADE, related_name="+")
+    # Long enough for a Bluesky at:// uri; X and Mastodon ids are digits.
+    network_id = models.CharField(max_length=300)
+    text = models.TextField(blank=True)
+    posted_at = models.DateTimeField()
+    permalink = models.URLField(max_length=500, blank=True)
+    likes = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    reposts = models.PositiveIntegerField(default=0)  # retweets, shares, boosts
+    quotes = models.PositiveIntegerField(default=0)
+    impressions = models.PositiveIntegerField(null=True, blank=True)
+    engagement = models.PositiveIntegerField(default=0)
+    first_read_at = models.DateTimeField()
+    metrics_read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "network_id"], name="kpi_own_post_once")
+        ]
+        indexes = [
+            models.Index(fields=["channel", "posted_at"], name="kpi_own_post_channel_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Own post {self.network_id} on channel {self.channel_id}"
+
+
 def _money(default: str) -> models.DecimalField:
     return models.DecimalField(
         max_digits=8,

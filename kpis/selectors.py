@@ -81,21 +81,22 @@ class Scope:
 
 
 def can_see_team_dashboards(user: User) -> bool:
-    return access.is_manager_or_admin(user)
+    """Managers and viewers (auditors) of some team, and admins."""
+    return bool(access.overseen_team_ids(user))
 
 
 def channels_for_dashboards(*, user: User) -> QuerySet[Channel]:
+    """The channels of the teams the user manages or audits: a manager of team
+    A who is an officer in team B sees no team figures for team B."""
     if not can_see_team_dashboards(user):
-        raise PermissionDenied("Team dashboards are for managers and admins.")
-    return access.channels_visible_to(user).order_by("name")
+        raise PermissionDenied("Team dashboards are for managers, auditors and admins.")
+    return access.channels_overseen_by(user).order_by("name")
 
 
 def teams_for_dashboards(*, user: User) -> QuerySet[Team]:
     if not can_see_team_dashboards(user):
-        raise PermissionDenied("Team dashboards are for managers and admins.")
-    if access.is_admin(user):
-        return Team.objects.order_by("name")
-    return Team.objects.filter(memberships__user=user).order_by("name").distinct()
+        raise PermissionDenied("Team dashboards are for managers, auditors and admins.")
+    return Team.objects.filter(pk__in=access.overseen_team_ids(user)).order_by("name")
 
 
 def kpi_scope_for(*, user: User, channel: Channel | None = None, team: Team | None = None) -> Scope:

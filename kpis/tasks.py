@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from kpis import rollups, services
+from kpis import own_posts, rollups, services
 
 
 @shared_task(ignore_result=True, soft_time_limit=240, time_limit=300)
@@ -32,6 +32,21 @@ def dispatch_metrics_fetch() -> int:
 def fetch_channel_metrics(channel_id: int) -> None:
     # No retry: the next hourly fetch is the retry, and snapshots are dated.
     services.channel_metrics_fetch_by_id(channel_id=channel_id)
+
+
+@shared_task(ignore_result=True)
+def dispatch_own_posts_read() -> int:
+    """Beat runs this every 15 minutes: one read of own posts per connected channel."""
+    channel_ids = own_posts.channels_for_own_posts()
+    for channel_id in channel_ids:
+        read_own_posts.delay(channel_id)
+    return len(channel_ids)
+
+
+@shared_task(ignore_result=True, soft_time_limit=240, time_limit=300)
+def read_own_posts(channel_id: int) -> None:
+    # No retry: the next scheduled read is the retry; the write is an upsert.
+    own_posts.own_posts_read_by_id(channel_id=channel_id)
 
 
 @shared_task(bind=True, ignore_result=True, max_retries=6, soft_time_limit=600, time_limit=660)

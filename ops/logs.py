@@ -22,6 +22,7 @@ _CHATTY_HTTP_LOGGERS = (
     "urllib3",
     "tweepy",
     "facebook",
+    "mastodon",
     "requests",
 )
 

@@ -2,25 +2,28 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from accounts.admin_site import AdminRoleMixin
+from accounts.admin_site import AdminRoleMixin, ReadOnlyAdminRoleMixin
 from records.models import LegalHold, RecordsExport, RetentionPolicy
 
 
+class _ThroughTheServicesOnly(ReadOnlyAdminRoleMixin):
+    """Shown, never written here: a retention change or a legal hold goes
+    through records.services (the settings pages and API), which check who
+    may and write the event. A write here would skip both."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(RetentionPolicy)
-class RetentionPolicyAdmin(AdminRoleMixin, admin.ModelAdmin):
+class RetentionPolicyAdmin(_ThroughTheServicesOnly, admin.ModelAdmin):
     list_display = ["channel", "keep_days"]
 
 
 @admin.register(LegalHold)
-class LegalHoldAdmin(AdminRoleMixin, admin.ModelAdmin):
+class LegalHoldAdmin(_ThroughTheServicesOnly, admin.ModelAdmin):
     list_display = ["__str__", "created_by", "created_at", "released_at"]
     raw_id_fields = ["contact", "conversation"]
-    readonly_fields = ["created_by", "created_at"]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(RecordsExport)

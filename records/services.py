@@ -72,7 +72,11 @@ def export_request(
 def _scope(export: RecordsExport):
     """Conversations in the export: the contact's (or the period's), only on
     channels the requester may see."""
-    conversations = access.conversations_visible_to(export.requested_by)
+    # Managers export their own teams' channels: a manager of team A who is an
+    # officer in team B does not export team B's conversations.
+    conversations = Conversation.objects.filter(
+        channel__in=access.channels_managed_by(export.requested_by).values("pk")
+    )
     if export.contact_id:
         conversations = conversations.filter(contact_id=export.contact_id)
     if export.period_start and export.period_end:
@@ -223,6 +227,35 @@ def export_path_for(*, export: RecordsExport, user: User) -> Path:
     return _export_dir() / export.file_name
 
 
+MAX_KEEP_DAYS = 100 * 366
+
+
+def _ensure_may_hold(*, actor: User, contact: Contact | None, conversation: Conversation | None):
+    """Admins hold anything; a manager holds what is on the channels their
+    teams cover (a contact: one who wrote on one of those channels)."""
+    if access.is_admin(actor):
+        return
+    managed = access.channels_managed_by(actor).values("pk")
+    if not access.managed_team_ids(actor):
+        raise PermissionDenied("Only managers and admins can place or release a legal hold.")
+    if (
+        conversation is not None
+        and not Conversation.objects.filter(pk=conversation.pk, channel__in=managed).exists()
+    ):
+        raise PermissionDenied("That conversation is not on a channel your teams cover.")
+    if (
+        contact is not None
+        and not Conversation.objects.filter(contact=contact, channel__in=managed).exists()
+    ):
+        raise PermissionDenied("That person has not written on a channel your teams cover.")
+
+
+def _hold_target(contact: Contact | None, conversation: Conversation | None) -> str:
+    if contact is not None:
+        return f"contact:{contact.pk}"
+    return f"conversation:{getattr(conversation, 'pk', None)}"
+
+
 def legal_hold_place(
     *,
     actor: User,
@@ -230,9 +263,12 @@ def legal_hold_place(
     contact: Contact | None = None,
     conversation: Conversation | None = None,
 ) -> LegalHold:
-    if not access.is_manager_or_admin(actor):
-        raise PermissionDenied("Only managers and admins can place a legal hold.")
-    if not reason.strip():
+    """While the hold is active, retention removes nothing of its subject."""
+    if (contact is None) == (conversation is None):
+        raise ValidationError("Hold either a person or one conversation.")
+    _ensure_may_hold(actor=actor, contact=contact, conversation=conversation)
+    reason = reason.strip()
+    if not reason:
         raise ValidationError("A legal hold needs a reason.")
     with transaction.atomic():
         hold = LegalHold.objects.create(
@@ -243,9 +279,7 @@ def legal_hold_place(
             actor=actor,
             conversation=conversation,
             data={
-                "target": f"contact:{contact.pk}"
-                if contact
-                else f"conversation:{getattr(conversation, 'pk', None)}",
+                "target": _hold_target(contact, conversation),
                 "hold": hold.pk,
                 "reason": reason,
             },
@@ -253,12 +287,58 @@ def legal_hold_place(
     return hold
 
 
-def legal_hold_release(*, hold: LegalHold, actor: User) -> None:
+def legal_hold_release(*, hold: LegalHold, actor: User, reason: str) -> LegalHold:
+    """End a hold, saying why (the case closed, the order lifted). Releasing
+    a released hold changes nothing and logs nothing."""
+    _ensure_may_hold(actor=actor, contact=hold.contact, conversation=hold.conversation)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the hold is released: it is kept in the audit log.")
     with transaction.atomic():
-        LegalHold.objects.filter(pk=hold.pk, released_at__isnull=True).update(
+        released = LegalHold.objects.filter(pk=hold.pk, released_at__isnull=True).update(
             released_at=timezone.now()
         )
-        event_record(type="records.legal_hold_released", actor=actor, data={"hold": hold.pk})
+        if released:
+            event_record(
+                type="records.legal_hold_released",
+                actor=actor,
+                conversation=hold.conversation,
+                data={
+                    "target": _hold_target(hold.contact, hold.conversation),
+                    "hold": hold.pk,
+                    "reason": reason,
+                },
+            )
+    hold.refresh_from_db()
+    return hold
+
+
+def retention_set(*, channel, keep_days: int | None, actor: User) -> RetentionPolicy | None:
+    """How long the channel's message content is kept; None keeps it for
+    ever (no policy). Admins, and managers of a team covering the channel."""
+    if not access.can_manage_channel(actor, channel):
+        raise PermissionDenied("Only admins and the channel's managers set its retention.")
+    if keep_days is not None and not 1 <= keep_days <= MAX_KEEP_DAYS:
+        raise ValidationError("Keep content between 1 day and 100 years.")
+    with transaction.atomic():
+        current = RetentionPolicy.objects.select_for_update().filter(channel=channel).first()
+        before = current.keep_days if current else None
+        if before == keep_days:
+            return current
+        if keep_days is None:
+            RetentionPolicy.objects.filter(channel=channel).delete()
+            policy = None
+        else:
+            policy, _ = RetentionPolicy.objects.update_or_create(
+                channel=channel, defaults={"keep_days": keep_days}
+            )
+        event_record(
+            type="records.retention_set",
+            actor=actor,
+            channel=channel,
+            data={"keep_days": keep_days, "previous_keep_days": before},
+        )
+    return policy
 
 
 def retention_apply(*, now: datetime | None = None, batch: int = 1000) -> int:

@@ -7,8 +7,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts import access
-from inbox.models import Contact
-from records import services
+from records import selectors, services
 from records.forms import ExportForm
 from records.models import RecordsExport
 
@@ -26,9 +25,12 @@ def exports(request):
         contact = None
         handle = form.cleaned_data["handle"]
         if handle:
-            contact = Contact.objects.filter(handle__iexact=handle).first()
+            contact = selectors.export_contact_find(user=request.user, handle=handle)
             if contact is None:
-                form.add_error("handle", f"Nobody with the handle @{handle} has written to us.")
+                form.add_error(
+                    "handle",
+                    f"Nobody with the handle @{handle} has written on the channels your teams cover.",
+                )
         if not form.errors:
             try:
                 services.export_request(

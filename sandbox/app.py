@@ -11,6 +11,7 @@ import threading
 from typing import Any, Protocol
 
 from sandbox import __version__
+from sandbox.bsky_api import BskyNetwork
 from sandbox.faults import (
     POST_KINDS,
     SHORT_CIRCUIT_KINDS,
@@ -21,6 +22,8 @@ from sandbox.faults import (
 )
 from sandbox.fb_api import FbNetwork
 from sandbox.fb_webhooks import DEFAULT_APP_SECRET
+from sandbox.masto_api import MastoNetwork
+from sandbox.media import CdnNetwork
 from sandbox.oidc_api import OidcNetwork
 from sandbox.router import Request, Response
 from sandbox.state import SandboxState
@@ -58,13 +61,21 @@ class SandboxApp:
         self.state = state
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
+        state.x.consumer_secret = webhook_secret  # X's CRC on webhook registration
         self.allow_remote_control = allow_remote_control
         # Facebook webhooks go to their own endpoint, signed with the app secret.
         self.fb_webhook_url = fb_webhook_url
         self.fb_app_secret = fb_app_secret
         # Set on shutdown: wakes "hang" faults so the server stops promptly.
         self.stopping = threading.Event()
-        self.networks: list[Network] = [XNetwork(state), FbNetwork(state), OidcNetwork(state.oidc)]
+        self.networks: list[Network] = [
+            XNetwork(state),
+            FbNetwork(state),
+            MastoNetwork(state),
+            OidcNetwork(state.oidc),
+            CdnNetwork(state),
+            BskyNetwork(state),
+        ]
         self.control = ControlApi(self)
 
     def network(self, name: str) -> Network | None:

@@ -11,7 +11,15 @@ import html
 import ipaddress
 from typing import TYPE_CHECKING
 
-from sandbox import fb_inject, fb_webhooks, oidc_control, webhooks
+from sandbox import (
+    bsky_inject,
+    fb_inject,
+    fb_webhooks,
+    ig_inject,
+    masto_inject,
+    oidc_control,
+    webhooks,
+)
 from sandbox.clock import parse_time
 from sandbox.faults import FaultSpecError
 from sandbox.inject_spec import parse_when
@@ -67,8 +75,16 @@ class ControlApi:
         r.add("POST", r"/fb/posts", self.fb_add_post)
         r.add("POST", r"/fb/inject", self.fb_inject)
         r.add("POST", r"/webhooks/verify", self.webhook_verify)
+        # An account's or Page's profile, as its owner would edit it on the network.
+        r.add("POST", r"/profile", self.profile_set)
         # OpenID Connect provider (under /oidc): people, clients, spoiled tokens.
         oidc_control.register(r, self.state)
+        # Mastodon (client API under /masto): our accounts, the instance, inbound statuses.
+        masto_inject.register(r, self.state)
+        # Bluesky (XRPC under /bsky): accounts, own posts, inbound posts and chat.
+        bsky_inject.register(r, self.state)
+        # Instagram (Graph API under /fb, through a linked Page): accounts, media, inbound.
+        ig_inject.register(r, self.state, self.app)
 
     def handle(self, req: Request) -> Response:
         if not self.app.allow_remote_control and not _is_loopback(req.client):
@@ -93,6 +109,9 @@ class ControlApi:
             LimitSpecError,
             InjectError,
             fb_inject.FbInjectError,
+            ig_inject.IgInjectError,
+            masto_inject.MastoInjectError,
+            bsky_inject.BskyInjectError,
             ScenarioError,
             webhooks.WebhookError,
         ) as exc:
@@ -237,10 +256,10 @@ class ControlApi:
     def webhook_fire(self, req: Request) -> Response:
         body = req.json_object()
         network = body.get("network", "x")
-        if network in ("fb", "facebook"):
-            return self._fb_webhook_fire(body)
+        if network in ("fb", "facebook", "ig", "instagram"):
+            return self._fb_webhook_fire(body, instagram=network in ("ig", "instagram"))
         if network != "x":
-            raise ControlError("network must be 'x' or 'fb'")
+            raise ControlError("network must be 'x', 'fb' or 'ig'")
         if "payload" in body:
             payload = body["payload"]
         elif body.get("for_event"):
@@ -283,6 +302,50 @@ class ControlApi:
         )
         headers = {"Cache-Control": "max-age=86400"}
         return Response(200, svg, headers, content_type="image/svg+xml")
+
+    # -- profiles ------------------------------------------------------------------
+
+    # Control keys -> the attribute each network's account keeps them in.
+    _PROFILE_KEYS = {
+        "x": {
+            "verified": "verified",
+            "dms_open": "dms_open",
+            "bio": "description",
+            "picture": "picture_set",
+            "banner": "banner_set",
+        },
+        "fb": {
+            "verified": "verified",
+            "dms_open": "users_can_message",
+            "bio": "about",
+            "picture": "picture_set",
+            "banner": "cover_set",
+        },
+    }
+
+    def profile_set(self, req: Request) -> Response:
+        """``{network: x|fb, account_id, verified?, dms_open?, bio?, picture?, banner?}``."""
+        body = req.json_object()
+        network = str(body.get("network") or "")
+        keys = self._PROFILE_KEYS.get(network)
+        if keys is None:
+            raise ControlError("network must be 'x' or 'fb'")
+        account_id = str(body.get("account_id") or "")
+        with self.state.lock:
+            found = (
+                self.state.x.users.get(account_id)
+                if network == "x"
+                else self.state.fb.pages.get(account_id)
+            )
+            if found is None:
+                raise ControlError(f"no {network} account {account_id!r}")
+            changed = {}
+            for key, attr in keys.items():
+                if key in body:
+                    value = str(body[key]) if key == "bio" else bool(body[key])
+                    setattr(found, attr, value)
+                    changed[key] = value
+        return Response(200, {"network": network, "account_id": account_id, "changed": changed})
 
     # -- Facebook ------------------------------------------------------------------
 
@@ -330,9 +393,12 @@ class ControlApi:
                 item["webhook"] = fb_webhooks.fire(url, payload, secret=secret)
         return Response(201, {"items": items, "count": len(items)})
 
-    def _fb_webhook_fire(self, body: dict) -> Response:
+    def _fb_webhook_fire(self, body: dict, *, instagram: bool = False) -> Response:
+        # Meta posts Instagram events (object "instagram") to the app's one endpoint.
         if "payload" in body:
             payload = body["payload"]
+        elif body.get("for_event") and instagram:
+            payload = ig_inject.payload_for_event(self.state, str(body["for_event"]))
         elif body.get("for_event"):
             payload = fb_webhooks.payload_for_event(self.state, str(body["for_event"]))
         else:

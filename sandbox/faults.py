@@ -15,7 +15,7 @@ The path is a regex searched in the path after the network prefix
   malformed_json, partial_errors, after_write_error, no_content_type, extra_items. The write is
   performed in these cases, which is the whole point of after_write_error ("unknown outcome").
   extra_items mixes ``params.items`` (any JSON values: null, wrong types, items missing
-  fields) into the page's ``data`` list, each at its index in ``params.at`` (default: the end),
+  fields) into the page's ``data`` list (or the list named by ``params.key``), each at its index in ``params.at`` (default: the end),
   as a buggy client or network would relay them.
 """
 
@@ -213,15 +213,18 @@ def add_errors(response: Response, errors: list[dict[str, Any]]) -> Response:
 
 
 def add_items(response: Response, params: dict[str, Any]) -> Response:
-    """The page with ``params.items`` inserted into its ``data`` list."""
-    if not response.ok or not isinstance(response.body, dict):
+    """The page with ``params.items`` inserted into its ``data`` list (or the
+    list ``params.key`` names, or the body itself when the page is a bare JSON
+    list, as Mastodon's are)."""
+    body = response.body
+    if not response.ok or not isinstance(body, dict | list):
         return response
     extra = params.get("items") or []
     at = params.get("at") or []
-    data = list(response.body.get("data") or [])
+    key = str(params.get("key") or "data")  # Bluesky lists are "notifications", "messages"...
+    data = list(body if isinstance(body, list) else body.get(key) or [])
     for index, value in enumerate(extra):
         where = at[index] if index < len(at) and isinstance(at[index], int) else len(data)
         data.insert(max(0, min(where, len(data))), value)
-    return Response(
-        response.status, {**response.body, "data": data}, response.headers, response.content_type
-    )
+    shaped: Any = data if isinstance(body, list) else {**body, key: data}
+    return Response(response.status, shaped, response.headers, response.content_type)

@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit
 from sandbox import fb_errors as errors
 from sandbox import fb_reads as reads
 from sandbox import fb_writes as writes
+from sandbox import ig_graph
 from sandbox.faults import bad_gateway_html
 from sandbox.fb_auth import FbAuth, authenticate, caller_of, params_of
 from sandbox.router import ApiError, Request, Response, Router
@@ -72,7 +73,11 @@ class FbNetwork:
                     errors.rate_limited(code),
                     self.usage_headers(req, call_count=100, regain=minutes),
                 )
-            response = match.route.handler(self.state, req, **match.params)
+            node = match.params.get("node")
+            if node and ig_graph.owns(self.state, req, node):
+                response = ig_graph.handle(self.state, req, node, match.params.get("edge"))
+            else:
+                response = match.route.handler(self.state, req, **match.params)
         except ApiError as exc:
             response = exc.to_response()
         for name, value in self.usage_headers(req).items():
@@ -104,12 +109,14 @@ class FbNetwork:
         }
         if auth.page_id is None:
             return {"X-App-Usage": json.dumps(usage, separators=(",", ":"))}
-        usage = {"type": "pages", **usage}
+        # A call on an Instagram object counts against the Instagram account's
+        # business use case (type "instagram"), keyed by its id.
+        ig_account = req.ig_account
+        usage = {"type": "instagram" if ig_account else "pages", **usage}
         if regain is not None:
             usage["estimated_time_to_regain_access"] = regain
-        return {
-            "X-Business-Use-Case-Usage": json.dumps({auth.page_id: [usage]}, separators=(",", ":"))
-        }
+        key = ig_account or auth.page_id
+        return {"X-Business-Use-Case-Usage": json.dumps({key: [usage]}, separators=(",", ":"))}
 
     # -- faults ----------------------------------------------------------------------
 
@@ -235,6 +242,11 @@ def me_accounts(state: SandboxState, req: Request) -> Response:
                 "category_list": [{"id": "2235", "name": p.category}],
                 "name": p.name,
                 "id": p.id,
+                **(
+                    {"instagram_business_account": {"id": linked.id}}
+                    if (linked := state.ig.account_of_page(p.id)) is not None
+                    else {}
+                ),
                 "tasks": [
                     "ANALYZE",
                     "ADVERTISE",

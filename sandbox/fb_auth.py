@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -46,10 +48,36 @@ def params_of(req: Request) -> dict[str, str]:
             raise errors.invalid_param("the request body is not valid JSON") from None
         if isinstance(data, dict):
             merged.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()})
+    elif req.body and content_type.startswith("multipart/form-data"):
+        # A file upload (``source``, ``filedata``): the other fields are text.
+        merged.update(
+            {
+                k: v.decode("utf-8", "replace")
+                for k, (v, ctype) in files_of(req).items()
+                if not ctype
+            }
+        )
     elif req.body:
         form = parse_qs(req.body.decode("utf-8", "replace"), keep_blank_values=True)
         merged.update({k: v[0] for k, v in form.items() if v})
     return merged
+
+
+def files_of(req: Request) -> dict[str, tuple[bytes, str]]:
+    """A multipart body's parts by name: (bytes, content type), the content
+    type "" for a plain field (a part with no filename)."""
+    content_type = req.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        return {}
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    parts: dict[str, tuple[bytes, str]] = {}
+    for part in BytesParser(policy=HTTP).parsebytes(head + req.body).iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            is_file = part.get_param("filename", header="content-disposition") is not None
+            parts[name] = (payload, part.get_content_type() if is_file else "")
+    return parts
 
 
 def json_param(params: dict[str, str], name: str) -> dict[str, Any]:
@@ -110,4 +138,11 @@ def caller_of(req: Request) -> str:
     return auth.caller if isinstance(auth, FbAuth) else "anon"
 
 
-__all__ = ["FbAuth", "authenticate", "default_page_token", "json_param", "params_of"]
+__all__ = [
+    "FbAuth",
+    "authenticate",
+    "default_page_token",
+    "files_of",
+    "json_param",
+    "params_of",
+]

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 from sandbox import traffic_texts as texts
 from sandbox.fb_models import FbComment, FbMessage, FbPage, FbPost, FbUser, format_fb_time
 from sandbox.inject_spec import read_inject_spec
+from sandbox.media import fb_blob, media_item
 from sandbox.traffic import TrafficGenerator
 
 if TYPE_CHECKING:
     from sandbox.state import SandboxState
 
-INJECT_KINDS = ("comment", "reply", "message")
+INJECT_KINDS = ("comment", "reply", "message", "visitor_post", "tag")
 _SPACES = re.compile(r"\s+")
 
 
@@ -81,6 +82,8 @@ def inject(state: SandboxState, spec: dict[str, Any]) -> list[dict[str, Any]]:
         for _ in range(count):
             if kind == "message":
                 items.append(inject_message(state, page, **common))
+            elif kind in ("visitor_post", "tag"):
+                items.append(inject_post(state, page, tag=kind == "tag", **common))
             elif kind == "reply":
                 items.append(inject_reply(state, page, parent_id=spec.get("parent_id"), **common))
             else:
@@ -97,6 +100,7 @@ def inject_comment(
     author: dict[str, Any] | None = None,
     created_at: datetime | None = None,
     category: str | None = None,
+    media: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     with state.lock:
         post = _post(state, page, post_id)
@@ -106,6 +110,7 @@ def inject_comment(
         comment = state.fb.add_comment(
             post=post, from_id=person.id, message=text, created_time=created_at
         )
+        comment.media_keys = [fb_blob(state, m).key for m in (media or [])[:1]]
         return comment_item(state, comment, page, kind="comment", category=category)
 
 
@@ -118,6 +123,7 @@ def inject_reply(
     author: dict[str, Any] | None = None,
     created_at: datetime | None = None,
     category: str | None = None,
+    media: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A reply under a comment: by default the original commenter answering back."""
     with state.lock:
@@ -137,6 +143,7 @@ def inject_reply(
         comment = state.fb.add_comment(
             post=post, from_id=person.id, message=text, parent=parent, created_time=created_at
         )
+        comment.media_keys = [fb_blob(state, m).key for m in (media or [])[:1]]
         return comment_item(state, comment, page, kind="reply", category=category)
 
 
@@ -148,6 +155,7 @@ def inject_message(
     author: dict[str, Any] | None = None,
     created_at: datetime | None = None,
     category: str | None = None,
+    media: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     with state.lock:
         person = resolve_person(state, author)
@@ -155,9 +163,49 @@ def inject_message(
             category, text = state.traffic.dm(category)
         conv = state.fb.conversation_with(page.id, person.id)
         message = state.fb.add_message(
-            conversation=conv, from_id=person.id, text=text, created_time=created_at
+            conversation=conv, from_id=person.id, text=text or "", created_time=created_at
         )
+        message.media_keys = [fb_blob(state, m).key for m in media or []]
         return message_item(state, message, page, category=category)
+
+
+def inject_post(
+    state: SandboxState,
+    page: FbPage,
+    *,
+    tag: bool = False,
+    text: str | None = None,
+    author: dict[str, Any] | None = None,
+    created_at: datetime | None = None,
+    category: str | None = None,
+    media: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A person's post on the Page's timeline (a visitor post), or on their
+    own timeline tagging the Page (``tag``)."""
+    with state.lock:
+        person = resolve_person(state, author)
+        if text is None:
+            category, text = comment_text(state.traffic, category, flavour_of(page))
+            if tag:
+                text = f"{text} {page.name}"
+        post = state.fb.add_post(
+            page_id=person.id if tag else page.id,
+            from_id=person.id,
+            message=text,
+            created_time=created_at,
+            origin="inject",
+            tagged_ids=[page.id] if tag else [],
+        )
+        return {
+            **post_item(post),
+            "network": "fb",
+            "kind": "tag" if tag else "visitor_post",
+            "account_id": page.id,
+            "text": post.message,
+            "author": {"id": person.id, "name": person.name},
+            "tagged_ids": list(post.tagged_ids),
+            "category": category,
+        }
 
 
 def comment_item(
@@ -175,6 +223,7 @@ def comment_item(
         "author": {"id": comment.from_id, "name": state.fb.name_of(comment.from_id)},
         "created_at": format_fb_time(comment.created_time),
         "category": category,
+        "media": [media_item(state, k) for k in comment.media_keys],
     }
 
 
@@ -192,6 +241,7 @@ def message_item(
         "author": {"id": message.from_id, "name": state.fb.name_of(message.from_id)},
         "created_at": format_fb_time(message.created_time),
         "category": category,
+        "media": [media_item(state, k) for k in message.media_keys],
     }
 
 
@@ -202,7 +252,7 @@ def page_item(state: SandboxState, page: FbPage) -> dict[str, Any]:
         "username": page.username,
         "followers_count": page.followers_count,
         "access_token": sorted(page.tokens)[0],
-        "posts": len(state.fb.posts_of(page.id)),
+        "posts": len(state.fb.posts_of(page.id, who="own")),
     }
 
 
@@ -230,7 +280,7 @@ def _post(state: SandboxState, page: FbPage, post_id: str | None) -> FbPost:
         if post is None or post.page_id != page.id:
             raise FbInjectError(f"no post {post_id} on Page {page.id}")
         return post
-    posts = state.fb.posts_of(page.id)
+    posts = state.fb.posts_of(page.id, who="own")
     if posts:
         return posts[0]
     # A Page with no posts yet gets an announcement to comment on.

@@ -36,6 +36,12 @@ class FbPage:
     registered_at: datetime | None = None
     tokens: set[str] = field(default_factory=set)
     subscribed_fields: list[str] = field(default_factory=list)
+    # Profile hygiene: the verified badge, a picture (else the grey
+    # silhouette), a cover photo, and whether people can message the Page.
+    verified: bool = False
+    picture_set: bool = True
+    cover_set: bool = True
+    users_can_message: bool = True
 
 
 @dataclass
@@ -56,10 +62,24 @@ class FbPost:
     updated_time: datetime
     origin: str = "seed"
     deleted: bool = False
+    # Who wrote it: "" is the Page itself; a person's id for a visitor post
+    # (``page_id`` is then the Page it was posted on) or for a post elsewhere
+    # (``page_id`` is that person's own timeline) that tags Pages.
+    from_id: str = ""
+    tagged_ids: list[str] = field(default_factory=list)
+    is_hidden: bool = False  # a visitor post the Page hid from its timeline
 
     @property
     def number(self) -> str:
         return self.id.split("_", 1)[1]
+
+    @property
+    def author_id(self) -> str:
+        return self.from_id or self.page_id
+
+    @property
+    def by_visitor(self) -> bool:
+        return self.author_id != self.page_id
 
 
 @dataclass
@@ -75,6 +95,7 @@ class FbComment:
     private_reply_id: str | None = None  # Messenger message sent as a private reply
     origin: str = "inject"
     liked_by_page: bool = False
+    media_keys: list[str] = field(default_factory=list)  # at most one: Graph's ``attachment``
 
 
 @dataclass
@@ -95,6 +116,7 @@ class FbMessage:
     created_time: datetime
     origin: str = "inject"
     meta: dict[str, object] = field(default_factory=dict)
+    media_keys: list[str] = field(default_factory=list)
 
 
 def page_followers(page: FbPage, now: datetime) -> int:

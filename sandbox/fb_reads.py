@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sandbox import fb_errors as errors
+from sandbox import ig_graph
 from sandbox.clock import parse_time
 from sandbox.fb_auth import require_page
 from sandbox.fb_models import (
@@ -88,13 +89,20 @@ def owned(state: SandboxState, req: Request, node_id: str, method: str = "get") 
     """The object if it belongs to the calling Page; Graph's 100/33 otherwise."""
     page_id = require_page(req)
     obj = state.fb.node(node_id)
-    owner = _owner_of(state, obj)
-    if obj is None or owner != page_id:
+    owner = owner_of(state, obj)
+    if obj is None or (owner != page_id and not _tags(state, obj, page_id)):
         raise errors.unsupported(method, node_id)
     return obj
 
 
-def _owner_of(state: SandboxState, obj: Any) -> str | None:
+def _tags(state: SandboxState, obj: Any, page_id: str) -> bool:
+    """A post elsewhere that tags the Page (or a comment on one): the Page may
+    read it and comment on it, but not moderate it."""
+    post = state.fb.posts.get(obj.post_id) if isinstance(obj, FbComment) else obj
+    return isinstance(post, FbPost) and page_id in post.tagged_ids
+
+
+def owner_of(state: SandboxState, obj: Any) -> str | None:
     if isinstance(obj, FbPage):
         return obj.id
     if isinstance(obj, FbPost):
@@ -137,7 +145,21 @@ def node_get(state: SandboxState, req: Request, node: str) -> Response:
                     },
                 )
             node = req.auth.page_id
-        return Response(200, render_any(state, req, owned(state, req, node)))
+        obj = owned(state, req, node)
+        body = render_any(state, req, obj)
+        if req.arg("metadata") == "1":
+            # Graph's introspection: what kind of node an id names.
+            body["metadata"] = {"type": _METADATA_TYPES[type(obj).__name__]}
+        return Response(200, body)
+
+
+_METADATA_TYPES = {
+    "FbPage": "page",
+    "FbPost": "post",
+    "FbComment": "comment",
+    "FbConversation": "unifiedthread",
+    "FbMessage": "message",
+}
 
 
 def objects_get(state: SandboxState, req: Request) -> Response:
@@ -146,7 +168,7 @@ def objects_get(state: SandboxState, req: Request) -> Response:
     if not ids:
         raise errors.invalid_param("param ids must be non-empty")
     with state.lock:
-        missing = [i for i in ids if _owner_of(state, state.fb.node(i)) != require_page(req)]
+        missing = [i for i in ids if owner_of(state, state.fb.node(i)) != require_page(req)]
         if missing:
             raise errors.graph_error(
                 404,
@@ -201,9 +223,18 @@ def _time_arg(req: Request, name: str) -> datetime | None:
         raise errors.invalid_param(f"param {name} must be a valid timestamp") from None
 
 
+# Which of a Page's posts each edge lists: /feed everything on its timeline,
+# /posts and /published_posts its own, /visitor_posts other people's.
+_POST_EDGES = {"feed": "all", "posts": "own", "published_posts": "own", "visitor_posts": "visitors"}
+
+
 def page_posts(state: SandboxState, req: Request, page: FbPage) -> dict[str, Any]:
     fields = fields_of(req, POST_DEFAULT)
-    posts = state.fb.posts_of(page.id)
+    edge = req.path.rstrip("/").rsplit("/", 1)[-1]
+    if edge == "tagged":
+        posts = state.fb.tagging(page.id)
+    else:
+        posts = state.fb.posts_of(page.id, who=_POST_EDGES[edge])
     # Time-based filters on created_time, whole seconds, both ends inclusive.
     since, until = _time_arg(req, "since"), _time_arg(req, "until")
     if since is not None:
@@ -212,7 +243,7 @@ def page_posts(state: SandboxState, req: Request, page: FbPage) -> dict[str, Any
         posts = [p for p in posts if p.created_time.replace(microsecond=0) <= until]
     return connection(
         req,
-        f"{page.id}/{req.path.rsplit('/', 1)[-1]}",
+        f"{page.id}/{edge}",
         posts,
         lambda p: render_post(state, req, p, fields),
         limit=_limit(req),
@@ -268,7 +299,9 @@ def page_conversations(state: SandboxState, req: Request, page: FbPage) -> dict[
     platform = req.arg("platform") or "messenger"
     if platform not in ("messenger", "instagram"):
         raise errors.invalid_param("param platform must be one of {messenger, instagram}")
-    items = state.fb.conversations_of(page.id) if platform == "messenger" else []
+    if platform == "instagram":
+        return ig_graph.page_conversations(state, req, page.id)
+    items = state.fb.conversations_of(page.id)
     user_id = req.arg("user_id")
     if user_id:
         items = [c for c in items if c.user_id == user_id]
@@ -346,10 +379,25 @@ def page_subscriptions(state: SandboxState, req: Request, page: FbPage) -> dict[
     }
 
 
+def page_settings(state: SandboxState, req: Request, page: FbPage) -> dict[str, Any]:
+    """The Page's settings as ``{setting, value}`` pairs."""
+    return {
+        "data": [
+            {"setting": "USERS_CAN_MESSAGE", "value": page.users_can_message},
+            {"setting": "USERS_CAN_POST", "value": True},
+            {"setting": "USERS_CAN_POST_PHOTOS", "value": True},
+            {"setting": "USERS_CAN_TAG_PHOTOS", "value": True},
+        ]
+    }
+
+
 _EDGES: dict[tuple[str, str], Callable[..., Any]] = {
+    ("FbPage", "settings"): page_settings,
     ("FbPage", "feed"): page_posts,
     ("FbPage", "posts"): page_posts,
     ("FbPage", "published_posts"): page_posts,
+    ("FbPage", "visitor_posts"): page_posts,
+    ("FbPage", "tagged"): page_posts,
     ("FbPage", "conversations"): page_conversations,
     ("FbPage", "subscribed_apps"): page_subscriptions,
     ("FbPost", "comments"): post_comments,

@@ -26,6 +26,7 @@ from sandbox.fb_models import (
     page_followers,
     post_engagement,
 )
+from sandbox.media import MediaBlob
 from sandbox.router import Request
 
 if TYPE_CHECKING:
@@ -228,7 +229,28 @@ def render_page(state: SandboxState, page: FbPage, fields: dict[str, FieldSpec])
         "link": f"https://www.facebook.com/{page.username}",
         "about": page.about,
         "category": page.category,
+        "verification_status": "blue_verified" if page.verified else "not_verified",
+        "picture": {
+            "data": {
+                "height": 50,
+                "width": 50,
+                "is_silhouette": not page.picture_set,
+                "url": f"https://scontent.xx.fbcdn.net/v/t39.30808-1/{page.id}_p50x50.jpg",
+            }
+        },
     }
+    if page.cover_set:
+        values["cover"] = {
+            "cover_id": f"{page.id}9",
+            "offset_x": 0,
+            "offset_y": 50,
+            "source": f"https://scontent.xx.fbcdn.net/v/t39.30808-6/{page.id}_cover.jpg",
+            "id": f"{page.id}9",
+        }
+    linked = state.ig.account_of_page(page.id)
+    if linked is not None:
+        # Facebook Login for Business: the Page names its Instagram account.
+        values["instagram_business_account"] = {"id": linked.id}
     return {"id": page.id, **{k: values[k] for k in fields if k in values}}
 
 
@@ -238,6 +260,12 @@ def render_post(
     page = state.fb.page(post.page_id)
     followers = page_followers(page, state.now()) if page else 100
     engagement = post_engagement(post, followers, state.now())
+    if "parent" in fields:
+        # Posts have ``parent_id`` (a shared post's original); only comments
+        # have ``parent``. Graph refuses the whole request, as here.
+        raise errors.graph_error(
+            400, 100, "(#100) Tried accessing nonexisting field (parent) on node type (Post)"
+        )
     out: dict[str, Any] = {"id": post.id}
     for name, spec in fields.items():
         if name == "message":
@@ -249,7 +277,13 @@ def render_post(
         elif name == "permalink_url":
             out["permalink_url"] = f"https://www.facebook.com/{post.page_id}/posts/{post.number}"
         elif name == "from":
-            out["from"] = pick(actor(state, post.page_id), spec)
+            out["from"] = pick(actor(state, post.author_id), spec)
+        elif name == "to" and post.by_visitor:
+            out["to"] = {"data": [pick(actor(state, post.page_id), spec)]}
+        elif name == "message_tags" and post.tagged_ids:
+            out["message_tags"] = _message_tags(state, post)
+        elif name == "status_type":
+            out["status_type"] = "wall_post" if post.by_visitor else "mobile_status_update"
         elif name == "shares" and engagement["shares"]:
             out["shares"] = {"count": engagement["shares"]}  # Graph leaves it out at zero
         elif name == "reactions":
@@ -259,8 +293,27 @@ def render_post(
         elif name == "comments":
             out["comments"] = _comments_edge(state, req, post, spec)
         elif name == "is_hidden":
-            out["is_hidden"] = False
+            out["is_hidden"] = post.is_hidden
     return out
+
+
+def _message_tags(state: SandboxState, post: FbPost) -> list[dict[str, Any]]:
+    """Where each tagged Page's name sits in the text (offsets in UTF-16 units
+    on Graph; the sandbox's texts are ASCII around the names)."""
+    tags = []
+    for page_id in post.tagged_ids:
+        name = state.fb.name_of(page_id)
+        at = post.message.find(name)
+        tags.append(
+            {
+                "id": page_id,
+                "name": name,
+                "type": "page",
+                "offset": max(at, 0),
+                "length": len(name) if at >= 0 else 0,
+            }
+        )
+    return tags
 
 
 def _summary_edge(spec: FieldSpec, total: int, extra: dict[str, Any]) -> dict[str, Any]:
@@ -344,6 +397,56 @@ def render_comment(
             )
         elif name == "object" and post is not None:
             out["object"] = {"id": post.id}
+        elif name == "attachment" and comment.media_keys:
+            blob = state.media.key(comment.media_keys[0])
+            if blob is not None:
+                out["attachment"] = _comment_attachment(blob)
+    return out
+
+
+def _comment_attachment(blob: MediaBlob) -> dict[str, Any]:
+    """A comment's ``attachment``: Graph gives the picture's address, size and
+    the photo object it links to, but no alt text."""
+    page = f"https://www.facebook.com/photo.php?fbid={blob.key}"
+    kind = {"photo": "photo", "animated_gif": "animated_image_share", "video": "video_inline"}
+    return {
+        "type": kind[blob.kind],
+        "media": {"image": {"height": blob.height, "src": blob.url, "width": blob.width}},
+        "target": {"id": blob.key, "url": page},
+        "url": page,
+    }
+
+
+def _message_attachment(blob: MediaBlob) -> dict[str, Any]:
+    """One entry of a Messenger message's ``attachments.data``."""
+    out: dict[str, Any] = {
+        "id": blob.key,
+        "mime_type": "image/gif" if blob.kind == "animated_gif" else "image/jpeg",
+        "name": f"image-{blob.key}.jpg",
+        "size": blob.size_bytes,
+    }
+    if blob.kind == "video":
+        out["mime_type"] = "video/mp4"
+        out["name"] = f"video-{blob.key}.mp4"
+        out["video_data"] = {
+            "width": blob.width,
+            "height": blob.height,
+            "length": 12,
+            "video_type": 1,
+            "url": f"https://video.xx.fbcdn.net/v/t42.3356-2/{blob.key}_n.mp4",
+            "preview_url": blob.url,
+        }
+    else:
+        out["image_data"] = {
+            "width": blob.width,
+            "height": blob.height,
+            "max_width": blob.width,
+            "max_height": blob.height,
+            "url": blob.url,
+            "preview_url": blob.url,
+            "image_type": 1,
+            "render_as_sticker": False,
+        }
     return out
 
 
@@ -360,6 +463,9 @@ def render_message(
             out["from"] = pick(actor(state, message.from_id, with_email=True), spec)
         elif name == "to":
             out["to"] = {"data": [pick(actor(state, message.to_id, with_email=True), spec)]}
+        elif name == "attachments" and message.media_keys:
+            blobs = [b for b in map(state.media.key, message.media_keys) if b is not None]
+            out["attachments"] = {"data": [_message_attachment(b) for b in blobs]}
     return out
 
 

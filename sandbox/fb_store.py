@@ -116,7 +116,11 @@ class FbStore:
         message: str,
         created_time: datetime | None = None,
         origin: str = "seed",
+        from_id: str = "",
+        tagged_ids: list[str] | None = None,
     ) -> FbPost:
+        """A post on ``page_id``'s timeline (a Page, or a person's own), by the
+        Page itself or by ``from_id``, tagging ``tagged_ids``."""
         with self.lock:
             at = created_time or self._state.now()
             post = FbPost(
@@ -126,6 +130,8 @@ class FbStore:
                 created_time=at,
                 updated_time=at,
                 origin=origin,
+                from_id="" if from_id == page_id else from_id,
+                tagged_ids=list(tagged_ids or []),
             )
             self.posts[post.id] = post
             return post
@@ -135,11 +141,24 @@ class FbStore:
             found = self.posts.get(str(post_id))
             return None if found is None or found.deleted else found
 
-    def posts_of(self, page_id: str) -> list[FbPost]:
-        """The Page's posts, newest first (as /feed and /posts serve them)."""
+    def posts_of(self, page_id: str, *, who: str = "all") -> list[FbPost]:
+        """Posts on the Page's timeline, newest first: ``all`` (/feed), the
+        Page's ``own`` (/posts) or ``visitors``' (/visitor_posts)."""
         with self.lock:
-            own = [p for p in self.posts.values() if p.page_id == page_id and not p.deleted]
-            return sorted(own, key=lambda p: (p.created_time, p.id), reverse=True)
+            found = [
+                p
+                for p in self.posts.values()
+                if p.page_id == page_id
+                and not p.deleted
+                and (who == "all" or p.by_visitor == (who == "visitors"))
+            ]
+            return sorted(found, key=lambda p: (p.created_time, p.id), reverse=True)
+
+    def tagging(self, page_id: str) -> list[FbPost]:
+        """Posts elsewhere that tag the Page, newest first (/tagged)."""
+        with self.lock:
+            found = [p for p in self.posts.values() if page_id in p.tagged_ids and not p.deleted]
+            return sorted(found, key=lambda p: (p.created_time, p.id), reverse=True)
 
     def add_comment(
         self,

@@ -15,7 +15,7 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
-from sandbox.fb_models import FbComment, FbMessage
+from sandbox.fb_models import FbComment, FbMessage, FbPost
 from sandbox.webhooks import WebhookError, _check_url, fire_signed
 
 if TYPE_CHECKING:
@@ -33,6 +33,10 @@ def sign(secret: str, body: bytes) -> str:
 
 def _ms(moment: Any) -> int:
     return int(moment.timestamp() * 1000)
+
+
+# The Send/Receive API's attachment types for the sandbox's media kinds.
+_WEBHOOK_TYPES = {"photo": "image", "animated_gif": "image", "video": "video"}
 
 
 def comment_payload(state: SandboxState, comment: FbComment) -> dict[str, Any]:
@@ -58,6 +62,9 @@ def comment_payload(state: SandboxState, comment: FbComment) -> dict[str, Any]:
             "parent_id": comment.parent_id or post.id,
             "verb": "add",
         }
+        blob = state.media.key(comment.media_keys[0]) if comment.media_keys else None
+        if blob is not None:
+            value["photo"] = blob.url  # Meta names a comment's picture by its address only
         return {
             "object": "page",
             "entry": [
@@ -74,7 +81,14 @@ def message_payload(state: SandboxState, message: FbMessage) -> dict[str, Any]:
     """A Messenger `messages` event; the Page's own messages come as echoes."""
     with state.lock:
         conv = state.fb.conversations[message.conversation_id]
-        body: dict[str, Any] = {"mid": message.id, "text": message.text}
+        body: dict[str, Any] = {"mid": message.id}
+        if message.text:
+            body["text"] = message.text  # an image sent alone has no text at all
+        blobs = [b for b in map(state.media.key, message.media_keys) if b is not None]
+        if blobs:
+            body["attachments"] = [
+                {"type": _WEBHOOK_TYPES[b.kind], "payload": {"url": b.url}} for b in blobs
+            ]
         if message.from_id == conv.page_id:
             body = {"is_echo": True, "app_id": int(APP_ID), **body}
         event = {
@@ -89,15 +103,62 @@ def message_payload(state: SandboxState, message: FbMessage) -> dict[str, Any]:
         }
 
 
+def post_payload(state: SandboxState, post: FbPost) -> dict[str, Any]:
+    """A person's post: a ``feed`` change (item ``status``, verb ``add``) for
+    the Page whose timeline it is on, and a ``mention`` change for each Page it
+    tags. One delivery carries every Page's entry, as Meta batches them."""
+    with state.lock:
+        sender = {"id": post.author_id, "name": state.fb.name_of(post.author_id)}
+        entries = []
+        if state.fb.page(post.page_id) is not None:
+            value = {
+                "from": sender,
+                "post": {
+                    "status_type": "wall_post" if post.by_visitor else "mobile_status_update",
+                    "is_published": True,
+                    "updated_time": post.updated_time.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                    "permalink_url": f"https://www.facebook.com/{post.page_id}/posts/{post.number}",
+                    "promotion_status": "inactive",
+                    "id": post.id,
+                },
+                "message": post.message,
+                "post_id": post.id,
+                "created_time": int(post.created_time.timestamp()),
+                "item": "status",
+                "published": 1,
+                "verb": "add",
+            }
+            entries.append(_entry(state, post.page_id, "feed", value))
+        for page_id in post.tagged_ids:
+            value = {
+                "post_id": post.id,
+                "sender_id": sender["id"],
+                "sender_name": sender["name"],
+                "message": post.message,
+                "created_time": int(post.created_time.timestamp()),
+                "item": "post",
+                "verb": "add",
+            }
+            entries.append(_entry(state, page_id, "mention", value))
+        return {"object": "page", "entry": entries}
+
+
+def _entry(state: SandboxState, page_id: str, field: str, value: dict[str, Any]) -> dict[str, Any]:
+    return {"id": page_id, "time": _ms(state.now()), "changes": [{"field": field, "value": value}]}
+
+
 def payload_for_event(state: SandboxState, event_id: str) -> dict[str, Any]:
     with state.lock:
+        post = state.fb.posts.get(event_id)
+        if post is not None and (post.by_visitor or post.tagged_ids):
+            return post_payload(state, post)
         comment = state.fb.comments.get(event_id)
         if comment is not None:
             return comment_payload(state, comment)
         message = state.fb.messages.get(event_id)
         if message is not None:
             return message_payload(state, message)
-    raise WebhookError(f"no Facebook comment or message with id {event_id}")
+    raise WebhookError(f"no Facebook comment, message or visitor post with id {event_id}")
 
 
 def fire(

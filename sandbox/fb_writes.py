@@ -9,13 +9,16 @@ per comment within 7 days.
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sandbox import fb_errors as errors
-from sandbox.fb_auth import json_param, params_of, require_page
+from sandbox import ig_graph
+from sandbox.fb_auth import files_of, json_param, params_of, require_page
 from sandbox.fb_models import HUMAN_AGENT_DAYS, WINDOW_HOURS, FbComment, FbPage, FbPost
-from sandbox.fb_reads import owned
+from sandbox.fb_reads import owned, owner_of
+from sandbox.media import MediaBlob, fb_blob
 from sandbox.router import Request, Response
 
 if TYPE_CHECKING:
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 
 MAX_MESSAGE_LENGTH = 2000
 MAX_COMMENT_LENGTH = 8000
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG")
 MESSAGE_TAGS = ("HUMAN_AGENT", "ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE")
 
@@ -58,15 +62,26 @@ def node_post(state: SandboxState, req: Request, node: str) -> Response:
     with state.lock:
         obj = owned(state, req, node, "post")
         hidden = _truthy(params_of(req).get("is_hidden"))
-        if not isinstance(obj, FbComment) or hidden is None:
+        if not isinstance(obj, FbComment | FbPost) or hidden is None:
             raise errors.unsupported("post", node)
-        post = state.fb.posts[obj.post_id]
-        if obj.from_id == post.page_id:
-            raise errors.invalid_param("A Page cannot hide its own comment")
+        _moderates(state, req, obj)
+        post = state.fb.posts[obj.post_id] if isinstance(obj, FbComment) else obj
+        author = obj.from_id if isinstance(obj, FbComment) else obj.author_id
+        if author == post.page_id:
+            raise errors.invalid_param("A Page cannot hide its own comment or post")
         if obj.is_hidden != hidden:
             obj.is_hidden = hidden
             _record(state, "hide" if hidden else "unhide", post.page_id, obj.id, result_id=obj.id)
         return Response(200, {"success": True})
+
+
+def _moderates(state: SandboxState, req: Request, obj: FbComment | FbPost) -> None:
+    """Only the Page whose timeline holds a post moderates it: a Page tagged
+    in someone else's post may comment on it, not hide or delete there."""
+    if owner_of(state, obj) != require_page(req):
+        raise errors.graph_error(
+            403, 200, "(#200) The user does not have permission to moderate this object"
+        )
 
 
 def node_delete(state: SandboxState, req: Request, node: str) -> Response:
@@ -74,6 +89,7 @@ def node_delete(state: SandboxState, req: Request, node: str) -> Response:
         obj = owned(state, req, node, "delete")
         if not isinstance(obj, FbComment | FbPost):
             raise errors.unsupported("delete", node)
+        _moderates(state, req, obj)
         obj.deleted = True
         page_id = require_page(req)
         _record(state, "delete", page_id, obj.id, result_id=obj.id)
@@ -94,7 +110,8 @@ def unlike(state: SandboxState, req: Request, node: str) -> Response:
 def _comment_create(state: SandboxState, req: Request, target: FbComment | FbPost) -> Response:
     page_id = require_page(req)
     text = (params_of(req).get("message") or "").strip()
-    if not text:
+    photo = files_of(req).get("source")
+    if not text and photo is None:
         raise errors.invalid_param("param message must be non-empty")
     if len(text) > MAX_COMMENT_LENGTH:
         raise errors.invalid_param(f"param message must be at most {MAX_COMMENT_LENGTH} characters")
@@ -102,19 +119,39 @@ def _comment_create(state: SandboxState, req: Request, target: FbComment | FbPos
         post, parent = target, None
     else:
         post, parent = state.fb.posts[target.post_id], target
+    blob = _photo_blob(state, photo[0]) if photo is not None else None
     created = state.fb.add_comment(
         post=post, from_id=page_id, message=text, parent=parent, origin="api"
     )
-    _record(
-        state,
-        "comment",
-        page_id,
-        target.id,
-        text=text,
-        result_id=created.id,
-        meta={"post_id": post.id, "parent_id": created.parent_id},
-    )
+    meta: dict[str, Any] = {"post_id": post.id, "parent_id": created.parent_id}
+    if blob is not None:
+        created.media_keys = [blob.key]
+        meta["media"] = [{"media_key": blob.key, "bytes": len(blob.data or b"")}]
+    _record(state, "comment", page_id, target.id, text=text, result_id=created.id, meta=meta)
     return Response(200, {"id": created.id})
+
+
+def _photo_blob(state: SandboxState, data: bytes) -> MediaBlob:
+    """A comment's uploaded photo (``source``): a real image of at most 10 MB,
+    kept as sent and served on the CDN like any other."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > MAX_PHOTO_BYTES:
+        raise errors.invalid_param("The photo is larger than 10 MB")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            fmt, (width, height) = image.format, image.size
+    except (UnidentifiedImageError, OSError):
+        raise errors.invalid_param("Invalid photo: the file is not an image") from None
+    if fmt not in ("JPEG", "PNG", "GIF"):
+        raise errors.invalid_param("Invalid photo: unsupported format")
+    blob = fb_blob(
+        state,
+        {"kind": "photo", "variant": "normal", "width": width, "height": height, "alt_text": ""},
+    )
+    blob.data = data
+    blob.content_type = f"image/{fmt.lower()}"
+    return blob
 
 
 def _like(state: SandboxState, req: Request, target: FbComment | FbPost, *, like: bool) -> Response:
@@ -149,6 +186,8 @@ def _message_send(state: SandboxState, req: Request, page: FbPage) -> Response:
     tag = params.get("tag")
     if messaging_type == "MESSAGE_TAG" and tag not in MESSAGE_TAGS:
         raise errors.invalid_param("param tag must be a supported message tag")
+    if ig_graph.is_instagram_recipient(state, page.id, recipient):
+        return ig_graph.message_send(state, page.id, recipient, text, messaging_type, tag)
     if recipient.get("comment_id"):
         return _private_reply(state, page, str(recipient["comment_id"]), text)
     if not recipient.get("id"):

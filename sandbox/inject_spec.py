@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.clock import parse_time
+from sandbox.media import MediaSpecError, read_media_spec
 
 MAX_INJECT_COUNT = 500
 
@@ -26,8 +27,16 @@ def read_inject_spec(
         "author": spec.get("author"),
         "created_at": parse_when(spec.get("created_at"), error),
         "category": spec.get("category"),
+        "media": _media(spec.get("media"), error),
     }
     return kind, count, common
+
+
+def _media(value: Any, error: type[ValueError]) -> list[dict[str, Any]]:
+    try:
+        return read_media_spec(value)
+    except (MediaSpecError, TypeError, ValueError) as exc:
+        raise error(str(exc)) from exc
 
 
 def parse_when(value: Any, error: type[ValueError]) -> datetime | None:

@@ -17,8 +17,16 @@ from typing import Any
 from sandbox.clock import SandboxClock
 
 WINDOW_SECONDS = 15 * 60
-# x_read / x_write: per X endpoint and caller; fb_calls: per Page (or app) token.
-DEFAULT_LIMITS = {"x_read": 900, "x_write": 300, "fb_calls": 4800}
+# x_read / x_write: per X endpoint and caller; fb_calls: per Page (or app) token;
+# bsky_calls: per XRPC method and account (Bluesky allows 3,000 per 5 minutes).
+# masto_calls: per Mastodon account, all endpoints (Mastodon allows 300 per 5 minutes).
+DEFAULT_LIMITS = {
+    "x_read": 900,
+    "x_write": 300,
+    "fb_calls": 4800,
+    "bsky_calls": 3000,
+    "masto_calls": 300,
+}
 
 
 class LimitSpecError(ValueError):

@@ -32,6 +32,8 @@ class Request:
     auth: Any = None
     fault: Any = None
     route_name: str = ""
+    # The Instagram account a Graph call acts on (its usage header names it).
+    ig_account: str | None = None
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)

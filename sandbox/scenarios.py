@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sandbox import fb_inject
+from sandbox import bsky_inject, fb_inject, ig_inject
+from sandbox.masto_scenario import mastodon_council
 from sandbox.traffic import TrafficGenerator
 from sandbox.traffic_texts import FOLLOW_UPS
 from sandbox.x_inject import flavour_of, new_citizen
@@ -133,6 +134,11 @@ def _counts(state: SandboxState) -> dict[str, int]:
         "fb_posts": len(state.fb.posts),
         "fb_comments": len(state.fb.comments),
         "fb_messages": len(state.fb.messages),
+        "masto_accounts": len(state.masto.orgs()),
+        "masto_statuses": len(state.masto.statuses),
+        "ig_accounts": len(state.ig.accounts),
+        "ig_comments": len(state.ig.comments),
+        "ig_messages": len(state.ig.messages),
     }
 
 
@@ -258,6 +264,9 @@ def council(state: SandboxState) -> None:
     steps.extend(_dm_steps(gen, rng, start, council_acct, roads, crowd, notable[DETRACTOR]))
     _execute(state, steps, now)
     facebook_council(state)
+    bsky_inject.council(state, seed=SCENARIO_SEED + 11)
+    mastodon_council(state)
+    ig_inject.council(state, seed=SCENARIO_SEED + 13)
 
 
 def _dm_steps(
@@ -394,7 +403,8 @@ FB_PAGE_REPLY = (
 
 
 def facebook_council(state: SandboxState) -> None:
-    """Two Pages, 7 posts with ~40 comments and replies, 8 Messenger threads.
+    """Two Pages, 7 posts with ~40 comments and replies, 8 Messenger threads,
+    two visitor posts on the council's Page and one post tagging the roads Page.
 
     One thread's last message is 30 hours old, so its reply window has closed
     (useful for training on Messenger's 24-hour rule)."""
@@ -431,6 +441,27 @@ def facebook_council(state: SandboxState) -> None:
                 origin="seed",
             )
             at += timedelta(minutes=rng.randint(4, 90))
+    _fb_people_posts(state, council_page, roads_page, people, start)
+
+
+def _fb_people_posts(
+    state: SandboxState, council: FbPage, roads: FbPage, people: list[FbUser], start: datetime
+) -> None:
+    """Two visitor posts on the council's Page and a post elsewhere tagging
+    the roads Page. Their own generator: the rest of the scenario stays as it was."""
+    gen = TrafficGenerator(SCENARIO_SEED + 8)
+    rng = random.Random(SCENARIO_SEED + 8)
+    for n, (page, tag) in enumerate(((council, False), (council, False), (roads, True))):
+        person = rng.choice(people)
+        _, text = fb_inject.comment_text(gen, None, fb_inject.flavour_of(page))
+        state.fb.add_post(
+            page_id=person.id if tag else page.id,
+            from_id=person.id,
+            message=f"{text} {page.name}" if tag else text,
+            created_time=start + timedelta(hours=34 + 5 * n),
+            origin="seed",
+            tagged_ids=[page.id] if tag else [],
+        )
 
 
 def _fb_comments(

@@ -217,8 +217,10 @@ class SandboxServer:
     def _announce(self, item: dict[str, Any]) -> None:
         """Trickle callback: log the item and, if configured, deliver it by webhook."""
         author = item.get("author") or {}
-        who = author.get("username") or author.get("name") or "?"
+        who = author.get("username") or author.get("name") or author.get("handle") or "?"
         log.info("trickle: %s %s from %s: %s", item["kind"], item["id"], who, item["text"][:80])
+        if item.get("network") == "bsky":
+            return  # Bluesky has no webhooks: the app polls its notifications
         if item.get("network") == "fb":
             if self.app.fb_webhook_url:
                 payload = fb_webhooks.payload_for_event(self.state, item["id"])
@@ -227,6 +229,8 @@ class SandboxServer:
                 )
                 log.info("trickle: Facebook webhook answered %s", result[0].get("status"))
             return
+        if item.get("network") == "masto":
+            return  # Mastodon has no webhooks: the app polls the instance
         if self.app.webhook_url:
             payload = payload_for_event(self.state, item["id"], item["account_id"])
             result = fire(self.app.webhook_url, payload, secret=self.app.webhook_secret)

@@ -13,10 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from sandbox import scenarios
+from sandbox.bsky_store import BskyStore
 from sandbox.clock import SandboxClock
 from sandbox.faults import FaultBook
 from sandbox.fb_store import FbStore
 from sandbox.ids import SnowflakeIds
+from sandbox.ig_store import IgStore
+from sandbox.masto_store import MastoStore
+from sandbox.media import MediaStore
 from sandbox.oidc_store import OidcStore
 from sandbox.outbox import Outbox
 from sandbox.ratelimit import RateLimiter
@@ -37,6 +41,10 @@ class SandboxState:
         self.traffic = TrafficGenerator(seed)
         self.x = XStore(self)
         self.fb = FbStore(self)
+        self.ig = IgStore(self)
+        self.masto = MastoStore(self)
+        self.media = MediaStore(self.lock)
+        self.bsky = BskyStore(self)
         # The identity provider's key is made once per server, not per reset.
         self.oidc = OidcStore()
         self.scenarios: list[str] = []
@@ -50,6 +58,10 @@ class SandboxState:
         with self.lock:
             self.x.clear()
             self.fb.clear()
+            self.ig.clear()
+            self.masto.clear()
+            self.media.clear()
+            self.bsky.clear()
             self.oidc.reset()
             self.outbox.reset()
             self.faults.clear()
@@ -75,6 +87,9 @@ class SandboxState:
                 "scenarios": list(self.scenarios),
                 "x": self.x.summary(),
                 "fb": self.fb.summary(),
+                "ig": self.ig.summary(),
+                "masto": self.masto.summary(),
+                "bsky": self.bsky.summary(),
                 "outbox": len(self.outbox),
                 "faults": len(self.faults.list()),
             }

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sandbox import x_media_writes as media_writes
 from sandbox import x_reads as reads
+from sandbox import x_webhooks
 from sandbox import x_writes as writes
 from sandbox.faults import bad_gateway_html
 from sandbox.ratelimit import RateStatus
@@ -71,6 +73,14 @@ class XNetwork:
             "dm_conversation",
         )
         add("POST", r"/2/tweets", writes.create_tweet, "create_tweet")
+        # upload.twitter.com (v1.1), rewritten to /x like api.twitter.com.
+        add("POST", r"/1\.1/media/upload\.json", media_writes.upload, "media_upload")
+        add(
+            "POST",
+            r"/1\.1/media/metadata/create\.json",
+            media_writes.metadata_create,
+            "media_metadata",
+        )
         add("DELETE", rf"/2/tweets/{TID}", writes.delete_tweet, "delete_tweet")
         add("PUT", rf"/2/tweets/{TID}/hidden", writes.hide_reply, "hide_reply")
         add("POST", rf"/2/users/{UID}/likes", writes.like, "like")
@@ -91,6 +101,7 @@ class XNetwork:
         )
         # No block/unblock routes: X removed those endpoints (tweepy 4.15 dropped them too).
         XOAuth(state).add_routes(add)  # Sign in with X: /oauth/request_token, authorize...
+        x_webhooks.add_routes(add)  # Account Activity API: register, CRC, subscribe
 
     def handle(self, req: Request) -> Response:
         match = self.router.match(req.method, req.path)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.clock import format_x_time
 from sandbox.inject_spec import read_inject_spec
+from sandbox.media import media_item, x_blob
 from sandbox.traffic import TrafficGenerator
 from sandbox.x_models import Tweet, XUser
 
@@ -114,6 +115,7 @@ def inject_mention(
     in_reply_to_tweet_id: str | None = None,
     created_at: datetime | None = None,
     category: str | None = None,
+    media: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A public tweet mentioning (or replying into a thread of) `account`."""
     with state.lock:
@@ -134,6 +136,7 @@ def inject_mention(
         tweet = state.x.add_tweet(
             author_id=citizen.id, text=text, in_reply_to=parent, created_at=created_at
         )
+        tweet.media_keys = [x_blob(state, m).key for m in media or []]
         return tweet_item(
             state, tweet, account, kind="reply" if parent else "mention", category=category
         )
@@ -147,6 +150,7 @@ def inject_dm(
     author: dict[str, Any] | None = None,
     created_at: datetime | None = None,
     category: str | None = None,
+    media: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A direct message from a citizen to `account`."""
     with state.lock:
@@ -156,6 +160,7 @@ def inject_dm(
         event = state.x.add_dm(
             sender_id=citizen.id, recipient_id=account.id, text=text, created_at=created_at
         )
+        event.media_keys = [x_blob(state, m).key for m in media or []]
         return {
             "kind": "dm",
             "account_id": account.id,
@@ -167,6 +172,7 @@ def inject_dm(
             "participant_ids": list(event.participant_ids),
             "created_at": format_x_time(event.created_at),
             "category": category,
+            "media": [media_item(state, k) for k in event.media_keys],
         }
 
 
@@ -191,6 +197,7 @@ def tweet_item(
         "in_reply_to_user_id": tweet.in_reply_to_user_id,
         "created_at": format_x_time(tweet.created_at),
         "category": category,
+        "media": [media_item(state, k) for k in tweet.media_keys],
     }
 
 

@@ -37,6 +37,11 @@ class XUser:
     following_count: int = 0
     listed_count: int = 0
     base_tweet_count: int = 0
+    # Profile hygiene: a picture of its own (else X's default egg), a banner,
+    # and DMs open to everyone (else only from people it follows).
+    picture_set: bool = True
+    banner_set: bool = True
+    dms_open: bool = True
 
 
 @dataclass
@@ -51,6 +56,7 @@ class Tweet:
     hidden: bool = False
     deleted: bool = False
     origin: str = "inject"  # seed | inject | api (written by the app)
+    media_keys: list[str] = field(default_factory=list)
 
     @property
     def mentioned_usernames(self) -> list[str]:
@@ -67,6 +73,7 @@ class DMEvent:
     created_at: datetime
     event_type: str = "MessageCreate"
     origin: str = "inject"
+    media_keys: list[str] = field(default_factory=list)
     extra: dict[str, object] = field(default_factory=dict)
 
 

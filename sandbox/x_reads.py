@@ -19,6 +19,7 @@ from sandbox.x_render import (
     DM_EVENT_TYPES,
     DM_EXPANSIONS,
     DM_FIELDS,
+    MEDIA_FIELDS,
     TWEET_EXPANSIONS,
     TWEET_FIELDS,
     USER_EXPANSIONS,
@@ -28,6 +29,7 @@ from sandbox.x_render import (
     dm_includes,
     id_param,
     int_param,
+    media_includes,
     paginate,
     render_dm,
     render_tweet,
@@ -194,6 +196,10 @@ def _render_tweets(
             viewer_id=viewer,
             errors=errors,
         )
+        if "attachments.media_keys" in expansions:
+            media = media_includes(state.media, data, csv_param(req, "media.fields", MEDIA_FIELDS))
+            if media:
+                includes["media"] = media
         if includes:
             body["includes"] = includes
     if errors:
@@ -294,6 +300,12 @@ def _dm_list(state: SandboxState, req: Request, conversation_id: str | None) -> 
         if data:
             body["data"] = [render_dm(e, fields) for e in data]
             includes = dm_includes(state.x, data, expansions, user_fields, req.base_url)
+            if "attachments.media_keys" in expansions:
+                media = media_includes(
+                    state.media, data, csv_param(req, "media.fields", MEDIA_FIELDS)
+                )
+                if media:
+                    includes["media"] = media
             if includes:
                 body["includes"] = includes
         meta: dict[str, Any] = {"result_count": len(data)}

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox.clock import format_x_time, parse_time
+from sandbox.media import MediaBlob, MediaStore
 from sandbox.router import Request
 from sandbox.x_errors import field_authorization_error, invalid_request
 from sandbox.x_models import DMEvent, Tweet, XUser, mentioned_usernames
@@ -52,6 +53,10 @@ TWEET_FIELDS = frozenset(
         "text",
         "withheld",
     ]
+)
+# What X shows for an account that never set a picture.
+DEFAULT_PROFILE_IMAGE = (
+    "https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png"
 )
 USER_FIELDS = frozenset(
     [
@@ -113,6 +118,23 @@ DM_FIELDS = frozenset(
 )
 DM_EXPANSIONS = frozenset(
     {"attachments.media_keys", "participant_ids", "referenced_tweets.id", "sender_id"}
+)
+MEDIA_FIELDS = frozenset(
+    [
+        "alt_text",
+        "duration_ms",
+        "height",
+        "media_key",
+        "non_public_metrics",
+        "organic_metrics",
+        "preview_image_url",
+        "promoted_metrics",
+        "public_metrics",
+        "type",
+        "url",
+        "variants",
+        "width",
+    ]
 )
 DM_EVENT_TYPES = frozenset({"MessageCreate", "ParticipantsJoin", "ParticipantsLeave"})
 PRIVATE_METRICS = ("non_public_metrics", "organic_metrics")
@@ -225,7 +247,15 @@ def render_user(store: XStore, user: XUser, fields: list[str], base_url: str) ->
     if "verified_type" in fields:
         out["verified_type"] = "blue" if user.verified else "none"
     if "profile_image_url" in fields:
-        out["profile_image_url"] = f"{base_url}/_sandbox/avatars/{user.id}.svg"
+        out["profile_image_url"] = (
+            f"{base_url}/_sandbox/avatars/{user.id}.svg"
+            if user.picture_set
+            else DEFAULT_PROFILE_IMAGE
+        )
+    if "profile_banner_url" in fields and user.banner_set:
+        out["profile_banner_url"] = f"https://pbs.twimg.com/profile_banners/{user.id}/1700000000"
+    if "receives_your_dm" in fields:
+        out["receives_your_dm"] = user.dms_open
     if "description" in fields:
         out["description"] = user.description
     if "location" in fields and user.location:
@@ -257,6 +287,8 @@ def render_tweet(
         out["in_reply_to_user_id"] = tweet.in_reply_to_user_id
     if "referenced_tweets" in fields and tweet.replied_to_id:
         out["referenced_tweets"] = [{"type": "replied_to", "id": tweet.replied_to_id}]
+    if "attachments" in fields and tweet.media_keys:
+        out["attachments"] = {"media_keys": list(tweet.media_keys)}
     if "public_metrics" in fields:
         out["public_metrics"] = store.public_metrics(tweet)
     if "lang" in fields:
@@ -335,7 +367,50 @@ def render_dm(event: DMEvent, fields: list[str]) -> dict[str, Any]:
         out["dm_conversation_id"] = event.dm_conversation_id
     if "participant_ids" in fields:
         out["participant_ids"] = list(event.participant_ids)
+    if "attachments" in fields and event.media_keys:
+        out["attachments"] = {"media_keys": list(event.media_keys)}
     return out
+
+
+def render_media(blob: MediaBlob, fields: list[str]) -> dict[str, Any]:
+    """One ``includes.media`` object: media_key and type always; a photo's
+    ``url`` and a video's ``preview_image_url`` only when asked for."""
+    out: dict[str, Any] = {"media_key": blob.key, "type": blob.kind}
+    if "url" in fields and blob.kind == "photo":
+        out["url"] = blob.url
+    if "preview_image_url" in fields and blob.kind != "photo":
+        out["preview_image_url"] = blob.url
+    if "width" in fields:
+        out["width"] = blob.width
+    if "height" in fields:
+        out["height"] = blob.height
+    if "alt_text" in fields and blob.alt_text:
+        out["alt_text"] = blob.alt_text
+    if "duration_ms" in fields and blob.kind == "video":
+        out["duration_ms"] = 12_000
+    if "variants" in fields and blob.kind != "photo":
+        folder = "ext_tw_video" if blob.kind == "video" else "tweet_video"
+        number = blob.key.split("_", 1)[-1]
+        out["variants"] = [
+            {
+                "bit_rate": 2_176_000,
+                "content_type": "video/mp4",
+                "url": f"https://video.twimg.com/{folder}/{number}/vid/1280x720/clip.mp4",
+            },
+            {
+                "content_type": "application/x-mpegURL",
+                "url": f"https://video.twimg.com/{folder}/{number}/pl/clip.m3u8",
+            },
+        ]
+    return out
+
+
+def media_includes(
+    store: MediaStore, items: list[Tweet] | list[DMEvent], fields: list[str]
+) -> list[dict[str, Any]]:
+    keys = dict.fromkeys(k for item in items for k in item.media_keys)
+    blobs = [store.key(k) for k in keys]
+    return [render_media(b, fields) for b in blobs if b is not None]
 
 
 def tweet_includes(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sandbox.x_models import (
     DMEvent,
@@ -46,7 +46,16 @@ class XStore:
             self.dm_events: dict[str, DMEvent] = {}
             self.likes: set[tuple[str, str]] = set()  # (user id, tweet id)
             self.mutes: set[tuple[str, str]] = set()  # (user id, muted user id)
+            # Media the app uploaded (sandbox.x_media_writes), by media id.
+            self.uploads: dict[str, Any] = {}
             self._replies: defaultdict[str, int] = defaultdict(int)  # parent id -> live replies
+            # Account Activity API (sandbox.x_webhooks): webhook id -> {id, url,
+            # valid, created_at}, and the (webhook id, account id) subscriptions.
+            self.webhooks: dict[str, dict[str, Any]] = {}
+            self.subscriptions: set[tuple[str, str]] = set()
+            # The app's consumer secret the CRC is computed with: set by the
+            # app at start (--webhook-secret), kept across resets.
+            self.consumer_secret: str = getattr(self, "consumer_secret", "sandbox-consumer-secret")
 
     # -- users -------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from sandbox import x_media_writes as media_writes
 from sandbox.router import ApiError, Request, Response
 from sandbox.x_auth import require_user
 from sandbox.x_errors import duplicate_content, forbidden, invalid_request, problem
@@ -64,7 +65,11 @@ def create_tweet(state: SandboxState, req: Request) -> Response:
     account_id = require_user(req)
     body = req.json_object()
     text = body.get("text")
-    if not isinstance(text, str) or not text.strip():
+    media = body.get("media")
+    media_ids = media.get("media_ids") if isinstance(media, dict) else None
+    if media_ids and text is None:
+        text = ""  # a post may be media only
+    elif not isinstance(text, str) or not text.strip():
         raise invalid_request("text", text, "`text` must be a non-empty string")
     if weighted_length(text) > MAX_TWEET_WEIGHT:
         raise invalid_request(
@@ -80,11 +85,13 @@ def create_tweet(state: SandboxState, req: Request) -> Response:
             raise forbidden(
                 "You attempted to reply to a Tweet that is deleted or not visible to you."
             )
-        if _is_duplicate(state, account_id, text):
+        if text and _is_duplicate(state, account_id, text):
             raise duplicate_content()
+        media_writes.check_attachable(state, account_id, media_ids)
         created = state.x.add_tweet(
             author_id=account_id, text=text, in_reply_to=parent, origin="api"
         )
+        created.media_keys = media_writes.attach(state, account_id, media_ids, created.id)
         _record(
             state,
             "tweet",
@@ -92,6 +99,7 @@ def create_tweet(state: SandboxState, req: Request) -> Response:
             str(parent_id) if parent_id else None,
             text=text,
             result_id=created.id,
+            meta=_media_record(state, created.media_keys) or None,
         )
     return Response(
         201,
@@ -178,6 +186,29 @@ def unmute(state: SandboxState, req: Request, user_id: str, target_id: str) -> R
     return Response(200, {"data": {"muting": False}})
 
 
+def _media_record(state: SandboxState, keys: list[str]) -> dict[str, Any]:
+    """What the outbox shows of a post's media: each one's key, alt text and size."""
+    if not keys:
+        return {}
+    blobs = [state.media.key(k) for k in keys]
+    return {
+        "media": [
+            {"media_key": b.key, "alt_text": b.alt_text, "bytes": len(b.data or b"")}
+            for b in blobs
+            if b is not None
+        ]
+    }
+
+
+def _dm_media_ids(req: Request) -> list[Any]:
+    attachments = req.json_object().get("attachments")
+    return (
+        [a.get("media_id") for a in attachments if isinstance(a, dict)]
+        if isinstance(attachments, list)
+        else []
+    )
+
+
 def _dm_text(req: Request) -> str:
     body = req.json_object()
     text = body.get("text")
@@ -202,7 +233,7 @@ def send_dm_with(state: SandboxState, req: Request, participant_id: str) -> Resp
                 "participant_id", participant_id, "You cannot send a Direct Message to yourself."
             )
         conversation = one_to_one_conversation_id(account_id, target.id)
-        return _send_dm(state, account_id, conversation, target.id, text)
+        return _send_dm(state, account_id, conversation, target.id, text, _dm_media_ids(req))
 
 
 def send_dm_in(state: SandboxState, req: Request, conversation_id: str) -> Response:
@@ -216,16 +247,28 @@ def send_dm_in(state: SandboxState, req: Request, conversation_id: str) -> Respo
         for other in others:
             _target_user(state, other)
         return _send_dm(
-            state, account_id, conversation_id, others[0] if others else account_id, text
+            state,
+            account_id,
+            conversation_id,
+            others[0] if others else account_id,
+            text,
+            _dm_media_ids(req),
         )
 
 
 def _send_dm(
-    state: SandboxState, account_id: str, conversation: str, target: str, text: str
+    state: SandboxState,
+    account_id: str,
+    conversation: str,
+    target: str,
+    text: str,
+    media_ids: list[Any],
 ) -> Response:
+    media_writes.check_attachable(state, account_id, media_ids)
     event = state.x.add_dm(
         sender_id=account_id, conversation_id=conversation, text=text, origin="api"
     )
+    event.media_keys = media_writes.attach(state, account_id, media_ids, event.id)
     _record(
         state,
         "dm",
@@ -233,6 +276,6 @@ def _send_dm(
         target,
         text=text,
         result_id=event.id,
-        meta={"dm_conversation_id": conversation},
+        meta={"dm_conversation_id": conversation, **_media_record(state, event.media_keys)},
     )
     return Response(201, {"data": {"dm_conversation_id": conversation, "dm_event_id": event.id}})

@@ -14,6 +14,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 DISPATCH_EVERY = float(os.environ.get("POLL_DISPATCH_SECONDS", "5"))
+OWN_POSTS_EVERY = float(os.environ.get("KPI_OWN_POSTS_SECONDS", "900"))
 
 app.conf.beat_schedule = {
     "dispatch-polls": {"task": "inbox.tasks.dispatch_polls", "schedule": DISPATCH_EVERY},
@@ -24,8 +25,20 @@ app.conf.beat_schedule = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # Seed 000's profile hygiene: verified, DMs open, bio with the hours, picture, banner.
+    "escalation-check-profiles": {
+        "task": "escalation.tasks.check_profiles",
+        "schedule": 6 * 3600.0,
+        "options": {"expires": 3600},
+    },
     "kpis-refresh-rollups": {"task": "kpis.tasks.refresh_rollups", "schedule": 60.0},
     "kpis-fetch-metrics": {"task": "kpis.tasks.dispatch_metrics_fetch", "schedule": 3600.0},
+    # The channels' own posts and their figures (issue 20 point 7); a late run is skipped.
+    "kpis-read-own-posts": {
+        "task": "kpis.tasks.dispatch_own_posts_read",
+        "schedule": OWN_POSTS_EVERY,
+        "options": {"expires": OWN_POSTS_EVERY / 2},
+    },
     "kpis-weekly-summary": {
         "task": "kpis.tasks.send_weekly_summaries",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),

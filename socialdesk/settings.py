@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     # backends stay Django's own (no django_prometheus.db / .cache engines).
     "django_prometheus",
     "ops",
+    "console",
     "demo",
 ]
 
@@ -376,6 +377,8 @@ KPI_TIME_ZONE = env_str("KPI_TIME_ZONE", "")
 KPI_ROLLUP_SETTLE_SECONDS = env_int("KPI_ROLLUP_SETTLE_SECONDS", 60)
 # Engagement of our posts is re-read for this many days after posting.
 KPI_POST_METRICS_DAYS = env_int("KPI_POST_METRICS_DAYS", 7)
+# The channels' own posts are read back this far, and their figures kept current.
+KPI_OWN_POSTS_DAYS = env_int("KPI_OWN_POSTS_DAYS", 30)
 # Where users get this deployment's source code (AGPL-3.0 section 13: a modified
 # version run as a service must offer its source to its users); a footer link.
 SOCIALDESK_SOURCE_URL = env_str("SOCIALDESK_SOURCE_URL", "")
@@ -451,6 +454,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 SOCIAL_SANDBOX_URL = env_str("SOCIAL_SANDBOX_URL", "")
 NETWORK_HTTP_TIMEOUT = float(env_str("NETWORK_HTTP_TIMEOUT", "15"))
 DEFAULT_POLL_INTERVAL_SECONDS = env_int("DEFAULT_POLL_INTERVAL_SECONDS", 60)
+# The media proxy (inbox.services.media): the largest file it fetches from a
+# network, how long it waits, and how long it keeps a re-encoded image.
+MEDIA_MAX_BYTES = env_int("MEDIA_MAX_BYTES", 10 * 1024 * 1024)
+MEDIA_FETCH_TIMEOUT = float(env_str("MEDIA_FETCH_TIMEOUT", "10"))
+MEDIA_CACHE_SECONDS = env_int("MEDIA_CACHE_SECONDS", 24 * 3600)
 # A claimed poll whose worker died can be claimed again after this long.
 POLL_CLAIM_LEASE_SECONDS = env_int("POLL_CLAIM_LEASE_SECONDS", 300)
 BACKFILL_DAYS = env_int("BACKFILL_DAYS", 7)  # history imported when a channel is connected
@@ -525,6 +533,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several serializers have a "kind": name the choice sets so the schema is stable.
+    "ENUM_NAME_OVERRIDES": {
+        "HoursExceptionKindEnum": "escalation.models.ExceptionKind",
+        "ConversationKindEnum": "inbox.models.ConversationKind",
+    },
 }
 
 # --- Operations: health, metrics, logs (issue 19) ------------------------------------

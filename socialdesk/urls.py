@@ -31,9 +31,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("api/kpis/", include("kpis.api.urls")),
+    path("api/settings/", include("console.api.urls")),
     path("api/", include("inbox.api.urls")),
     path("escalation/", include("escalation.urls")),
     path("kpis/", include("kpis.urls")),
+    path("settings/", include("console.urls")),
     path("admin/", admin.site.urls),
     path("", include("ops.urls")),
 ]

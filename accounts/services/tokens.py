@@ -9,9 +9,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
+from accounts import access
 from accounts.models import ApiToken, User
 from accounts.services import mfa
 from events.services import event_record
@@ -57,12 +60,19 @@ def api_token_create(
 
 
 def api_token_revoke(*, token: ApiToken, actor: User) -> None:
+    """Its owner, or an admin, stops a token at once. Revoking twice is a no-op."""
+    if actor.pk != token.user_id and not access.is_admin(actor):
+        raise PermissionDenied("Only the token's owner or an admin can revoke it.")
     with transaction.atomic():
         if ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now()):
             event_record(
                 type="auth.api_token_revoked",
                 actor=actor,
-                data={"target": f"user:{token.user_id}", "token": token.pk},
+                data={
+                    "target": f"user:{token.user_id}",
+                    "token": token.pk,
+                    "by_owner": actor.pk == token.user_id,
+                },
             )
 
 
@@ -105,19 +115,57 @@ class TokenRow:
     state: str
 
 
+def _state(token: ApiToken, *, mfa_needed: bool, now: datetime) -> str:
+    if token.revoked_at:
+        return "Revoked"
+    if token.expires_at and token.expires_at <= now:
+        return "Expired"
+    if mfa_needed and not token.created_with_verified_mfa:
+        return "Refused: made without two-step sign-in"
+    return "Active"
+
+
 def api_tokens_for(*, user: User) -> list[TokenRow]:
     """The user's own tokens, newest first, each with a word for its state."""
     now = timezone.now()
     required = mfa.mfa_required(user)
+    return [
+        TokenRow(token=token, state=_state(token, mfa_needed=required, now=now))
+        for token in ApiToken.objects.filter(user=user)
+    ]
+
+
+def api_tokens_all(*, actor: User, live_only: bool = False) -> list[TokenRow]:
+    """Everyone's tokens, for admins: who, what for, when last used, its
+    state. Never the key (it is not stored) nor its hash."""
+    if not access.is_admin(actor):
+        raise PermissionDenied("Only admins see everyone's API tokens.")
+    now = timezone.now()
+    tokens = (
+        ApiToken.objects.select_related("user")
+        .defer("key_hash")
+        .order_by("user__username", "-created_at")
+    )
+    if live_only:
+        tokens = tokens.filter(revoked_at=None).exclude(expires_at__lte=now)
+    required: dict[int, bool] = {}
     rows = []
-    for token in ApiToken.objects.filter(user=user):
-        if token.revoked_at:
-            state = "Revoked"
-        elif token.expires_at and token.expires_at <= now:
-            state = "Expired"
-        elif required and not token.created_with_verified_mfa:
-            state = "Refused: made without two-step sign-in"
-        else:
-            state = "Active"
-        rows.append(TokenRow(token=token, state=state))
+    for token in tokens:
+        if token.user_id not in required:
+            required[token.user_id] = mfa.mfa_required(token.user)
+        rows.append(
+            TokenRow(token=token, state=_state(token, mfa_needed=required[token.user_id], now=now))
+        )
     return rows
+
+
+def api_token_get_for_user(*, user: User, pk: int) -> ApiToken:
+    """One of this person's own tokens, or any token for an admin; anything
+    else is a 404, so nobody learns which token numbers exist."""
+    tokens = ApiToken.objects.select_related("user")
+    if not access.is_admin(user):
+        tokens = tokens.filter(user_id=user.pk)
+    token = tokens.filter(pk=pk).first()
+    if token is None:
+        raise Http404("No such API token.")
+    return token

@@ -35,8 +35,14 @@ FACEBOOK_SCOPES = (
     "pages_manage_metadata",
     "pages_manage_engagement",
     "pages_messaging",
+    # The Page's linked Instagram professional account (issue 20): its
+    # comments, replies and moderation, and its direct messages.
+    "instagram_basic",
+    "instagram_manage_comments",
+    "instagram_manage_messages",
 )
-WEBHOOK_FIELDS = "feed,messages"
+# feed: comments and visitor posts; mention: posts elsewhere that tag the Page.
+WEBHOOK_FIELDS = "feed,messages,mention"
 
 
 @dataclass(frozen=True)
@@ -81,11 +87,26 @@ def facebook_credentials(*, page_access_token: str) -> dict[str, str]:
     }
 
 
+def bluesky_credentials(*, identifier: str, app_password: str) -> dict[str, str]:
+    """A handle and an app password; the session is added when they are checked."""
+    return {"identifier": identifier.strip().lstrip("@"), "app_password": app_password.strip()}
+
+
 def account_check(*, network: str, credentials: dict[str, str], page_id: str = "") -> AccountInfo:
-    """Ask the network who these credentials are; ValidationError (for the admin) if it says no."""
+    """Ask the network who these credentials are; ValidationError (for the admin)
+    if it says no. A Bluesky check signs in, so it also adds the session to
+    ``credentials`` (the app password alone would mean signing in on every poll)."""
     try:
         if network == Network.X:
             return _x_check(credentials)
+        if network == Network.MASTODON:
+            from channels.services.mastodon import mastodon_account_check
+
+            return mastodon_account_check(credentials)
+        if network == Network.BLUESKY:
+            return _bluesky_check(credentials)
+        if network == Network.INSTAGRAM:
+            return _instagram_check(credentials)
         return _facebook_check(page_id, credentials)
     except NetworkError as exc:
         raise _explain(network, exc) from exc
@@ -103,6 +124,20 @@ def _x_check(credentials: dict[str, str]) -> AccountInfo:
     )
 
 
+def _bluesky_check(credentials: dict[str, str]) -> AccountInfo:
+    from inbox.networks.bluesky import sign_in
+
+    if not credentials.get("identifier") or not credentials.get("app_password"):
+        raise ValidationError("Give the account's handle and an app password.")
+    # A fresh sign-in (not a stored session): the app password itself is checked.
+    signed_in, profile = sign_in(
+        identifier=credentials["identifier"], app_password=credentials["app_password"]
+    )
+    credentials.update(signed_in)
+    handle = str(profile.get("handle") or credentials["identifier"])
+    return AccountInfo(str(profile["did"]), f"@{handle}", str(profile.get("displayName") or ""))
+
+
 def _facebook_check(page_id: str, credentials: dict[str, str]) -> AccountInfo:
     from inbox.networks.facebook import FacebookClient
 
@@ -111,6 +146,33 @@ def _facebook_check(page_id: str, credentials: dict[str, str]) -> AccountInfo:
     page = FacebookClient(page_id=page_id, credentials=credentials).page_info()
     return AccountInfo(
         str(page["id"]), page.get("username") or str(page["id"]), page.get("name") or ""
+    )
+
+
+def _instagram_check(credentials: dict[str, str]) -> AccountInfo:
+    """The Instagram professional account linked to the Page whose token this
+    is (Facebook Login for Business); its Page id is kept with the token, as
+    the account's direct messages live on the Page's conversations."""
+    from inbox.networks.instagram import InstagramClient
+
+    if not credentials.get("page_access_token"):
+        raise ValidationError(
+            "Give the access token of the Facebook Page the account is linked to."
+        )
+    probe = InstagramClient(account_id="", credentials=credentials)
+    page = probe._get("me", fields="id,name,instagram_business_account")
+    linked = page.get("instagram_business_account")
+    if not isinstance(linked, dict) or not linked.get("id"):
+        raise ValidationError(
+            f"The Facebook Page {page.get('name') or page.get('id')} has no linked Instagram "
+            "professional account. Link one in the Page's settings, then try again."
+        )
+    account = InstagramClient(account_id=str(linked["id"]), credentials=credentials).account_info()
+    credentials["page_id"] = str(page["id"])
+    return AccountInfo(
+        str(account["id"]),
+        f"@{account.get('username') or account['id']}",
+        account.get("name") or "",
     )
 
 
@@ -170,6 +232,14 @@ def channel_connect(
         ) from exc
     if network == Network.FACEBOOK:
         facebook_webhooks_subscribe(channel=channel, actor=actor)
+    elif network == Network.X:
+        from channels.services.x_webhook import x_webhook_register
+
+        x_webhook_register(channel=channel, actor=actor)
+    if network == Network.MASTODON:
+        from channels.services.mastodon import mastodon_limit_refresh
+
+        mastodon_limit_refresh(channel=channel)  # each instance sets its own
     return channel
 
 
@@ -218,9 +288,11 @@ def channel_reconnect(
             "Connect that account as a new channel instead."
         )
     with transaction.atomic():
-        if credentials:
+        if credentials or channel.network == Network.BLUESKY:
+            # A Bluesky check opened a new session: keep it (the old one was refused).
             channel.set_credentials(merged)
             channel.save(update_fields=["credentials_encrypted"])
+        if credentials:
             event_record(
                 type="channel.credentials_updated",
                 actor=actor,
@@ -229,7 +301,19 @@ def channel_reconnect(
             )
         channel_mark_fixed(channel=channel, actor=actor)
     channel.refresh_from_db()
+    if channel.network == Network.X and not _x_webhook_subscribed(channel):
+        from channels.services.x_webhook import x_webhook_register
+
+        x_webhook_register(channel=channel, actor=actor)  # a failed one is tried again
     return channel
+
+
+def _x_webhook_subscribed(channel: Channel) -> bool:
+    from inbox.models import ChannelWebhook
+
+    return ChannelWebhook.objects.filter(
+        channel=channel, state=ChannelWebhook.State.SUBSCRIBED
+    ).exists()
 
 
 # --- Facebook Login (OAuth) -------------------------------------------------------------
@@ -270,7 +354,9 @@ def facebook_pages_from_code(*, code: str, redirect_uri: str) -> list[dict[str, 
         short = graph.get_access_token_from_code(code, redirect_uri, app_id, secret)["access_token"]
         graph.access_token = short
         graph.access_token = graph.extend_access_token(app_id, secret)["access_token"]
-        pages = graph.get_connections("me", "accounts", fields="id,name,access_token,tasks")
+        pages = graph.get_connections(
+            "me", "accounts", fields="id,name,access_token,tasks,instagram_business_account"
+        )
     except (facebook.GraphAPIError, KeyError, ValueError, OSError) as exc:
         log.warning("Facebook Login exchange failed: %s", exc)
         raise ValidationError("Facebook did not complete the sign-in. Please try again.") from exc
@@ -279,6 +365,8 @@ def facebook_pages_from_code(*, code: str, redirect_uri: str) -> list[dict[str, 
             "id": str(p["id"]),
             "name": str(p.get("name") or p["id"]),
             "access_token": str(p["access_token"]),
+            # The Instagram professional account linked to the Page, if any.
+            "instagram_id": str((p.get("instagram_business_account") or {}).get("id") or ""),
         }
         for p in pages.get("data") or []
         if p.get("access_token")

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,9 +25,12 @@ from django.views.decorators.http import require_http_methods
 from accounts import access
 from accounts.http import AuthedRequest
 from channels.forms import (
+    BlueskyConnectForm,
+    BlueskyReconnectForm,
     FacebookChooseForm,
     FacebookConnectForm,
     FacebookReconnectForm,
+    MastodonReconnectForm,
     XChooseForm,
     XConnectForm,
     XReconnectForm,
@@ -114,6 +118,33 @@ def channel_connect_x(request: AuthedRequest) -> HttpResponse:
     return _form_page(
         request, "channels/connect_x.html", status, consent_to=consent, form=form, **context
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def channel_connect_bluesky(request: AuthedRequest) -> HttpResponse:
+    """A Bluesky account by its handle and an app password (checked by signing in)."""
+    _admin_only(request)
+    form = BlueskyConnectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            channel = channel_services.channel_connect(
+                actor=request.user,
+                network=Network.BLUESKY,
+                credentials=channel_services.bluesky_credentials(
+                    identifier=data["identifier"], app_password=data["app_password"]
+                ),
+                teams=list(data["teams"]),
+                name=data["name"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Connected {channel.handle} on Bluesky.")
+            return redirect("channels:list")
+    status = 422 if request.method == "POST" else 200
+    return _form_page(request, "channels/connect_bluesky.html", status, form=form)
 
 
 def _consent_origins(real: tuple[str, ...]) -> list[str]:
@@ -250,9 +281,32 @@ def facebook_choose(request: AuthedRequest) -> HttpResponse:
         else:
             request.session.pop(OAUTH_PAGES, None)
             messages.success(request, f"Connected the Facebook Page {channel.name}.")
+            if data.get("with_instagram") and page.get("instagram_id"):
+                _connect_linked_instagram(request, page, data)
             return redirect("channels:list")
     status = 422 if request.method == "POST" else 200
     return _form_page(request, "channels/choose_page.html", status, form=form)
+
+
+def _connect_linked_instagram(request: AuthedRequest, page: dict, data: dict) -> None:
+    """The Page's linked Instagram account becomes a channel of its own, with
+    the same Page token (encrypted at rest like every credential)."""
+    try:
+        instagram = channel_services.channel_connect(
+            actor=request.user,
+            network=Network.INSTAGRAM,
+            credentials=channel_services.facebook_credentials(
+                page_access_token=page["access_token"]
+            ),
+            teams=list(data["teams"]),
+            via="oauth",
+        )
+    except ValidationError as exc:
+        messages.error(
+            request, f"The linked Instagram account was not connected: {exc.messages[0]}"
+        )
+    else:
+        messages.success(request, f"Connected the Instagram account {instagram.handle}.")
 
 
 @login_required
@@ -261,11 +315,21 @@ def channel_reconnect(request: AuthedRequest, pk: int) -> HttpResponse:
     _admin_only(request)
     health = channel_get_for_admin(user=request.user, pk=pk)
     channel = health.channel
-    form_class = XReconnectForm if channel.network == Network.X else FacebookReconnectForm
+    forms: dict[str, type[Form]] = {
+        Network.X: XReconnectForm,
+        Network.BLUESKY: BlueskyReconnectForm,
+        # A new Mastodon token only comes by signing in again on the instance.
+        Network.MASTODON: MastodonReconnectForm,
+    }
+    form_class = forms.get(channel.network, FacebookReconnectForm)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if channel.network == Network.X:
+        if channel.network == Network.BLUESKY:
+            new = (
+                {"app_password": data["app_password"].strip()} if data.get("app_password") else None
+            )
+        elif channel.network == Network.X:
             new = (
                 channel_services.x_credentials(
                     access_token=data["access_token"],
@@ -274,6 +338,8 @@ def channel_reconnect(request: AuthedRequest, pk: int) -> HttpResponse:
                 if data.get("access_token")
                 else None
             )
+        elif channel.network == Network.MASTODON:
+            new = None
         else:
             new = (
                 channel_services.facebook_credentials(page_access_token=data["page_access_token"])
@@ -299,6 +365,7 @@ def channel_reconnect(request: AuthedRequest, pk: int) -> HttpResponse:
         form=form,
         row=health,
         x_oauth=x_oauth,
+        masto_oauth=channel.network == Network.MASTODON,
     )
 
 

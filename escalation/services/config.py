@@ -13,15 +13,15 @@ from events.services import event_record
 
 
 def _check(actor: User, channels) -> None:
-    if not access.is_manager_or_admin(actor):
-        raise PermissionDenied("Only managers and admins can change escalation rules.")
     if access.is_admin(actor):
         return
+    if not access.managed_team_ids(actor):
+        raise PermissionDenied("Only managers and admins can change escalation rules.")
     if not channels:
         raise PermissionDenied("Only an admin can set a rule for every channel.")
-    visible = set(access.channels_visible_to(actor).values_list("pk", flat=True))
-    if any(c.pk not in visible for c in channels):
-        raise PermissionDenied("You do not cover every one of these channels.")
+    managed = set(access.channels_managed_by(actor).values_list("pk", flat=True))
+    if any(c.pk not in managed for c in channels):
+        raise PermissionDenied("You do not manage a team covering every one of these channels.")
 
 
 def rule_save(*, actor: User, form, levels) -> EscalationRule:

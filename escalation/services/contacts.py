@@ -164,9 +164,28 @@ def contact_block(*, contact: Contact, actor: User, reason: str) -> Contact:
     )
 
 
+def _managed_conversation(actor: User, contact: Contact) -> Conversation:
+    conv = (
+        Conversation.objects.filter(
+            contact=contact, channel__in=access.channels_managed_by(actor).values("pk")
+        )
+        .order_by("-last_message_at")
+        .first()
+    )
+    if conv is None:
+        raise PermissionDenied(
+            "Only admins, and managers of a channel this person wrote on, clear the flag."
+        )
+    return conv
+
+
 def contact_detractor_clear(*, contact: Contact, actor: User, reason: str) -> Contact:
-    """A person decides the flag was wrong (the citizen had a real complaint)."""
-    conv = _visible_conversation(actor, contact)
+    """A manager (of a channel the contact wrote on) or an admin decides the
+    flag was wrong: the citizen had a real complaint. Officers see the flag
+    but do not clear it: it steers how colleagues treat the person, and the
+    guidance in shared/seeds gives officers no say in it. The count starts
+    again from now (see ``detractors_flag``)."""
+    conv = _managed_conversation(actor, contact)
     reason = _clean_reason(reason)
     with transaction.atomic():
         if Contact.objects.filter(pk=contact.pk, is_detractor=True).update(is_detractor=False):
@@ -174,7 +193,11 @@ def contact_detractor_clear(*, contact: Contact, actor: User, reason: str) -> Co
                 type="contact.detractor_cleared",
                 actor=actor,
                 conversation=conv,
-                data={"contact_id": contact.pk, "reason": reason},
+                data={
+                    "target": f"contact:{contact.pk}",
+                    "contact_id": contact.pk,
+                    "reason": reason,
+                },
             )
     contact.refresh_from_db()
     return contact

@@ -44,11 +44,19 @@ EDITABLE = (
 
 
 def _check_actor(actor: User, channels: Sequence[Channel]) -> None:
-    if not access.is_manager_or_admin(actor):
+    if not access.managed_team_ids(actor):
         raise PermissionDenied("Only managers and admins can use crisis mode.")
-    visible = set(access.channels_visible_to(actor).values_list("pk", flat=True))
-    if any(c.pk not in visible for c in channels):
-        raise PermissionDenied("You do not cover every one of these channels.")
+    managed = set(access.channels_managed_by(actor).values_list("pk", flat=True))
+    if any(c.pk not in managed for c in channels):
+        raise PermissionDenied("You do not manage every one of these channels.")
+
+
+def _check_team(actor: User, team: Team | None) -> None:
+    # Routing the crisis's conversations to a team is a manager's call for
+    # that team: a manager of team A does not hand work to team B, even on a
+    # channel both teams cover.
+    if team is not None and not access.can_manage_team(actor, team.pk):
+        raise PermissionDenied(f"You do not manage {team}.")
 
 
 def _validate(values: dict[str, Any], channels: Sequence[Channel]) -> None:
@@ -150,6 +158,7 @@ def crisis_start(
         "limit_minutes": limit_minutes,
     }
     _validate(values, channels)
+    _check_team(actor, crisis_team)
     ids = [c.pk for c in channels]
     with transaction.atomic():
         # Serialise starts on the same channels: one active crisis per channel.
@@ -191,7 +200,11 @@ def crisis_update(*, crisis: CrisisMode, actor: User, **changes: Any) -> CrisisM
     if unknown:
         raise ValidationError(f"Cannot change {', '.join(sorted(unknown))}.")
     channels = list(crisis.channels.all())
+    new_team = changes.get("crisis_team")
+    # Keeping the team an admin chose is fine; choosing another is checked.
+    changed_team = new_team if new_team and new_team.pk != crisis.crisis_team_id else None
     _check_actor(actor, channels)
+    _check_team(actor, changed_team)
     with transaction.atomic():
         locked = CrisisMode.objects.select_for_update().get(pk=crisis.pk)
         if not locked.is_active:

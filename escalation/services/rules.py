@@ -86,7 +86,7 @@ class ActiveRule:
 def rules_active() -> list[ActiveRule]:
     levels = EscalationLevel.objects.prefetch_related("users", "teams").order_by("number")
     rules = EscalationRule.objects.filter(is_active=True).prefetch_related(
-        "channels", Prefetch("levels", queryset=levels)
+        "channels", "keyword_lists", Prefetch("levels", queryset=levels)
     )
     return [_active(rule) for rule in rules]
 
@@ -702,8 +702,8 @@ def escalations_level_up(*, now: datetime) -> int:
 def _ensure_can_see(actor: User, esc: Escalation) -> None:
     if esc.conversation_id and esc.conversation is not None:
         access.ensure_can_act(actor, esc.conversation)
-    elif not access.can_see_channel(actor, esc.channel):
-        raise PermissionDenied("You do not cover this channel.")
+    elif not access.can_act_on_channel(actor, esc.channel):
+        raise PermissionDenied("You do not act on this channel.")
 
 
 def escalation_acknowledge(*, escalation: Escalation, actor: User) -> Escalation:

@@ -15,7 +15,7 @@ from inbox import moderation_selectors, selectors
 from inbox.api import contact_serializers as cs
 from inbox.api import serializers as s
 from inbox.api.views import BAD, NOT_FOUND, InboxApi
-from inbox.models import ActionKind, Network
+from inbox.models import ActionKind
 from inbox.services import contacts, moderation
 
 
@@ -23,7 +23,7 @@ def card_out(request: AuthedApiRequest, conversation) -> dict:
     user = request.user
     contact = conversation.contact
     mute = None
-    if conversation.channel.network == Network.X:
+    if conversation.channel.network in moderation.MUTE_NETWORKS:
         current = moderation_selectors.contact_mute_state(conversation=conversation)
         mute = {
             "muted": current is not None and current.kind == ActionKind.MUTE,

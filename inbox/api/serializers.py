@@ -3,6 +3,7 @@ beyond what the view already loaded, no business rules."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -98,6 +99,40 @@ class ConversationOut(serializers.Serializer):
         return due_clock(obj)
 
 
+class MediaOut(serializers.Serializer):
+    """One picture or attachment. The URLs are our media proxy's (never the
+    network's); while the message is shielded only ``blurred_url`` is given."""
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="image, video, gif or other")
+    alt_text = serializers.SerializerMethodField(help_text="null while shielded")
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+    size_bytes = serializers.IntegerField(allow_null=True)
+    url = serializers.SerializerMethodField(
+        help_text="full size (2,048 px at most); null while shielded"
+    )
+    thumbnail_url = serializers.SerializerMethodField(help_text="480 px; null while shielded")
+    blurred_url = serializers.SerializerMethodField()
+
+    def _shown(self, obj) -> bool:
+        return obj.is_image_like and not self.context.get("shielded", False)
+
+    def get_alt_text(self, obj) -> str | None:
+        return None if self.context.get("shielded", False) else obj.alt_text
+
+    def get_url(self, obj) -> str | None:
+        return reverse("inbox:media", args=[obj.pk]) if self._shown(obj) else None
+
+    def get_thumbnail_url(self, obj) -> str | None:
+        return reverse("inbox:media_variant", args=[obj.pk, "thumb"]) if self._shown(obj) else None
+
+    def get_blurred_url(self, obj) -> str | None:
+        if not obj.is_image_like:
+            return None
+        return reverse("inbox:media_variant", args=[obj.pk, "blurred"])
+
+
 class MessageOut(serializers.Serializer):
     id = serializers.IntegerField()
     conversation = serializers.IntegerField(source="conversation_id")
@@ -110,6 +145,12 @@ class MessageOut(serializers.Serializer):
     sent_at = serializers.DateTimeField()
     state = serializers.CharField()
     is_automated = serializers.BooleanField()
+    media = serializers.SerializerMethodField()
+
+    @extend_schema_field(MediaOut(many=True))
+    def get_media(self, obj) -> list[dict]:
+        shielded = bool(getattr(obj, "shielded", False))
+        return list(MediaOut(obj.media.all(), many=True, context={"shielded": shielded}).data)
 
     def get_author(self, obj) -> str:
         if obj.direction == "in":
@@ -277,6 +318,17 @@ class ReplyIn(serializers.Serializer):
         default=False,
         help_text="Reply privately: a direct message on X; on a Facebook comment, "
         "Messenger's one private reply per comment (within 7 days of it)",
+    )
+    image = serializers.FileField(
+        required=False,
+        help_text="One picture (JPEG, PNG, GIF or WebP, up to 5 MB), sent as multipart/form-data; "
+        "re-encoded without its metadata. On X only, for now",
+    )
+    image_alt = MultiLineCharField(
+        required=False,
+        max_length=1000,
+        default="",
+        help_text="The picture's description for people who cannot see it (required with image)",
     )
 
 

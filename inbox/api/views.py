@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,9 +27,10 @@ from inbox.services import actions, approvals, contacts, outbound, presence, tri
 from inbox.services.bulk_actions import conversations_bulk_apply
 from inbox.services.notifications import note_create, notifications_mark_read
 from inbox.services.replies import canned_render, reply_send
+from inbox.services.reply_media import MAX_UPLOAD_BYTES
 from inbox.services.saved_views import saved_view_create, saved_view_delete, saved_view_rename
 from inbox.services.search import inbox_search
-from inbox.services.shield import message_reveal, shield_load
+from inbox.services.shield import message_reveal, message_shield_matches, shield_load
 
 NOT_FOUND = OpenApiResponse(s.ErrorOut, description="Not found, or not on a channel you cover")
 BAD = OpenApiResponse(s.ErrorOut, description="Refused; nothing changed")
@@ -47,7 +49,27 @@ class InboxApi(APIView):
             exc = ValidationError({"detail": " ".join(exc.messages)})
         return super().handle_exception(exc)
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # A write on a conversation or one of its messages: refuse a viewer
+        # (403) or someone who cannot see it (404) before the body is read, so
+        # the answer never depends on the input and never says 400.
+        if request.method in SAFE_METHODS:
+            return
+        route = request.resolver_match.route if request.resolver_match else ""
+        if route.startswith("api/conversations/<int:pk>/"):
+            self._acting_on = selectors.conversation_get_for_action(
+                user=request.user, pk=kwargs["pk"]
+            )
+        elif route.startswith("api/messages/<int:mid>/"):
+            selectors.message_get_for_action(user=request.user, pk=kwargs["mid"])
+
     def conversation(self, pk: int):
+        # The first read reuses the object the write check fetched; later
+        # reads (the answer, after the change) come fresh from the database.
+        checked = self.__dict__.pop("_acting_on", None)
+        if checked is not None and checked.pk == pk:
+            return checked
         return selectors.conversation_get_for_user(user=self.request.user, pk=pk)
 
     @staticmethod
@@ -67,7 +89,7 @@ def _shielded_messages(user, conversation) -> list:
     revealed = selectors.revealed_message_ids(user=user, conversation=conversation)
     messages = list(selectors.conversation_messages(conversation=conversation))
     for m in messages:
-        m.shielded = m.direction == "in" and shield.matches(m.text) and m.pk not in revealed
+        m.shielded = message_shield_matches(shield, m) and m.pk not in revealed
     return messages
 
 
@@ -392,6 +414,8 @@ class ReplyCreateApi(InboxApi):
             seen_outbound_id=data["seen_outbound_id"],
             confirmed=data["confirm"],
             private=data["private"],
+            image_data=data["image"].read(MAX_UPLOAD_BYTES + 1) if data.get("image") else None,
+            image_alt=data["image_alt"],
         )
         if outcome.collisions:
             body = {
@@ -589,8 +613,9 @@ class SavedViewRenameApi(InboxApi):
         summary="Rename one of your own saved views",
     )
     def post(self, request: AuthedApiRequest, pk: int) -> Response:
+        # Looked up first: someone else's view answers 404, not 400.
+        view = selectors.saved_view_get_own(user=request.user, pk=pk)
         data = self.valid(s.SavedViewRenameIn, request.data)
-        view = selectors.saved_view_get_for_user(user=request.user, pk=pk)
         view = saved_view_rename(saved_view=view, actor=request.user, name=data["name"])
         return Response(_saved_view_out(request, view))
 
@@ -603,7 +628,7 @@ class SavedViewDeleteApi(InboxApi):
         summary="Delete one of your own saved views",
     )
     def post(self, request: AuthedApiRequest, pk: int) -> Response:
-        view = selectors.saved_view_get_for_user(user=request.user, pk=pk)
+        view = selectors.saved_view_get_own(user=request.user, pk=pk)
         saved_view_delete(saved_view=view, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -652,9 +677,11 @@ class MessageRejectApi(_MessageApi):
         summary="Reject a held reply with a comment; it never reaches the network",
     )
     def post(self, request: AuthedApiRequest, mid: int) -> Response:
+        # Looked up first: someone who may not see the reply gets 404, not 400.
+        held = self.message(mid)
         data = self.valid(s.RejectIn, request.data)
         message = approvals.reply_reject(
-            message=self.message(mid), approver=request.user, comment=data["comment"]
+            message=held, approver=request.user, comment=data["comment"]
         )
         message.shielded = False
         return Response(s.MessageOut(message).data)

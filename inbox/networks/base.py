@@ -29,6 +29,41 @@ class Author:
     verified: bool = False
 
 
+# What a message's media can be, whatever the network calls it (X "photo",
+# "animated_gif"; Graph "image", "video"...). Mappers translate to these.
+MEDIA_KINDS = ("image", "video", "gif", "other")
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One picture, video or file attached to a message, as the network gives it.
+
+    ``url`` is the network's address of the full-size image (for a video or an
+    animated GIF: its still preview, which is what an officer is shown);
+    ``source_url`` is the video or file itself when the network gives one.
+    ``key`` is the network's own id for it ("3_1460323737035677698" on X),
+    "" when it has none. Sizes are None when the network does not say."""
+
+    kind: str  # one of MEDIA_KINDS
+    url: str = ""
+    alt_text: str = ""
+    key: str = ""
+    source_url: str = ""
+    width: int | None = None
+    height: int | None = None
+    size_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class OutboundImage:
+    """A picture a reply carries: re-encoded bytes (inbox.services.images),
+    their content type, and the alt text the officer wrote."""
+
+    body: bytes
+    content_type: str
+    alt_text: str
+
+
 @dataclass(frozen=True)
 class InboundItem:
     """One message seen on the network, normalized.
@@ -49,6 +84,7 @@ class InboundItem:
     in_reply_to: str = ""
     metrics: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    media: tuple[MediaItem, ...] = ()
 
 
 # Longest id any network item may carry: the contact column (64) is the
@@ -125,6 +161,47 @@ class BackfillPage:
 class SendResult:
     external_id: str
     thread_id: str = ""
+
+
+@dataclass(frozen=True)
+class ProfileFacts:
+    """What a network says about one of our accounts' public profile (seed
+    000's hygiene). None: the network does not tell, so it is not judged."""
+
+    verified: bool | None
+    dms_open: bool | None  # direct messages open to everyone
+    bio: str
+    picture_set: bool | None
+    banner_set: bool | None
+
+
+@dataclass(frozen=True)
+class OwnPost:
+    """One of the account's own public posts with its latest public metrics.
+
+    Counts are what the network shows everyone; ``impressions`` is None where
+    the network does not give it (Bluesky, Mastodon; Facebook when the
+    post's insights cannot be read). ``permalink`` is an http(s) address or ""."""
+
+    external_id: str
+    text: str
+    posted_at: datetime
+    permalink: str = ""
+    likes: int = 0
+    replies: int = 0
+    reposts: int = 0
+    quotes: int = 0
+    impressions: int | None = None
+
+
+@dataclass(frozen=True)
+class OwnPostsRead:
+    """The account's own posts back to a time, newest first. ``error`` is
+    set when paging stopped early: what was read is still worth storing."""
+
+    posts: list[OwnPost]
+    unparseable: list[Unparseable]
+    error: NetworkError | None = None
 
 
 class NetworkError(Exception):
@@ -215,6 +292,10 @@ class NetworkClient(abc.ABC):
     backfill_reach: ClassVar[dict[str, int | None]] = {}
     # Why a stream's reach is what it is, for the admin when it clamps a request.
     backfill_notes: ClassVar[dict[str, str]] = {}
+    # Conversation kinds (public, comment, private) whose replies may carry a
+    # picture through this client; ``send_reply``/``send_private`` then take
+    # ``media=[OutboundImage]``. Empty: replies are text only.
+    reply_media_kinds: ClassVar[frozenset[str]] = frozenset()
 
     @abc.abstractmethod
     def fetch(self, cursor: dict[str, Any]) -> list[StreamResult]:
@@ -270,8 +351,26 @@ class NetworkClient(abc.ABC):
     @abc.abstractmethod
     def unmute(self, *, user_id: str) -> None: ...
 
+    def block(self, *, user_id: str) -> None:
+        """Block the person from the account (Bluesky, Mastodon); other networks refuse."""
+        raise Refused(f"SocialDesk cannot block people on {self.network.title()}.")
+
+    def unblock(self, *, user_id: str) -> None:
+        """Undo a block from the account (Mastodon); other networks refuse."""
+        raise Refused(f"SocialDesk cannot unblock people on {self.network.title()}.")
+
     @abc.abstractmethod
     def follower_count(self) -> int: ...
 
     @abc.abstractmethod
     def post_metrics(self, external_ids: list[str]) -> dict[str, dict[str, int]]: ...
+
+    def own_posts(self, *, since: datetime) -> OwnPostsRead:
+        """The account's own public posts (replies included) published since
+        ``since``, with their public metrics, every page back to it."""
+        raise NotImplementedError(f"own posts are not read on {self.network} yet")
+
+    def profile_facts(self) -> ProfileFacts | None:
+        """The account's public profile as the network shows it; None where
+        this connector does not read it yet."""
+        return None

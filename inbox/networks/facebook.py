@@ -19,8 +19,9 @@ Quirks handled here (see shared/reference/network-apis.md §2):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Generator, Iterator
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -28,13 +29,17 @@ from urllib.parse import parse_qs, urlparse
 import facebook
 import requests
 
-from inbox.networks import reading, transport
+from inbox.networks import own_posts, reading, transport
 from inbox.networks.base import (
     AuthError,
+    Author,
     BackfillPage,
     InboundItem,
     NetworkClient,
     NetworkError,
+    OutboundImage,
+    OwnPostsRead,
+    ProfileFacts,
     RateLimited,
     Refused,
     SendResult,
@@ -45,7 +50,15 @@ from inbox.networks.base import (
     Unreadable,
     search_back,
 )
-from inbox.networks.facebook_mapping import map_comment, map_message, parse_time
+from inbox.networks.facebook_mapping import (
+    map_comment,
+    map_message,
+    map_post,
+    parse_time,
+    post_author,
+)
+
+log = logging.getLogger(__name__)
 
 GRAPH_VERSION = "v21.0"
 GRAPH_HOSTS = ["https://graph.facebook.com"]
@@ -60,8 +73,20 @@ MAX_PAGES = 100  # bounds a misbehaving server, never reached in practice
 # of each one's comments and of Messenger threads: enough to set the cursor.
 # What is older is history, the import's to fetch (backfill).
 FIRST_POLL_PAGES = 1
-COMMENT_FIELDS = "id,message,from{id,name},created_time,like_count,comment_count,parent{id,from}"
-MESSAGE_FIELDS = "id,message,from,created_time"
+COMMENT_FIELDS = (
+    "id,message,from{id,name},created_time,like_count,comment_count,parent{id,from},attachment"
+)
+MESSAGE_FIELDS = "id,message,from,created_time,attachments"
+PROFILE_FIELDS = "id,verification_status,about,picture{url,is_silhouette},cover{source}"
+POST_FIELDS = "id,message,from{id,name},created_time,permalink_url"
+OWN_POST_FIELDS = (
+    "id,message,created_time,permalink_url,shares,"
+    "reactions.summary(total_count).limit(0),comments.summary(true).limit(0)"
+)
+OWN_POSTS_PAGE = 25
+# People's posts: on the Page's timeline (/visitor_posts) and elsewhere
+# tagging it (/tagged). Each is a stream of its own with its own cursor.
+POST_STREAMS = {"visitor_posts": ("visitor_posts", "post"), "tags": ("tagged", "tag")}
 
 
 def window_explanation(closed_at: datetime | None = None) -> str:
@@ -151,7 +176,11 @@ class FacebookClient(NetworkClient):
     """One Facebook Page: its posts' comments and its Messenger inbox."""
 
     network = "facebook"
-    backfill_reach = {"comments": None, "messenger": None}
+    backfill_reach = {"comments": None, "messenger": None, "visitor_posts": None, "tags": None}
+    # A comment reply carries one photo (``source``) with its text. Messenger
+    # sends an attachment as a message of its own, apart from the text: one
+    # reply would be two network writes, so it is not offered (yet).
+    reply_media_kinds = frozenset({"comment"})
 
     def __init__(self, *, page_id: str, credentials: dict[str, str]):
         self.page_id = page_id
@@ -193,10 +222,43 @@ class FacebookClient(NetworkClient):
     # --- reading ---------------------------------------------------------------------
 
     def fetch(self, cursor: dict[str, Any]) -> list[StreamResult]:
+        # People's posts first: a post and a comment under it in the same
+        # second then keep that order (ingest's sort by time is stable).
         return [
+            *(
+                self._stream(name, cursor.get(f"{name}_since_id"), self._post_reader(*how))
+                for name, how in POST_STREAMS.items()
+            ),
             self._stream("comments", cursor.get("comments_since_id"), self._comment_items),
             self._stream("messenger", cursor.get("messenger_since_id"), self._message_items),
         ]
+
+    def _post_reader(self, edge: str, kind: str) -> Callable[[int, list, list], None]:
+        def read(since: int, items: list, bad: list) -> None:
+            self._post_items(edge, kind, since, items, bad)
+
+        return read
+
+    def _post_items(self, edge: str, kind: str, since: int, items: list, bad: list) -> None:
+        """People's posts newest first, down to ``since`` (whole seconds)."""
+        for posts in self._pages(
+            f"{self.page_id}/{edge}",
+            max_pages=MAX_PAGES if since else FIRST_POLL_PAGES,
+            fields=POST_FIELDS,
+            limit=25,
+        ):
+            older = False
+            for raw in posts:
+                item = reading.read_one(
+                    bad, raw, lambda r: map_post(r, page_id=self.page_id, kind=kind), "post"
+                )
+                if item is not None and item.created_at.timestamp() < since:
+                    older = True
+                    continue
+                if item is not None:
+                    items.append(item)
+            if older:
+                return
 
     def _stream(self, name: str, since: Any, reader: Callable) -> StreamResult:
         """The cursor is the newest created_time (epoch seconds) fully read. The
@@ -221,19 +283,28 @@ class FacebookClient(NetworkClient):
         for posts in self._pages(
             f"{self.page_id}/feed",
             max_pages=pages,
-            fields="id,created_time,updated_time",
+            fields="id,created_time,updated_time,from{id,name}",
             limit=25,
         ):
             for post in posts:
                 posts_seen += 1
                 read = _post(post, bad, key="updated_time")
                 if read is not None and read[1] >= since:
-                    self._post_comments(read[0], since, items, bad, max_pages=pages)
+                    self._post_comments(
+                        read[0], since, items, bad, max_pages=pages, author=post_author(post)
+                    )
                 if posts_seen >= MAX_POSTS:
                     return
 
     def _post_comments(
-        self, post_id: str, since: int, items: list, bad: list, *, max_pages: int = MAX_PAGES
+        self,
+        post_id: str,
+        since: int,
+        items: list,
+        bad: list,
+        *,
+        max_pages: int = MAX_PAGES,
+        author: Author | None = None,
     ) -> None:
         for comments in self._pages(
             f"{post_id}/comments",
@@ -248,7 +319,9 @@ class FacebookClient(NetworkClient):
                 item = reading.read_one(
                     bad,
                     raw,
-                    lambda r: map_comment(r, post_id=post_id, page_id=self.page_id),
+                    lambda r: map_comment(
+                        r, post_id=post_id, page_id=self.page_id, post_author=author
+                    ),
                     "comment",
                 )
                 if item is not None and item.created_at.timestamp() < since:
@@ -339,7 +412,11 @@ class FacebookClient(NetworkClient):
     def backfill(
         self, *, since: dict[str, datetime], resume: dict[str, dict[str, Any]]
     ) -> Generator[BackfillPage, None, None]:
-        readers = {"comments": self._comment_history, "messenger": self._messenger_history}
+        readers: dict[str, Callable[[int, dict[str, Any]], Iterator[BackfillPage]]] = {
+            "comments": self._comment_history,
+            "messenger": self._messenger_history,
+            **{name: self._post_history(name, *how) for name, how in POST_STREAMS.items()},
+        }
         for name, reader in readers.items():
             position = resume.get(name) or {}
             if name in since and not position.get("done"):
@@ -377,6 +454,37 @@ class FacebookClient(NetworkClient):
                 return
         yield BackfillPage("comments", [], [], position, done=True)
 
+    def _post_history(
+        self, stream: str, edge: str, kind: str
+    ) -> Callable[[int, dict[str, Any]], Iterator[BackfillPage]]:
+        """People's posts created since ``since`` (the edge's time filter),
+        newest first, one page per Graph page; a resumed read asks only for
+        posts up to the oldest one already stored (``until``)."""
+
+        def read(since: int, position: dict[str, Any]) -> Iterator[BackfillPage]:
+            args: dict[str, Any] = {"fields": POST_FIELDS, "limit": 25, "since": since}
+            if position.get("until"):
+                args["until"] = position["until"]
+            for posts in self._pages(f"{self.page_id}/{edge}", **args):
+                if not posts:
+                    break
+                items: list[InboundItem] = []
+                bad: list[Unparseable] = []
+                for raw in posts:
+                    item = reading.read_one(
+                        bad, raw, lambda r: map_post(r, page_id=self.page_id, kind=kind), "post"
+                    )
+                    if item is not None and item.created_at.timestamp() >= since:
+                        items.append(item)
+                if items:
+                    # One past the oldest post's second: a same-second sibling is read again.
+                    oldest = int(min(i.created_at for i in items).timestamp())
+                    position = {"until": oldest + 1}
+                yield _history_page(stream, items, bad, position)
+            yield BackfillPage(stream, [], [], position, done=True)
+
+        return read
+
     def _messenger_history(self, since: int, position: dict[str, Any]) -> Iterator[BackfillPage]:
         """Messenger threads, most recently active first, until one was last
         active before ``since`` (Graph has no time filter here), each with its
@@ -407,13 +515,43 @@ class FacebookClient(NetworkClient):
     # --- writing ---------------------------------------------------------------------
 
     def _comment_target(self, comment_id: str) -> str:
-        """Facebook keeps comments two levels deep: answer under the top-level comment."""
-        found = self._get(comment_id, fields="id,parent{id}")
+        """Facebook keeps comments two levels deep: answer under the top-level
+        comment. A person's post (visitor post, tag) is answered with a comment
+        on it: Graph refuses ``parent`` on a post (code 100), and the node's
+        ``metadata`` then says what it is."""
+        try:
+            found = self._get(comment_id, fields="id,parent{id}")
+        except Refused as refused:
+            if self._node_type(comment_id) not in ("post", "status", "photo", "video", "link"):
+                raise refused
+            return comment_id
         return str((found.get("parent") or {}).get("id") or comment_id)
 
-    def send_reply(self, *, in_reply_to: str, text: str) -> SendResult:
+    def _node_type(self, node_id: str) -> str:
+        found = self._get(node_id, fields="id", metadata="1")
+        metadata = found.get("metadata")
+        return str(metadata.get("type") or "") if isinstance(metadata, dict) else ""
+
+    def send_reply(
+        self, *, in_reply_to: str, text: str, media: Sequence[OutboundImage] = ()
+    ) -> SendResult:
         target = self._comment_target(in_reply_to)
-        data = self._call(self.graph.put_object, target, "comments", write=True, message=text)
+        if len(media) > 1:
+            raise Refused("A Facebook comment carries one photo")
+        if media:
+            # Graph takes the photo as a multipart ``source`` with the text, in
+            # one write; it keeps no alt text for a comment's photo.
+            image = media[0]
+            name = "reply.png" if image.content_type == "image/png" else "reply.jpg"
+            data = self._call(
+                self.graph.request,
+                f"{self.graph.version}/{target}/comments",
+                post_args={"message": text},
+                files={"source": (name, image.body, image.content_type)},
+                write=True,
+            )
+        else:
+            data = self._call(self.graph.put_object, target, "comments", write=True, message=text)
         return SendResult(external_id=str(data["id"]), thread_id=target)
 
     def send_private(self, *, thread_key: str, recipient_id: str, text: str) -> SendResult:
@@ -534,6 +672,76 @@ class FacebookClient(NetworkClient):
     def page_info(self) -> dict[str, Any]:
         """The Page's id, name and username: the connection check."""
         return self._get(self.page_id, fields="id,name,username,followers_count")
+
+    def profile_facts(self) -> ProfileFacts:
+        """The Page's fields (badge, About text, picture, cover) and its
+        ``USERS_CAN_MESSAGE`` setting. A grey silhouette is no picture."""
+        page = self._get(self.page_id, fields=PROFILE_FIELDS)
+        settings_page = self._get(f"{self.page_id}/settings")
+        settings = {
+            str(s.get("setting")): s.get("value")
+            for s in _page_data(settings_page)
+            if isinstance(s, dict)
+        }
+        picture = page.get("picture")
+        picture = picture.get("data") if isinstance(picture, dict) else None
+        status = page.get("verification_status")
+        message = settings.get("USERS_CAN_MESSAGE")
+        return ProfileFacts(
+            verified=None if status is None else status in ("blue_verified", "gray_verified"),
+            dms_open=message if isinstance(message, bool) else None,
+            bio=str(page.get("about") or ""),
+            picture_set=(
+                None
+                if not isinstance(picture, dict)
+                else bool(picture.get("url")) and not picture.get("is_silhouette")
+            ),
+            banner_set=bool((page.get("cover") or {}).get("source")),
+        )
+
+    def own_posts(self, *, since: datetime) -> OwnPostsRead:
+        """The Page's own posts (``/posts``) from ``since``, newest first, with
+        reactions, comments and shares, and each post's impressions from its
+        insights (one call a post: Graph gives them nowhere else)."""
+        pages = self._pages(
+            f"{self.page_id}/posts",
+            fields=OWN_POST_FIELDS,
+            since=int(since.timestamp()),
+            limit=OWN_POSTS_PAGE,
+        )
+        found = own_posts.read_back(
+            pages,
+            lambda raw: own_posts.map_page_post(raw, parse_time=parse_time),
+            since=since,
+            what="Page post",
+        )
+        with_reach = []
+        for i, post in enumerate(found.posts):
+            try:
+                impressions = self._impressions(post.external_id)
+            except NetworkError as exc:
+                # Figures without reach beat none: the rest keep impressions
+                # unknown, and a rate limit is not hit again for them.
+                log.warning("Facebook insights of Page %s stopped: %s", self.page_id, exc)
+                with_reach.extend(found.posts[i:])
+                break
+            with_reach.append(replace(post, impressions=impressions))
+        return replace(found, posts=with_reach)
+
+    def _impressions(self, post_id: str) -> int | None:
+        """``post_impressions`` (lifetime) from the post's insights; None when
+        Graph refuses the metric for this post (code 100) or sends no number."""
+        try:
+            page = self._get(f"{post_id}/insights", metric="post_impressions")
+        except Refused:
+            return None
+        for metric in page.get("data") or []:
+            if isinstance(metric, dict) and metric.get("name") == "post_impressions":
+                values = metric.get("values")
+                value = values[-1].get("value") if isinstance(values, list) and values else None
+                if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                    return min(value, 2**31 - 1)
+        return None
 
     def post_metrics(self, external_ids: list[str]) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}

@@ -10,14 +10,17 @@ so moderation is hide reply and mute.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Generator, Iterator
+import io
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
 import tweepy
+from django.conf import settings
 
-from inbox.networks import reading, transport
+from inbox.networks import own_posts, reading, transport
 from inbox.networks.base import (
     FIND_SENT_MAX_PAGES,
     MAX_ID_LENGTH,
@@ -26,8 +29,12 @@ from inbox.networks.base import (
     BackfillPage,
     DuplicateContent,
     InboundItem,
+    MediaItem,
     NetworkClient,
     NetworkError,
+    OutboundImage,
+    OwnPostsRead,
+    ProfileFacts,
     RateLimited,
     Refused,
     SendResult,
@@ -38,8 +45,10 @@ from inbox.networks.base import (
     Unreadable,
     search_back,
 )
+from inbox.networks.media import MAX_MEDIA, UNREADABLE, media_item
 
 X_HOSTS = ["https://api.twitter.com", "https://api.x.com"]
+UPLOAD_HOST = "https://upload.twitter.com"
 TWEET_FIELDS = [
     "created_at",
     "author_id",
@@ -47,9 +56,15 @@ TWEET_FIELDS = [
     "in_reply_to_user_id",
     "referenced_tweets",
     "public_metrics",
+    "attachments",
 ]
+# X returns a photo's ``url`` only when asked; videos and GIFs have only a
+# ``preview_image_url`` still (and ``variants``, the playable files).
+MEDIA_FIELDS = ["media_key", "type", "url", "preview_image_url", "alt_text", "width", "height"]
 USER_FIELDS = ["public_metrics", "verified"]
-DM_FIELDS = ["created_at", "sender_id", "dm_conversation_id", "participant_ids"]
+DM_FIELDS = ["created_at", "sender_id", "dm_conversation_id", "participant_ids", "attachments"]
+TWEET_EXPANSIONS = ["author_id", "referenced_tweets.id", "attachments.media_keys"]
+DM_EXPANSIONS = ["sender_id", "participant_ids", "attachments.media_keys"]
 MAX_PAGES = 100  # X serves at most ~800 recent mentions; this only bounds a bad server
 # A stream's first poll (no cursor yet) reads one page, newest first: enough to
 # set the cursor. What is older is history, the import's to fetch (backfill).
@@ -69,6 +84,19 @@ def make_client(credentials: dict[str, str]) -> tweepy.Client:
     )
     transport.mount(client.session, real_bases=X_HOSTS, sandbox_prefix="/x")
     return client
+
+
+def make_uploader(credentials: dict[str, str]) -> tweepy.API:
+    """tweepy's v1.1 client, for media uploads only (API v2 has no upload in tweepy)."""
+    auth = tweepy.OAuth1UserHandler(
+        credentials.get("consumer_key"),
+        credentials.get("consumer_secret"),
+        credentials.get("access_token"),
+        credentials.get("access_token_secret"),
+    )
+    api = tweepy.API(auth, timeout=settings.NETWORK_HTTP_TIMEOUT, wait_on_rate_limit=False)
+    transport.mount(api.session, real_bases=[UPLOAD_HOST], sandbox_prefix="/x")
+    return api
 
 
 def parse_time(value: str) -> datetime:
@@ -121,10 +149,12 @@ class XClient(NetworkClient):
     # DM events are kept for 30 days.
     backfill_reach = {"mentions": None, "dms": 30}
     backfill_notes = {"dms": "X keeps direct messages for 30 days"}
+    reply_media_kinds = frozenset({"public", "private"})
 
     def __init__(self, *, account_id: str, credentials: dict[str, str]):
         self.account_id = account_id
         self.client = make_client(credentials)
+        self.credentials = credentials
 
     def _call(self, fn: Callable[..., dict], *, write: bool = False, **kwargs) -> dict:
         try:
@@ -158,18 +188,18 @@ class XClient(NetworkClient):
             return StreamResult(name, items, bad, cursor=since_id, error=exc)
         return StreamResult(name, items, bad, cursor=str(newest) if newest else since_id)
 
-    def _pages(self, fn, **kwargs) -> Iterator[tuple[list[dict], dict[str, dict]]]:
+    def _pages(self, fn, **kwargs) -> Iterator[tuple[list[dict], Includes]]:
         for data, users, _token in self._token_pages(fn, **kwargs):
             yield data, users
 
     def _token_pages(
         self, fn, token: str | None = None, max_pages: int = MAX_PAGES, **kwargs
-    ) -> Iterator[tuple[list[dict], dict[str, dict], str | None]]:
+    ) -> Iterator[tuple[list[dict], Includes, str | None]]:
         """Pages with the token of the page after each (None after the last)."""
         for _ in range(max_pages):
             page = self._call(fn, pagination_token=token, **kwargs)
             data = _page_data(page)
-            users = _page_users(page)
+            users = _page_includes(page)
             token = _next_token(page) if data else None
             yield data, users, token
             if not token:
@@ -183,8 +213,9 @@ class XClient(NetworkClient):
             since_id=since_id or None,
             max_results=100,
             tweet_fields=TWEET_FIELDS,
-            expansions=["author_id", "referenced_tweets.id"],
+            expansions=TWEET_EXPANSIONS,
             user_fields=USER_FIELDS,
+            media_fields=MEDIA_FIELDS,
         )
 
     def _dm_pages(self, since_id):
@@ -195,8 +226,9 @@ class XClient(NetworkClient):
             max_pages=MAX_PAGES if since_id else FIRST_POLL_PAGES,
             event_types="MessageCreate",
             dm_event_fields=DM_FIELDS,
-            expansions=["sender_id", "participant_ids"],
+            expansions=DM_EXPANSIONS,
             user_fields=USER_FIELDS,
+            media_fields=MEDIA_FIELDS,
             max_results=100,
         ):
             yield data, users
@@ -226,8 +258,9 @@ class XClient(NetworkClient):
             until_id=until_id or None,
             max_results=100,
             tweet_fields=TWEET_FIELDS,
-            expansions=["author_id", "referenced_tweets.id"],
+            expansions=TWEET_EXPANSIONS,
             user_fields=USER_FIELDS,
+            media_fields=MEDIA_FIELDS,
         ):
             if not data:
                 break  # nothing older: a page with no progress is not worth a resume point
@@ -259,8 +292,9 @@ class XClient(NetworkClient):
             token=token,
             event_types="MessageCreate",
             dm_event_fields=DM_FIELDS,
-            expansions=["sender_id", "participant_ids"],
+            expansions=DM_EXPANSIONS,
             user_fields=USER_FIELDS,
+            media_fields=MEDIA_FIELDS,
             max_results=100,
         ):
             mapped, bad = _mapped(data, users, self._map_dm)
@@ -271,8 +305,8 @@ class XClient(NetworkClient):
                 return
 
     @staticmethod
-    def _author(user_id: str, users: dict[str, dict]) -> Author:
-        user = users.get(user_id) or {}
+    def _author(user_id: str, includes: Includes) -> Author:
+        user = includes.users.get(user_id) or {}
         what = f"the profile of user {user_id}"
         metrics = user.get("public_metrics")
         return Author(
@@ -285,7 +319,7 @@ class XClient(NetworkClient):
             verified=user.get("verified") is True,
         )
 
-    def _map_tweet(self, raw: Any, users: dict[str, dict]) -> InboundItem | None:
+    def _map_tweet(self, raw: Any, users: Includes) -> InboundItem | None:
         tweet = reading.obj(raw, "tweet")
         tweet_id = reading.numeric_id(tweet, "id", "tweet")
         author_id = reading.numeric_id(tweet, "author_id", "tweet")
@@ -310,9 +344,10 @@ class XClient(NetworkClient):
             in_reply_to=replied_to,
             metrics=reading.obj(metrics, "tweet's public_metrics") if metrics is not None else {},
             raw=tweet,
+            media=_attached(tweet, users),
         )
 
-    def _map_dm(self, raw: Any, users: dict[str, dict]) -> InboundItem | None:
+    def _map_dm(self, raw: Any, users: Includes) -> InboundItem | None:
         event = reading.obj(raw, "DM event")
         if reading.text(event, "event_type", "DM event", required=False) not in (
             "",
@@ -335,24 +370,62 @@ class XClient(NetworkClient):
             created_at=reading.moment(event, "created_at", "DM event", parse_time),
             direction="out" if outbound else "in",
             raw=event,
+            media=_attached(event, users),
         )
 
     # --- writing -------------------------------------------------------------------
 
-    def send_reply(self, *, in_reply_to: str, text: str) -> SendResult:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, media: Sequence[OutboundImage] = ()
+    ) -> SendResult:
+        # Uploading first posts nothing: an upload never shown in a post
+        # expires on X after a day, so a retry may upload again safely.
+        media_ids = [self._upload(image) for image in media] or None
         data = self._call(
-            self.client.create_tweet, write=True, text=text, in_reply_to_tweet_id=in_reply_to
+            self.client.create_tweet,
+            write=True,
+            text=text,
+            in_reply_to_tweet_id=in_reply_to,
+            media_ids=media_ids,
         )
         return SendResult(external_id=str(data["data"]["id"]))
 
-    def send_private(self, *, thread_key: str, recipient_id: str, text: str) -> SendResult:
+    def send_private(
+        self,
+        *,
+        thread_key: str,
+        recipient_id: str,
+        text: str,
+        media: Sequence[OutboundImage] = (),
+    ) -> SendResult:
+        if len(media) > 1:
+            raise Refused("X allows one picture per direct message")
+        media_id = self._upload(media[0]) if media else None
         data = self._call(
-            self.client.create_direct_message, write=True, participant_id=recipient_id, text=text
+            self.client.create_direct_message,
+            write=True,
+            participant_id=recipient_id,
+            text=text,
+            media_id=media_id,
         )
         return SendResult(
             external_id=str(data["data"]["dm_event_id"]),
             thread_id=data["data"].get("dm_conversation_id", ""),
         )
+
+    def _upload(self, image: OutboundImage) -> str:
+        """Upload one picture with its alt text (v1.1 on upload.twitter.com,
+        the way tweepy does it); its media id."""
+        api = make_uploader(self.credentials)
+        name = "reply.png" if image.content_type == "image/png" else "reply.jpg"
+        try:
+            uploaded = api.media_upload(filename=name, file=io.BytesIO(image.body))
+            media_id = str(uploaded.media_id_string)
+            if image.alt_text:
+                api.create_media_metadata(media_id, image.alt_text)
+        except NETWORK_EXCEPTIONS as exc:
+            raise translate(exc, write=False) from exc
+        return media_id
 
     def find_sent(
         self,
@@ -416,6 +489,88 @@ class XClient(NetworkClient):
         data = self._call(self.client.get_user, id=self.account_id, user_fields=["public_metrics"])
         return int(data["data"]["public_metrics"]["followers_count"])
 
+    def profile_facts(self) -> ProfileFacts:
+        """``GET /2/users/me`` with the profile fields. ``receives_your_dm``
+        on one's own account says whether its DMs are open to everyone; an
+        account that never set a picture shows X's default image."""
+        data = self._call(
+            self.client.get_me,
+            user_fields=[
+                "verified",
+                "description",
+                "profile_image_url",
+                "profile_banner_url",
+                "receives_your_dm",
+            ],
+        )
+        me = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(me, dict):
+            raise TransientError("X sent a profile that is not an object")
+        picture = str(me.get("profile_image_url") or "")
+        return ProfileFacts(
+            verified=_flag(me.get("verified")),
+            dms_open=_flag(me.get("receives_your_dm")),
+            bio=str(me.get("description") or ""),
+            picture_set=bool(picture) and "default_profile_images" not in picture,
+            banner_set=bool(me.get("profile_banner_url")),
+        )
+
+    # --- Account Activity webhooks ------------------------------------------------------
+
+    def _aaa(self, method: str, route: str, *, write: bool = False, body: Any = None) -> dict:
+        """One Account Activity call (tweepy has no methods for them)."""
+        try:
+            answer = self.client.request(method, route, json=body, user_auth=True)
+            data = answer.json() if answer.content else {}
+        except NETWORK_EXCEPTIONS as exc:
+            raise translate(exc, write=write) from exc
+        except ValueError as exc:
+            raise (UnknownOutcome if write else TransientError)(
+                "X sent a malformed response"
+            ) from exc
+        return data if isinstance(data, dict) else {}
+
+    def webhook_for(self, url: str) -> dict[str, Any] | None:
+        """The app's registered webhook with this URL (id, url, valid), if any."""
+        for hook in self._aaa("GET", "/2/webhooks").get("data") or []:
+            if isinstance(hook, dict) and hook.get("url") == url:
+                return hook
+        return None
+
+    def webhook_register(self, url: str) -> dict[str, Any]:
+        """Register the URL; X answers only after its CRC check of it passed."""
+        data = self._aaa("POST", "/2/webhooks", write=True, body={"url": url}).get("data")
+        if not isinstance(data, dict) or not data.get("id"):
+            raise TransientError("X registered the webhook but sent no id")
+        return data
+
+    def webhook_subscribe(self, webhook_id: str) -> bool:
+        """Subscribe this account's activity to the webhook; True once it is."""
+        route = f"/2/account_activity/webhooks/{webhook_id}/subscriptions/all"
+        self._aaa("POST", route, write=True)
+        return bool((self._aaa("GET", route).get("data") or {}).get("subscribed"))
+
+    def own_posts(self, *, since: datetime) -> OwnPostsRead:
+        """The account's timeline (replies included, retweets of others not)
+        from ``since``, with ``public_metrics``; ``start_time`` bounds it on X."""
+        pages = (
+            data
+            for data, _users, _token in self._token_pages(
+                self.client.get_users_tweets,
+                id=self.account_id,
+                start_time=since,
+                exclude=["retweets"],
+                max_results=100,
+                tweet_fields=["created_at", "public_metrics"],
+            )
+        )
+        return own_posts.read_back(
+            pages,
+            lambda raw: own_posts.map_tweet(raw, parse_time=parse_time),
+            since=since,
+            what="X post",
+        )
+
     def post_metrics(self, external_ids: list[str]) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for start in range(0, len(external_ids), 100):
@@ -449,7 +604,7 @@ def _created(item: dict) -> datetime | None:
 
 
 def _mapped(
-    data: list[Any], users: dict[str, dict], mapper: Callable
+    data: list[Any], users: Includes, mapper: Callable
 ) -> tuple[list[InboundItem], list[Unparseable]]:
     """One page through a mapper: the items, and the payloads it could not read."""
     items: list[InboundItem] = []
@@ -506,6 +661,75 @@ def _page_data(page: Any) -> list[Any]:
     return data
 
 
+@dataclass(frozen=True)
+class Includes:
+    """A page's expansions: user profiles and media objects, by id/key."""
+
+    users: dict[str, dict] = field(default_factory=dict)
+    media: dict[str, dict] = field(default_factory=dict)
+
+
+def _page_includes(page: dict[str, Any]) -> Includes:
+    return Includes(users=_page_users(page), media=_page_media(page))
+
+
+def _page_media(page: dict[str, Any]) -> dict[str, dict]:
+    includes = page.get("includes")
+    media = includes.get("media") if isinstance(includes, dict) else None
+    if not isinstance(media, list):
+        return {}
+    return {
+        m["media_key"]: m
+        for m in media
+        if isinstance(m, dict) and isinstance(m.get("media_key"), str)
+    }
+
+
+# X v2 media types -> ours. A video or GIF is shown by its still preview.
+_MEDIA_KINDS = {"photo": "image", "animated_gif": "gif", "video": "video"}
+
+
+def _attached(item: dict[str, Any], includes: Includes) -> tuple[MediaItem, ...]:
+    """The media a tweet or DM event names in ``attachments.media_keys``, in
+    order, from the page's ``includes.media``. A key the page has no object
+    for is kept as an unreadable attachment (the officer sees that something
+    was there)."""
+    attachments = item.get("attachments")
+    keys = attachments.get("media_keys") if isinstance(attachments, dict) else None
+    if not isinstance(keys, list):
+        return ()
+    out = []
+    for key in keys[:MAX_MEDIA]:
+        found = includes.media.get(key) if isinstance(key, str) else None
+        if found is None:
+            out.append(UNREADABLE)
+            continue
+        kind = _MEDIA_KINDS.get(str(found.get("type")), "other")
+        out.append(
+            media_item(
+                kind=kind,
+                url=found.get("url") if kind == "image" else found.get("preview_image_url"),
+                alt_text=found.get("alt_text"),
+                key=key,
+                source_url=_best_variant(found.get("variants")),
+                width=found.get("width"),
+                height=found.get("height"),
+            )
+        )
+    return tuple(out)
+
+
+def _best_variant(variants: Any) -> str:
+    """The highest-bitrate MP4 of a video or GIF, "" when none is given."""
+    mp4 = [
+        v
+        for v in (variants if isinstance(variants, list) else [])
+        if isinstance(v, dict) and v.get("content_type") == "video/mp4"
+    ]
+    best = max(mp4, key=lambda v: v.get("bit_rate") or 0, default=None)
+    return str(best.get("url") or "") if best else ""
+
+
 def _page_users(page: dict[str, Any]) -> dict[str, dict]:
     """The page's user profiles by id; unreadable ones are left out (a tweet
     whose author has no profile keeps an empty one)."""
@@ -520,3 +744,7 @@ def _next_token(page: dict[str, Any]) -> str | None:
     meta = page.get("meta")
     token = meta.get("next_token") if isinstance(meta, dict) else None
     return token if isinstance(token, str) and token else None
+
+
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None

@@ -20,7 +20,7 @@ from typing import Any
 
 from inbox.networks import reading
 from inbox.networks.base import InboundItem, Unparseable, Unreadable
-from inbox.networks.x import XClient
+from inbox.networks.x import Includes, XClient
 
 V1_TIME = "%a %b %d %H:%M:%S %z %Y"
 
@@ -143,7 +143,7 @@ def _tweet(mapper: _Mapper, tweet: Any, conversations: dict[str, str]) -> Inboun
         raw["referenced_tweets"] = [{"type": "replied_to", "id": parent}]
     if tweet.get("in_reply_to_user_id_str") not in (None, ""):
         raw["in_reply_to_user_id"] = reading.numeric_id(tweet, "in_reply_to_user_id_str", "tweet")
-    item = mapper._map_tweet(raw, {author["id"]: author})
+    item = mapper._map_tweet(raw, Includes(users={author["id"]: author}))
     conversations[tweet_id] = conversation  # only once read: a bad tweet must not thread others
     return item
 
@@ -174,4 +174,4 @@ def _dm(mapper: _Mapper, event: Any, users: dict[str, dict[str, Any]]) -> Inboun
         ),
         "source": "account_activity",
     }
-    return mapper._map_dm(raw, users)
+    return mapper._map_dm(raw, Includes(users=users))

@@ -10,10 +10,49 @@ from django.db import transaction
 from accounts import access
 from accounts.models import User
 from events.services import event_record
-from inbox.models import Contact, ContactNote, Conversation, Person
+from inbox.models import (
+    ActionKind,
+    Contact,
+    ContactNote,
+    Conversation,
+    Network,
+    NetworkAction,
+    Person,
+)
+from inbox.services import outbound
 
 MAX_REASON = 1000
 MAX_NOTE = 2000
+# Networks where a block in SocialDesk is also done from the channel's account
+# (their clients implement ``block``), and those where an unblock is undone there
+# too (``unblock``; SocialDesk does not delete Bluesky block records yet). X
+# removed its block endpoint; a Facebook Page cannot block from the API.
+BLOCK_NETWORKS = frozenset({Network.BLUESKY, Network.MASTODON})
+UNBLOCK_NETWORKS = frozenset({Network.MASTODON})
+
+
+def _network_block_queue(
+    *, contact: Contact, actor: User, conversation: Conversation, kind: str, reason: str = ""
+) -> None:
+    """Queue the block (or unblock) on the network, exactly once like every
+    action: the nth block (or unblock) of a person from a channel is round n,
+    so blocking again after an unblock is a new action, not the old one."""
+    channel = conversation.channel
+    networks = BLOCK_NETWORKS if kind == ActionKind.BLOCK else UNBLOCK_NETWORKS
+    if channel.network not in networks:
+        return
+    done = NetworkAction.objects.filter(
+        channel=channel, kind=kind, target_external_id=contact.external_id
+    ).count()
+    outbound.action_create(
+        conversation=conversation,
+        actor=actor,
+        kind=kind,
+        target_external_id=contact.external_id,
+        reason=reason,
+        round=done,
+        event_data={"contact_id": contact.pk},
+    )
 
 
 def contact_block(
@@ -21,7 +60,9 @@ def contact_block(
 ) -> Contact:
     """Block a citizen in SocialDesk (flagged everywhere they appear), with the
     reason kept for the audit trail. ``conversation`` is where the officer
-    acted from; they must be allowed to act on it."""
+    acted from; they must be allowed to act on it. Where the channel's
+    account can block people (``BLOCK_NETWORKS``), the block is also queued
+    for the network, done exactly once by ``outbound``."""
     access.ensure_can_act(actor, conversation)
     if conversation.contact_id != contact.pk:
         raise ValidationError("That contact is not part of this conversation.")
@@ -43,6 +84,13 @@ def contact_block(
             conversation=conversation,
             data={"contact_id": locked.pk, "reason": reason},
         )
+        _network_block_queue(
+            contact=locked,
+            actor=actor,
+            conversation=conversation,
+            kind=ActionKind.BLOCK,
+            reason=reason,
+        )
     return locked
 
 
@@ -63,6 +111,9 @@ def contact_unblock(*, contact: Contact, actor: User, conversation: Conversation
             actor=actor,
             conversation=conversation,
             data={"contact_id": locked.pk, "previous_reason": previous},
+        )
+        _network_block_queue(
+            contact=locked, actor=actor, conversation=conversation, kind=ActionKind.UNBLOCK
         )
     return locked
 

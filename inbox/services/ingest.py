@@ -34,6 +34,7 @@ from inbox.models import (
     DeliveryState,
     Direction,
     Message,
+    MessageMedia,
     Network,
     Priority,
     QuarantinedPayload,
@@ -42,6 +43,7 @@ from inbox.models import (
 from inbox.networks.base import Author, InboundItem, Unparseable
 from inbox.services import cycle
 from inbox.services.bulk import BATCH, db_value, insert_rows, insert_rows_then, select_by_keys
+from inbox.services.media_text import media_summary
 
 PREVIEW_LENGTH = 280
 
@@ -96,6 +98,7 @@ def messages_ingest(
             existing, conv_ids = _conversations_for(channel, distinct, contact_ids)
             inserted = _messages_insert(channel, distinct, conv_ids, contact_ids, altered)
             stored = len(inserted)
+            _media_insert(inserted)
             reopened, unsnoozed = _conversations_update(existing, inserted)
             if not _events_in_insert():
                 _message_events_append(channel, conv_ids, inserted)
@@ -422,9 +425,18 @@ _SUMMARY = (
 MESSENGER_WINDOW = timedelta(hours=24)
 
 
+def _preview(item: InboundItem) -> str:
+    """The inbox line for a message: its text, or for a message with no words
+    (a photo sent alone on Messenger) what was attached, so it is not blank."""
+    text = item.text.strip()
+    if text or not item.media:
+        return item.text[:PREVIEW_LENGTH]
+    return media_summary([m.kind for m in item.media])
+
+
 def _reply_window_closes_at(item: InboundItem, last_inbound_at: Any) -> Any:
     if (
-        item.network == Network.FACEBOOK
+        item.network in (Network.FACEBOOK, Network.INSTAGRAM)
         and item.conversation_kind == ConversationKind.PRIVATE
         and last_inbound_at is not None
     ):
@@ -457,7 +469,7 @@ def _conversations_for(
                 thread[0].conversation_kind,
                 key,
                 newest.created_at,
-                newest.text[:PREVIEW_LENGTH],
+                _preview(newest),
                 last_inbound,
                 state.awaiting_since,
                 state.first_response_at,
@@ -618,6 +630,51 @@ def _messages_insert(
     return [(row[0], by_id[row[1]]) for row in stored]
 
 
+MEDIA_COLUMNS = (
+    "message_id",
+    "position",
+    "kind",
+    "alt_text",
+    "key",
+    "url",
+    "source_url",
+    "width",
+    "height",
+    "size_bytes",
+)
+
+
+def _media_insert(inserted: list[tuple[int, InboundItem]]) -> None:
+    """The media of the messages this call inserted, in the same transaction.
+    Only new messages get rows, so a replayed batch adds none; the unique
+    (message, position) constraint would refuse a second copy anyway."""
+    rows = [
+        (
+            pk,
+            position,
+            media.kind,
+            _clean(media.alt_text),
+            media.key,
+            media.url,
+            media.source_url,
+            media.width,
+            media.height,
+            media.size_bytes,
+        )
+        for pk, item in inserted
+        for position, media in enumerate(item.media)
+    ]
+    if rows:
+        insert_rows(
+            MessageMedia._meta.db_table,
+            MEDIA_COLUMNS,
+            rows,
+            ignore_conflicts=True,
+            nullable=("width", "height", "size_bytes"),
+            constants={"content_type": ""},
+        )
+
+
 def _events_in_insert() -> bool:
     return connection.vendor == "postgresql"
 
@@ -655,7 +712,7 @@ def _conversations_update(
         newest = max(new_items, key=lambda i: i.created_at)
         if newest.created_at >= conv.last_message_at:
             conv.last_message_at = newest.created_at
-            conv.last_message_preview = newest.text[:PREVIEW_LENGTH]
+            conv.last_message_preview = _preview(newest)
         inbound = [i.created_at for i in new_items if i.direction == Direction.IN]
         if inbound:
             conv.last_inbound_at = max(filter(None, [conv.last_inbound_at, max(inbound)]))

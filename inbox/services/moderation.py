@@ -1,5 +1,5 @@
 """Moderation on the network: hiding a comment for a house rule it broke, and
-muting (or unmuting) a person on X. Each is a service call that queues the
+muting (or unmuting) a person on X or Bluesky. Each is a service call that queues the
 network action (done exactly once by ``outbound``) and logs why."""
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from inbox.services import outbound
 
 MAX_NOTE = 500
 MAX_RULE_TEXT = 2000
+# Networks where an account can mute a person (Facebook Pages cannot).
+MUTE_NETWORKS = frozenset({Network.X, Network.BLUESKY, Network.MASTODON})
 
 
 # --- house rules ---------------------------------------------------------------------
@@ -152,9 +154,10 @@ def mute_current(*, channel_id: int, target: str) -> NetworkAction | None:
 
 def _mute_toggle(*, conversation: Conversation, actor: User, kind: str) -> NetworkAction:
     access.ensure_can_act(actor, conversation)
-    if conversation.channel.network != Network.X:
+    if conversation.channel.network not in MUTE_NETWORKS:
         raise ValidationError(
-            "Only X lets an account mute people. On Facebook, hide their comments instead."
+            "Only X, Bluesky and Mastodon let an account mute people. "
+            "On Facebook, hide their comments instead."
         )
     contact = conversation.contact
     with transaction.atomic():
@@ -181,8 +184,8 @@ def _mute_toggle(*, conversation: Conversation, actor: User, kind: str) -> Netwo
 
 
 def contact_mute(*, conversation: Conversation, actor: User) -> NetworkAction:
-    """Mute the conversation's contact from the channel's X account: their
-    posts stop reaching the account's timeline and notifications on X."""
+    """Mute the conversation's contact from the channel's account: their
+    posts stop reaching its timeline and notifications (X, Bluesky)."""
     return _mute_toggle(conversation=conversation, actor=actor, kind=ActionKind.MUTE)
 
 

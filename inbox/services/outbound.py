@@ -32,7 +32,9 @@ from inbox.models import (
     ConversationKind,
     DeliveryState,
     Direction,
+    MediaKind,
     Message,
+    MessageMedia,
     Network,
     NetworkAction,
 )
@@ -40,6 +42,7 @@ from inbox.networks import client_for
 from inbox.networks.base import (
     DuplicateContent,
     NetworkError,
+    OutboundImage,
     PermanentError,
     RateLimited,
     SendResult,
@@ -121,11 +124,14 @@ def reply_create(
     text: str,
     idempotency_key: str | None = None,
     automated: bool = False,
+    image: OutboundImage | None = None,
 ) -> Message:
     """Queue a reply in the conversation's own place: a public reply to the
     latest inbound post, or a private message in a DM thread. A repeated
     ``idempotency_key`` (a double-clicked form) returns the first message.
-    An automated reply has no author (``actor`` None); every other has one."""
+    An automated reply has no author (``actor`` None); every other has one.
+    ``image`` (from reply_media.reply_image_prepare) is stored with the
+    message, in the same transaction, and sent with it."""
     person = None if automated else actor
     if not automated:
         if person is None:
@@ -134,12 +140,16 @@ def reply_create(
     text = text.strip()
     if not text:
         raise ValidationError("A reply cannot be empty.")
-    problem = length_problem(conversation.channel.network, conversation.kind, text)
+    problem = length_problem(
+        conversation.channel.network,
+        conversation.kind,
+        text,
+        server_limit=conversation.channel.post_max_characters,
+    )
     if problem:
         raise ValidationError(problem)
-    if (
-        conversation.kind == ConversationKind.PRIVATE
-        and conversation.channel.network == Network.FACEBOOK
+    if conversation.kind == ConversationKind.PRIVATE and conversation.channel.network in (
+        WINDOWED_NETWORKS
     ):
         messenger_window_check(conversation=conversation)
     key = idempotency_key or uuid.uuid4().hex
@@ -180,12 +190,14 @@ def reply_create(
                 idempotency_key=key,
                 is_automated=automated,
             )
+            if image is not None:
+                _image_attach(message, image)
             event_record(
                 type="message.approval_requested" if held else "message.queued",
                 actor=person,
                 conversation=conversation,
                 message=message,
-                data={"automated": automated, "in_reply_to": target},
+                data={"automated": automated, "in_reply_to": target, "images": int(bool(image))},
             )
             if not held:
                 task_enqueue_on_commit(DELIVER_TASK, message.pk)
@@ -198,23 +210,42 @@ def reply_create(
     return message
 
 
+# Networks whose direct messages may be answered only within 24 hours of the
+# person's last message: Messenger, and Instagram's messaging API (the same rule).
+WINDOWED_NETWORKS = (Network.FACEBOOK, Network.INSTAGRAM)
+# Networks whose public comments take one "private reply" within 7 days.
+PRIVATE_REPLY_NETWORKS = (Network.FACEBOOK, Network.INSTAGRAM)
+# Thread keys of the private conversation a private reply lands in.
+PRIVATE_THREAD_PREFIX: dict[str, str] = {Network.FACEBOOK: "fbm", Network.INSTAGRAM: "igm"}
+
+
 def messenger_window_check(*, conversation: Conversation, now: datetime | None = None) -> None:
-    """Refuse, before anything is queued, a Messenger reply Facebook would
-    refuse: a Page may answer only within 24 hours of the person's last
-    message (ingest keeps ``reply_window_closes_at``)."""
-    from inbox.networks.facebook import window_explanation
+    """Refuse, before anything is queued, a direct reply Facebook (Messenger)
+    or Instagram would refuse: the account may answer only within 24 hours of
+    the person's last message (ingest keeps ``reply_window_closes_at``)."""
+    if conversation.channel.network == Network.INSTAGRAM:
+        from inbox.networks.instagram import window_explanation
+    else:
+        from inbox.networks.facebook import window_explanation
 
     closes = conversation.reply_window_closes_at
     if closes is None and conversation.last_inbound_at is not None:
         closes = conversation.last_inbound_at + MESSENGER_WINDOW  # stored before the field existed
     if closes is None:
+        where = "Instagram" if conversation.channel.network == Network.INSTAGRAM else "Messenger"
         raise ValidationError(
-            "Messenger only allows replies within 24 hours of the person's last message, and "
-            "they have not messaged the Page yet. Ask them to message the Page, or reply by "
+            f"{where} only allows replies within 24 hours of the person's last message, and "
+            "they have not messaged the account yet. Ask them to message it, or reply by "
             "another channel."
         )
     if (now or timezone.now()) >= closes:
         raise ValidationError(window_explanation(closes))
+
+
+# Message kinds of people's own Facebook posts (inbox.networks.facebook_mapping).
+FACEBOOK_POST_KINDS = ("post", "tag")
+# ... and of posts anywhere (Instagram's tagged media too): answered publicly.
+PEOPLES_POST_KINDS = FACEBOOK_POST_KINDS
 
 
 def private_reply_create(
@@ -230,28 +261,34 @@ def private_reply_create(
     conversation with the commenter, created if needed, so their answer threads
     there; delivery is the same exactly-once path as every reply."""
     access.ensure_can_act(actor, conversation)
-    if (
-        conversation.channel.network != Network.FACEBOOK
-        or conversation.kind != ConversationKind.COMMENT
-    ):
+    network = conversation.channel.network
+    if network not in PRIVATE_REPLY_NETWORKS or conversation.kind != ConversationKind.COMMENT:
         raise ValidationError(
-            "Private replies to comments are only available for Facebook comments."
+            "Private replies to comments are only available for Facebook and Instagram comments."
         )
     text = text.strip()
-    problem = length_problem(Network.FACEBOOK, ConversationKind.PRIVATE, text) if text else None
+    problem = length_problem(network, ConversationKind.PRIVATE, text) if text else None
     if not text or problem:
         raise ValidationError(problem or "A reply cannot be empty.")
-    inbound = conversation.messages.filter(direction=Direction.IN)
+    # Comments only: a person's post on the Page (kind "post") or one tagging
+    # it ("tag") is answered publicly, under it.
+    inbound = conversation.messages.filter(direction=Direction.IN).exclude(
+        kind__in=PEOPLES_POST_KINDS
+    )
     comment = (
         inbound.filter(external_id=comment_external_id).first()
         if comment_external_id
         else inbound.order_by("-sent_at", "-pk").first()
     )
     if comment is None or not comment.external_id:  # inbound rows always carry one
-        raise ValidationError("There is no comment from this person to reply to privately.")
+        raise ValidationError(
+            "There is no comment from this person to reply to privately "
+            "(a post on the Page or one tagging it is answered publicly, under it)."
+        )
     if timezone.now() - comment.sent_at >= PRIVATE_REPLY_WINDOW:
         raise ValidationError(
-            "Facebook allows a private reply only within 7 days of the comment, and this "
+            f"{conversation.channel.get_network_display()} allows a private reply only within "
+            "7 days of the comment, and this "
             f"comment was posted on {comment.sent_at:%d %b %Y}. Reply publicly instead."
         )
     key = idempotency_key or uuid.uuid4().hex
@@ -269,11 +306,14 @@ def private_reply_create(
         .exclude(state=DeliveryState.FAILED)
         .exists()
     ):
-        raise ValidationError("This comment already has a private reply; Facebook allows one.")
+        raise ValidationError(
+            f"This comment already has a private reply; {conversation.channel.get_network_display()} "
+            "allows one."
+        )
     with transaction.atomic():
         private, _ = Conversation.objects.get_or_create(
             channel=conversation.channel,
-            thread_key=f"fbm:{conversation.contact.external_id}",
+            thread_key=f"{PRIVATE_THREAD_PREFIX[network]}:{conversation.contact.external_id}",
             defaults={
                 "contact": conversation.contact,
                 "kind": ConversationKind.PRIVATE,
@@ -315,7 +355,7 @@ def action_create(
     round: int = 0,
     event_data: dict | None = None,
 ) -> NetworkAction:
-    """Queue a like, hide, mute or unmute. Doing the same action twice is one
+    """Queue a like, hide, mute, unmute or block. Doing the same action twice is one
     action (the same kind, target and ``round``). ``reason`` and
     ``event_data`` travel with a hide into its row and its events."""
     access.ensure_can_act(actor, conversation)
@@ -389,6 +429,26 @@ def _unclaimed(model, pk: int) -> Delivery:
     return Delivery(row["state"])
 
 
+def _image_attach(message: Message, image: OutboundImage) -> None:
+    MessageMedia.objects.create(
+        message=message,
+        position=0,
+        kind=MediaKind.IMAGE,
+        alt_text=image.alt_text,
+        upload=image.body,
+        content_type=image.content_type,
+        size_bytes=len(image.body),
+    )
+
+
+def _images(message: Message) -> list[OutboundImage]:
+    """The pictures a queued reply carries, with their bytes."""
+    return [
+        OutboundImage(body=bytes(m.upload or b""), content_type=m.content_type, alt_text=m.alt_text)
+        for m in message.media.filter(upload__isnull=False).order_by("position")
+    ]
+
+
 def message_deliver(*, message_id: int) -> Delivery:
     """Send one queued message. Safe to call any number of times, from any
     number of workers: at most one post reaches the network."""
@@ -426,11 +486,20 @@ def _send(client, message: Message, recipient: str) -> SendResult:
         return client.send_private_reply(
             comment_id=message.in_reply_to_external_id, text=message.text
         )
+    # Passed only when there are pictures: a client that takes none keeps
+    # the plain signature.
+    images = _images(message)
+    extra = {"media": images} if images else {}
     if recipient:
         return client.send_private(
-            thread_key=message.conversation.thread_key, recipient_id=recipient, text=message.text
+            thread_key=message.conversation.thread_key,
+            recipient_id=recipient,
+            text=message.text,
+            **extra,
         )
-    return client.send_reply(in_reply_to=message.in_reply_to_external_id, text=message.text)
+    return client.send_reply(
+        in_reply_to=message.in_reply_to_external_id, text=message.text, **extra
+    )
 
 
 def _find_earlier_send(client, message: Message, recipient: str) -> str | None:
@@ -599,6 +668,9 @@ _DONE_EVENT: dict[str, str] = {
     ActionKind.HIDE: "message.hidden",
     ActionKind.MUTE: "contact.muted",
     ActionKind.UNMUTE: "contact.unmuted",
+    # Not "contact.blocked": that is the officer's decision, logged when taken.
+    ActionKind.BLOCK: "contact.blocked_on_network",
+    ActionKind.UNBLOCK: "contact.unblocked_on_network",
 }
 
 
@@ -616,6 +688,10 @@ def action_perform(*, action_id: int) -> Delivery:
             client.hide(external_id=action.target_external_id)
         elif action.kind == ActionKind.UNMUTE:
             client.unmute(user_id=action.target_external_id)
+        elif action.kind == ActionKind.BLOCK:
+            client.block(user_id=action.target_external_id)
+        elif action.kind == ActionKind.UNBLOCK:
+            client.unblock(user_id=action.target_external_id)
         else:
             client.mute(user_id=action.target_external_id)
     except NetworkError as exc:

@@ -16,6 +16,7 @@ from accounts.models import User
 from inbox.models import CannedResponse, Conversation, ConversationKind, Message, Network
 from inbox.services import outbound
 from inbox.services.presence import replies_since
+from inbox.services.reply_media import reply_image_prepare
 
 PLACEHOLDER = re.compile(r"\{(first_name|officer|channel)\}")
 
@@ -42,7 +43,7 @@ def can_reply_privately(conversation: Conversation) -> bool:
     if network == Network.X:
         return True
     return (
-        network == Network.FACEBOOK
+        network in outbound.PRIVATE_REPLY_NETWORKS
         and conversation.kind == ConversationKind.COMMENT
         and conversation.last_inbound_at is not None
         and timezone.now() - conversation.last_inbound_at < outbound.PRIVATE_REPLY_WINDOW
@@ -51,7 +52,7 @@ def can_reply_privately(conversation: Conversation) -> bool:
 
 def _is_facebook_comment(conversation: Conversation) -> bool:
     return (
-        conversation.channel.network == Network.FACEBOOK
+        conversation.channel.network in outbound.PRIVATE_REPLY_NETWORKS
         and conversation.kind == ConversationKind.COMMENT
     )
 
@@ -99,12 +100,20 @@ def reply_send(
     seen_outbound_id: int,
     confirmed: bool = False,
     private: bool = False,
+    image_data: bytes | None = None,
+    image_alt: str = "",
 ) -> ReplyOutcome:
     """Queue a reply unless a colleague replied since the officer opened the
     conversation and they have not confirmed. The check and the queuing run
     under a lock on the conversation row, so of two officers pressing Send at
-    once, the second is always shown the first one's reply."""
+    once, the second is always shown the first one's reply. ``image_data``
+    (with its ``image_alt``) is checked and re-encoded first, outside the lock."""
     access.ensure_can_act(actor, conversation)
+    image = None
+    if image_data is not None:
+        image = reply_image_prepare(
+            conversation=conversation, data=image_data, alt_text=image_alt, private=private
+        )
     with transaction.atomic():
         Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
         if not confirmed:
@@ -120,6 +129,10 @@ def reply_send(
         else:
             target = _private_thread_for(conversation) if private else conversation
             message = outbound.reply_create(
-                conversation=target, actor=actor, text=text, idempotency_key=idempotency_key
+                conversation=target,
+                actor=actor,
+                text=text,
+                idempotency_key=idempotency_key,
+                image=image,
             )
     return ReplyOutcome(message=message)

@@ -32,6 +32,17 @@ class Shield:
         return bool(self.pattern and text and self.pattern.search(text))
 
 
+def message_shield_matches(shield: Shield, message: Message) -> bool:
+    """Whether the shield covers an inbound message: by its words, or by the
+    alt text of its pictures (read from ``message.media``, prefetched by the
+    thread's selectors)."""
+    if message.direction != "in":
+        return False
+    return shield.matches(message.text) or any(
+        shield.matches(m.alt_text) for m in message.media.all()
+    )
+
+
 def shield_load() -> Shield:
     # Plain SQL: every list poll asks, and the ORM's own cost was most of it.
     table = connection.ops.quote_name(AbuseTerm._meta.db_table)

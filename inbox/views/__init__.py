@@ -1,5 +1,5 @@
 """The officer's inbox: pages and fragments (``pages``), actions (``actions``)
-and the admins' abuse word list (``shield_terms``)."""
+and the old address of the abuse word list (``shield_terms``, now in Settings)."""
 
 from __future__ import annotations
 

@@ -35,6 +35,7 @@ from inbox.services import actions, contacts, moderation, outbound
 from inbox.services.bulk_actions import conversations_bulk_apply
 from inbox.services.notifications import note_create
 from inbox.services.replies import reply_send
+from inbox.services.reply_media import MAX_UPLOAD_BYTES
 from inbox.services.shield import message_reveal
 from inbox.views import context as ctx
 from inbox.views.pages import is_fragment, render_page
@@ -85,7 +86,11 @@ def _controls(request, conversation, said, *, error=False) -> HttpResponse:
 
 
 def _conversation(request: AuthedRequest, pk: int) -> Conversation:
-    return selectors.conversation_get_for_user(user=request.user, pk=pk)
+    """The conversation a write view changes: refused (403) for a viewer, and
+    404 for someone who cannot see it, before the form is read."""
+    if request.method in ("GET", "HEAD"):
+        return selectors.conversation_get_for_user(user=request.user, pk=pk)
+    return selectors.conversation_get_for_action(user=request.user, pk=pk)
 
 
 # --- assign, status, label --------------------------------------------------------------
@@ -217,7 +222,7 @@ def _note_said(result) -> str:
 @require_POST
 def conversation_reply(request: AuthedRequest, pk: int) -> HttpResponse:
     conversation = _conversation(request, pk)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
         return _composer(
             request, conversation, form, "The reply could not be sent: " + _errors(form), error=True
@@ -232,6 +237,8 @@ def conversation_reply(request: AuthedRequest, pk: int) -> HttpResponse:
             seen_outbound_id=data["seen_outbound_id"],
             confirmed=data["confirm"],
             private=data["private"],
+            image_data=_upload_bytes(data["image"]),
+            image_alt=data["image_alt"] or "",
         )
     except ValidationError as exc:
         return _composer(request, conversation, form, _errors(exc), error=True)
@@ -250,6 +257,14 @@ def conversation_reply(request: AuthedRequest, pk: int) -> HttpResponse:
         }
     )
     return _composer(request, conversation, fresh, said)
+
+
+def _upload_bytes(upload) -> bytes | None:
+    """An uploaded file's bytes, read no further than one byte past the limit
+    (enough for the service to refuse it as too large)."""
+    if upload is None:
+        return None
+    return upload.read(MAX_UPLOAD_BYTES + 1)
 
 
 def _composer(request, conversation, form, said, *, error=False, collisions=None):

@@ -16,7 +16,7 @@ from inbox.services import approvals
 
 
 def _held(request: AuthedRequest, pk: int, mid: int):
-    conversation = selectors.conversation_get_for_user(user=request.user, pk=pk)
+    conversation = selectors.conversation_get_for_action(user=request.user, pk=pk)
     message = selectors.message_get_for_user(user=request.user, pk=mid)
     if message.conversation_id != conversation.pk:
         raise PermissionDenied("That reply is not in this conversation.")

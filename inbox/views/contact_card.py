@@ -8,13 +8,29 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthedRequest
 from inbox import selectors
 from inbox.contact_forms import ContactLinkForm, ContactNoteForm
 from inbox.services import contacts, moderation
+from inbox.views import context as ctx
 from inbox.views.actions import _contact_answer, _conversation, _errors
+from inbox.views.pages import is_fragment, render_page
+
+
+@login_required
+@require_GET
+def contact_card(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The contact card on its own: the conversation pane asks for it after
+    the thread is on screen."""
+    if not is_fragment(request):
+        # Without script: the conversation page with the card drawn in.
+        full = selectors.conversation_get_for_view(user=request.user, pk=pk)
+        return render_page(request, full)
+    conversation = selectors.conversation_get_for_card(user=request.user, pk=pk)
+    return render(request, "inbox/_contact.html", ctx.contact_context(request, conversation))
 
 
 @login_required

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.http import QueryDict
@@ -40,13 +41,14 @@ from inbox.models import (
     Status,
 )
 from inbox.search_query import SearchQuery, SearchQueryError, search_query_parse
-from inbox.services import presence
+from inbox.services import contacts, moderation, presence
 from inbox.services.replies import can_reply_privately
+from inbox.services.reply_media import reply_image_allowed
 from inbox.services.saved_views import saved_view_params
 from inbox.services.search import SearchResults, inbox_search
-from inbox.services.shield import Shield, shield_load
+from inbox.services.shield import Shield, message_shield_matches, shield_load
 from inbox.templatetags.inbox_ui import due_clock
-from inbox.text_rules import LIMITS, x_weighted_length
+from inbox.text_rules import LIMITS, bluesky_graphemes, x_weighted_length
 
 POLL_SECONDS = 3
 COUNTS_POLL_SECONDS = 10
@@ -96,16 +98,26 @@ def list_context(
     shield: Shield | None = None,
     current_pk: int | None = None,
     stamp: str | None = None,
+    deferred: bool = False,
 ) -> dict:
     """The list as ``inbox/_list.html`` draws it. ``stamp`` is read before the
-    rows (a change landing in between only costs one more render later)."""
-    stamp = stamp or selectors.list_stamp(user=request.user)
+    rows (a change landing in between only costs one more render later).
+    ``deferred``: no rows now; the list asks for them once the page is shown
+    (the conversation page, where the conversation is what was asked for)."""
     filters, page_number = inbox_filters(request.GET)
-    page = selectors.conversation_inbox(user=request.user, filters=filters, page=page_number)
-    shield = shield or shield_load()
+    if deferred:
+        page, shielded, stamp = None, set(), ""
+    else:
+        stamp = stamp or selectors.list_stamp(user=request.user)
+        page = selectors.conversation_inbox(user=request.user, filters=filters, page=page_number)
+        shield = shield or shield_load()
+        shielded = {r.pk for r in page.rows if shield.matches(r.last_message_preview)}
     return {
         "page": page,
-        "shielded": {r.pk for r in page.rows if shield.matches(r.last_message_preview)},
+        "shielded": shielded,
+        "list_deferred": deferred,
+        # A viewer (read-only) is offered no bulk actions and no row checkboxes.
+        "can_act": access.acts_anywhere(request.user),
         "filters": filters,
         "view_name": selectors.SAVED_VIEW_NAMES.get(filters.view, "All I may see"),
         "filter_query": filter_query(request.GET),
@@ -147,8 +159,10 @@ def saved_views_nav(request: AuthedRequest, *, current_builtin: str) -> tuple[li
     return builtin, mine
 
 
-def counts_context(request: AuthedRequest) -> dict:
-    counts = selectors.inbox_counts(user=request.user)
+def counts_context(request: AuthedRequest, *, deferred: bool = False) -> dict:
+    """The views and their counts. ``deferred``: the names now, the counts
+    from the navigation's own request once the page is shown."""
+    counts = {} if deferred else selectors.inbox_counts(user=request.user)
     current = inbox_filters(request.GET)[0].view
     builtin, mine = saved_views_nav(request, current_builtin=current)
     for v in builtin:
@@ -160,6 +174,7 @@ def counts_context(request: AuthedRequest) -> dict:
             [*sorted(counts.items()), current, [sorted(v.items()) for v in mine]]
         ),
         "counts_poll_seconds": COUNTS_POLL_SECONDS,
+        "counts_deferred": deferred,
         "filter_query_noview": filter_query(request.GET, drop=("view", "page")),
         "nav_query": filter_query(request.GET, drop=("page",)),
     }
@@ -189,9 +204,14 @@ def filters_context(request: AuthedRequest, *, labels: list | None = None) -> di
 # --- conversation -----------------------------------------------------------------------
 
 
-def _length_rule(network: str, kind: str) -> dict:
+def _length_rule(network: str, kind: str, server_limit: int | None = None) -> dict:
     measure, limit = LIMITS.get(network, {}).get(kind, (len, 10000))
-    return {"rule": "x-weighted" if measure is x_weighted_length else "chars", "limit": limit}
+    names: dict[Callable[[str], int], str] = {
+        x_weighted_length: "x-weighted",
+        bluesky_graphemes: "graphemes",
+    }
+    rule = names.get(measure, "chars")
+    return {"rule": rule, "limit": server_limit or limit}
 
 
 def thread_context(request: AuthedRequest, conversation: Conversation, *, shield=None) -> dict:
@@ -203,13 +223,25 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
     network = conversation.channel.network
     for m in messages:
         inbound = m.direction == Direction.IN
-        m.shield_matched = inbound and shield.matches(m.text)
+        m.shield_matched = message_shield_matches(shield, m)
         m.shielded = m.shield_matched and not m.revealed
-        m.can_like = inbound and bool(m.external_id) and network == Network.X
+        m.can_like = (
+            inbound
+            and bool(m.external_id)
+            and (
+                network in (Network.X, Network.MASTODON)
+                or (network == Network.BLUESKY and m.kind != "dm")
+            )
+        )
         m.can_hide = (
             inbound
             and bool(m.external_id)
-            and (m.kind == "comment" or (network == Network.X and m.kind == "reply"))
+            and (
+                m.kind == "comment"
+                or (network == Network.X and m.kind == "reply")
+                # A visitor post is on our Page's timeline; a tag is elsewhere.
+                or (network == Network.FACEBOOK and m.kind == "post")
+            )
         )
     notes = selectors.conversation_notes(conversation=conversation)
     all_labels = selectors.labels_all(conversation=conversation)
@@ -293,10 +325,15 @@ def composer_context(
             conversation,
             canned if canned is not None else selectors.canned_for(user=request.user),
         ),
-        "public_rule": _length_rule(network, conversation.kind),
-        "private_rule": _length_rule(network, ConversationKind.PRIVATE),
+        "public_rule": _length_rule(
+            network, conversation.kind, conversation.channel.post_max_characters
+        ),
+        "private_rule": _length_rule(
+            network, ConversationKind.PRIVATE, conversation.channel.post_max_characters
+        ),
         "can_reply_privately": can_reply_privately(conversation)
         and conversation.kind != ConversationKind.PRIVATE,
+        "can_attach_image": reply_image_allowed(conversation=conversation),
     }
 
 
@@ -352,7 +389,13 @@ def contact_context(request: AuthedRequest, conversation: Conversation) -> dict:
         ),
         "linked": selectors.contact_linked(user=user, contact=contact),
         "mute": moderation_selectors.contact_mute_state(conversation=conversation),
-        "can_mute": conversation.channel.network == Network.X,
+        "can_mute": conversation.channel.network in moderation.MUTE_NETWORKS,
+        "blocks_on_network": conversation.channel.network in contacts.BLOCK_NETWORKS,
+        "unblocks_on_network": conversation.channel.network in contacts.UNBLOCK_NETWORKS,
+        # A wrong flag is cleared by a manager of the channel or an admin (in
+        # the settings area, with a reason); asked only when there is a flag.
+        "can_clear_detractor": contact.is_detractor
+        and access.can_manage_channel(user, conversation.channel),
         "link_networks": Network.choices,
         "block_form": BlockForm(),
         "contact_note_form": ContactNoteForm(),
@@ -366,14 +409,23 @@ def conversation_context(
     *,
     record_presence: bool = True,
     shield: Shield | None = None,
+    card: bool = True,
 ) -> dict:
-    """Everything the conversation pane shows, in a fixed number of queries."""
+    """Everything the conversation pane shows, in a fixed number of queries.
+    Without ``card`` the contact card is left for its own request
+    (``inbox/_contact_deferred.html``)."""
     user = request.user
     if record_presence:
         presence.conversation_opened(user=user, conversation=conversation)
     ctx = thread_context(request, conversation, shield=shield or shield_load())
+    # A viewer (auditor) reads the pane without the controls that would only
+    # be refused (accounts.access.can_act_on; read from the request's memo).
+    ctx["read_only"] = not access.can_act_on(user, conversation)
     ctx.update(controls_context(request, conversation, labels=ctx["all_labels"]))
-    ctx.update(contact_context(request, conversation))
+    if card:
+        ctx.update(contact_context(request, conversation))
+    else:
+        ctx["contact_deferred"] = True
     ctx.update(composer_context(request, conversation, seen_outbound_id=ctx["latest_outbound_id"]))
     ctx.update(presence_context(request, conversation))
     ctx["note_form"] = NoteForm()

@@ -32,19 +32,25 @@ def _unchanged(request: AuthedRequest, sig: str) -> bool:
 
 
 def render_page(
-    request: AuthedRequest, conversation=None, *, status: int = 200, **extra
+    request: AuthedRequest, conversation=None, *, status: int = 200, card: bool = True, **extra
 ) -> HttpResponse:
+    """The whole inbox page. What the person asked for is drawn now: the list,
+    or the conversation (its card with ``card``). The views' counts, and the
+    list beside a conversation, come in their own requests once it is shown
+    (their links stand in without script)."""
     shield = shield_load()
     data = {}
     if conversation is not None:
-        # First, so the list below already shows this conversation as read.
-        data.update(ctx.conversation_context(request, conversation, shield=shield))
+        data.update(ctx.conversation_context(request, conversation, shield=shield, card=card))
     data.update(
         ctx.list_context(
-            request, shield=shield, current_pk=conversation.pk if conversation else None
+            request,
+            shield=shield,
+            current_pk=conversation.pk if conversation else None,
+            deferred=conversation is not None,
         )
     )
-    data.update(ctx.counts_context(request))
+    data.update(ctx.counts_context(request, deferred=True))
     data.update(ctx.filters_context(request, labels=data.get("all_labels")))
     data["notifications_unread"] = selectors.notifications_unread_count(user=request.user)
     data["is_admin"] = access.is_admin(request.user)
@@ -86,10 +92,10 @@ def inbox_counts(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def conversation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    conversation = selectors.conversation_get_for_view(user=request.user, pk=pk)
+    conversation = selectors.conversation_get_for_view(user=request.user, pk=pk, card=False)
     if not is_fragment(request):
-        return render_page(request, conversation)
-    data = ctx.conversation_context(request, conversation)
+        return render_page(request, conversation, card=False)
+    data = ctx.conversation_context(request, conversation, card=False)
     data["as_fragment"] = True  # carries a <title> for htmx to put on the page
     response = render(request, "inbox/_conversation.html", data)
     # The list's unread marker for this row just changed.
@@ -100,7 +106,9 @@ def conversation_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def conversation_thread(request: AuthedRequest, pk: int) -> HttpResponse:
-    conversation = selectors.conversation_get_for_view(user=request.user, pk=pk)
+    conversation = selectors.conversation_get_for_view(
+        user=request.user, pk=pk, card=not is_fragment(request)
+    )
     data = ctx.thread_context(request, conversation)
     if _unchanged(request, data["thread_sig"]):
         return HttpResponse(status=204)

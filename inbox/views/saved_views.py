@@ -85,7 +85,7 @@ def saved_view_save(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def saved_view_rename_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    view = selectors.saved_view_get_for_user(user=request.user, pk=pk)
+    view = selectors.saved_view_get_own(user=request.user, pk=pk)
     form = SavedViewRenameForm(request.POST, prefix=f"v{view.pk}")
     error = ""
     if form.is_valid():
@@ -104,7 +104,7 @@ def saved_view_rename_view(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def saved_view_delete_view(request: AuthedRequest, pk: int) -> HttpResponse:
-    view = selectors.saved_view_get_for_user(user=request.user, pk=pk)
+    view = selectors.saved_view_get_own(user=request.user, pk=pk)
     name = view.name
     saved_view_delete(saved_view=view, actor=request.user)
     messages.success(request, f"Deleted the view “{name}”.")

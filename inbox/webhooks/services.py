@@ -25,7 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from inbox.models import Channel, Message, Network, WebhookDelivery
-from inbox.networks import facebook_mapping, x_activity
+from inbox.networks import facebook_mapping, instagram_mapping, x_activity
 from inbox.networks.base import InboundItem, Unparseable
 from inbox.services.ingest import messages_ingest, payloads_quarantine
 
@@ -191,6 +191,8 @@ def _channels_for(deliveries: list[WebhookDelivery], batch: _Batch) -> dict[int,
             continue
         if network == Network.X:
             items, bad = x_activity.activity_items(part, conversations=conversations[channel.pk])
+        elif network == Network.INSTAGRAM:
+            items, bad = instagram_mapping.webhook_items(part, account_id=account)
         else:
             items, bad = facebook_mapping.webhook_items(part, page_id=account)
         batch.items[channel.pk].extend(items)
@@ -215,9 +217,16 @@ def _split(delivery: WebhookDelivery, batch: _Batch) -> list[tuple[WebhookDelive
     payload = json.loads(bytes(delivery.body))
     if delivery.network == Network.X:
         return [(delivery, Network.X, x_activity.account_of(payload), payload)]
-    grouped, orphans = facebook_mapping.webhook_entries(payload)
-    batch.orphans[Network.FACEBOOK].extend(orphans)
-    return [(delivery, Network.FACEBOOK, page, entries) for page, entries in grouped.items()]
+    # Meta posts Instagram events (object "instagram", entries keyed by the
+    # Instagram account id) to the same app endpoint as the Page's.
+    if isinstance(payload, dict) and payload.get("object") == "instagram":
+        network = Network.INSTAGRAM
+        grouped, orphans = instagram_mapping.webhook_entries(payload)
+    else:
+        network = Network.FACEBOOK
+        grouped, orphans = facebook_mapping.webhook_entries(payload)
+    batch.orphans[network].extend(orphans)
+    return [(delivery, network, account, entries) for account, entries in grouped.items()]
 
 
 def _x_conversations(

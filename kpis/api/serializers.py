@@ -25,7 +25,7 @@ class PeriodOut(serializers.Serializer):
 class ColumnOut(serializers.Serializer):
     label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     kind = serializers.CharField(
-        help_text="int, duration (seconds), share (0-1), money, date, datetime or text"
+        help_text="int, duration (seconds), share (0-1), money, date, datetime, link (a URL) or text"
     )
 
 

@@ -4,7 +4,7 @@ that is on the page too, so the table is its accessible alternative.
 
 ``base`` has the shapes; ``responses`` the response-time dashboards
 (overview, channels, people, my figures); ``reach`` demand and cover,
-engagement, audience and channel shift."""
+audience and channel shift; ``posts`` engagement of everything we publish."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from kpis.dashboards.base import (
     Table,
     duration_text,
 )
-from kpis.dashboards.reach import audience, channel_shift, cover, engagement, staffed_grid
+from kpis.dashboards.posts import engagement
+from kpis.dashboards.reach import audience, channel_shift, cover, staffed_grid
 from kpis.dashboards.responses import channels, my_figures, overview, people
 
 BUILDERS = {

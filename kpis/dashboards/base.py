@@ -13,7 +13,7 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 @dataclass(frozen=True)
 class Column:
     label: str
-    kind: str = "text"  # text | int | duration | share | money | date | datetime
+    kind: str = "text"  # text | int | duration | share | money | date | datetime | link
 
 
 @dataclass(frozen=True)

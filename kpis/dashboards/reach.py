@@ -1,4 +1,4 @@
-"""Demand and cover, engagement, audience and channel shift."""
+"""Demand and cover, audience and channel shift (engagement: ``engagement``)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Max
 
 from escalation.clock import staffed_intervals
 from escalation.selectors import schedules_by_channel
 from kpis import metrics as m
 from kpis import selectors as sel
 from kpis.dashboards.base import WEEKDAYS, Chart, Column, Dashboard, Table
-from kpis.models import FollowerSnapshot, PostMetrics
+from kpis.models import FollowerSnapshot
 from kpis.rollups import kpi_zone
 
 
@@ -125,150 +124,7 @@ def _share_of(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
-# --- engagement and audience ---------------------------------------------------------------
-
-_ENGAGEMENT_SUMS = (
-    "likes",
-    "reposts",
-    "replies",
-    "quotes",
-    "link_clicks",
-    "impressions",
-    "engagement",
-)
-
-
-def _posts(scope: sel.Scope, period: sel.Period):
-    start, end = m.day_bounds(period.first, period.last, kpi_zone())
-    return PostMetrics.objects.filter(
-        channel_id__in=scope.channel_ids, posted_at__gte=start, posted_at__lt=end
-    )
-
-
-def _rate(engagement: int | None, impressions: int | None) -> float | None:
-    return engagement / impressions if impressions and engagement is not None else None
-
-
-def engagement(*, scope: sel.Scope, period: sel.Period) -> Dashboard:
-    posts = _posts(scope, period)
-    sums = {
-        row["channel_id"]: row
-        for row in posts.values("channel_id").annotate(
-            posts=Count("pk"), **{name: Sum(name) for name in _ENGAGEMENT_SUMS}
-        )
-    }
-    channel_rows = []
-    for channel in scope.channels:
-        r = sums.get(channel.pk) or {}
-        amplification = (r.get("reposts") or 0) + (r.get("quotes") or 0)
-        channel_rows.append(
-            [
-                channel.name,
-                r.get("posts", 0),
-                r.get("likes") or 0,
-                r.get("reposts") or 0,
-                r.get("replies") or 0,
-                r.get("quotes") or 0,
-                r.get("link_clicks"),
-                r.get("impressions") or 0,
-                r.get("engagement") or 0,
-                amplification,
-                _rate(r.get("engagement"), r.get("impressions")),
-            ]
-        )
-    zone = kpi_zone()
-    daily = {
-        row["day"]: row
-        for row in posts.annotate(day=TruncDate("posted_at", tzinfo=zone))
-        .values("day")
-        .annotate(posts=Count("pk"), engagement=Sum("engagement"), impressions=Sum("impressions"))
-    }
-    daily_rows = [
-        [
-            day,
-            (daily.get(day) or {}).get("posts", 0),
-            (daily.get(day) or {}).get("engagement") or 0,
-            (daily.get(day) or {}).get("impressions") or 0,
-            _rate(
-                (daily.get(day) or {}).get("engagement"), (daily.get(day) or {}).get("impressions")
-            ),
-        ]
-        for day in period.each_day()
-    ]
-    top = posts.select_related("message", "channel").order_by("-engagement", "-posted_at")[:10]
-    top_rows = [
-        [
-            p.message.text[:140],
-            p.channel.name,
-            p.posted_at,
-            p.likes,
-            p.reposts,
-            p.replies,
-            p.quotes,
-            p.impressions,
-            p.engagement,
-            _rate(p.engagement, p.impressions),
-        ]
-        for p in top
-    ]
-    count_cols = ("Likes", "Reposts", "Replies", "Quotes", "Link clicks", "Impressions")
-    return Dashboard(
-        "engagement",
-        "Engagement",
-        [
-            Table(
-                "channels",
-                "Per channel",
-                [
-                    Column("Channel"),
-                    Column("Posts", "int"),
-                    *(Column(c, "int") for c in count_cols),
-                    Column("Engagement", "int"),
-                    Column("Amplification", "int"),
-                    Column("Engagement rate", "share"),
-                ],
-                channel_rows,
-                note="Engagement = likes + reposts + replies + quotes + link clicks (where the "
-                "network gives them). Amplification = reposts + quotes. Engagement rate = "
-                "engagement ÷ impressions. Latest figures of our posts published in the period.",
-            ),
-            Table(
-                "daily",
-                "By day posted",
-                [
-                    Column("Day", "date"),
-                    Column("Posts", "int"),
-                    Column("Engagement", "int"),
-                    Column("Impressions", "int"),
-                    Column("Engagement rate", "share"),
-                ],
-                daily_rows,
-                charts=[Chart("bar", "Engagement with our posts, by day posted", (2,))],
-            ),
-            Table(
-                "top",
-                "Top posts",
-                [
-                    Column("Post"),
-                    Column("Channel"),
-                    Column("Posted", "datetime"),
-                    *(
-                        Column(c, "int")
-                        for c in (
-                            "Likes",
-                            "Reposts",
-                            "Replies",
-                            "Quotes",
-                            "Impressions",
-                            "Engagement",
-                        )
-                    ),
-                    Column("Engagement rate", "share"),
-                ],
-                top_rows,
-            ),
-        ],
-    )
+# --- audience ------------------------------------------------------------------------------
 
 
 def audience(*, scope: sel.Scope, period: sel.Period) -> Dashboard:

@@ -21,7 +21,14 @@
     return weight;
   }
 
+  // Bluesky counts graphemes (a flag or an emoji family is one), as Intl.Segmenter does.
+  function graphemeLength(text) {
+    if (!window.Intl || !Intl.Segmenter) return Array.from(text).length;
+    return Array.from(new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)).length;
+  }
+
   function measure(rule, text) {
+    if (rule === "graphemes") return graphemeLength(text);
     return rule === "x-weighted" ? xWeightedLength(text) : Array.from(text).length;
   }
 

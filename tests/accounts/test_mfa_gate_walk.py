@@ -80,6 +80,8 @@ def _fill(route: str, name: str, ids: dict) -> str:
     """The route with every parameter replaced by a real value."""
     values = {
         "mid": str(ids["message"]),
+        "exception_pk": "1",  # a staffed-hours closure; the gate answers before the view
+        "key": "threats",  # an escalation keyword list
         "fmt": "csv",
         "name": "overview",
         "table": "channels",
@@ -89,6 +91,8 @@ def _fill(route: str, name: str, ids: dict) -> str:
         "url": "no-such-page/",
         "content_type_id": str(ids["user_ct"]),
         "id": str(ids["user"]),
+        "user_pk": str(ids["user"]),
+        "variant": "thumb",  # a picture's size (inbox:media_variant)
     }
 
     def value(param: str) -> str:

@@ -5,15 +5,29 @@ phone size under var/screenshots/ for a person to look at."""
 
 from __future__ import annotations
 
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from inbox.services import contacts, moderation
+from accounts.services import tokens
+from escalation.models import EscalationRule, KeywordList
+from escalation.services.hours import (
+    ExceptionIn,
+    IntervalIn,
+    hours_exception_add,
+    staffed_hours_set,
+)
+from escalation.services.keyword_lists import keyword_lists_missing_create
+from inbox.models import Contact
+from inbox.services import approval_rules, contacts, moderation
+from inbox.services.canned import canned_create
 from inbox.services.notifications import note_create
 from inbox.services.shield import abuse_term_add, message_reveal
+from records import services as records_services
+from records.models import LegalHold
 from tests.browser.helpers import AXE, AXE_TAGS, BROWSER, format_violations, sign_in
 from tests.factories import LabelFactory
 from tests.inbox.ui_data import citizen, conversation_with
@@ -50,21 +64,56 @@ MANAGER_PAGES = [
     ("audit", "audit:log", {}),
     ("new-rule", "escalation:rule_create", {}),
     ("crisis", "escalation:crisis_start", {}),
-    ("abuse-shield", "inbox:abuse_terms", {}),
+    ("settings", "console:index", {}),
+    ("settings-hours", "console:hours", {}),
+    ("settings-hours-channel", "console:hours_edit", {"pk": "channel"}),
+    ("settings-targets", "console:targets", {}),
+    ("settings-out-of-hours", "console:out_of_hours", {}),
+    ("settings-out-of-hours-channel", "console:out_of_hours_edit", {"pk": "channel"}),
+    ("settings-bio", "console:bio", {}),
+    ("settings-canned", "console:canned_list", {}),
+    ("settings-canned-new", "console:canned_create", {}),
+    ("settings-labels", "console:labels", {}),
+    ("settings-house-rules", "console:house_rules", {}),
+    ("settings-abuse-shield", "console:abuse_terms", {}),
+    ("settings-keywords", "console:keyword_lists", {}),
+    ("settings-escalation-rules", "console:escalation_rules", {}),
+    ("settings-approvals", "console:approvals", {}),
+    ("settings-retention", "console:retention", {}),
+    ("settings-retention-edit", "console:retention_edit", {"pk": "channel"}),
+    ("settings-legal-holds", "console:legal_holds", {"show": "all"}),
+    ("settings-legal-hold-release", "console:legal_hold_release", {"pk": "hold"}),
+    ("settings-detractors", "console:detractors", {}),
+    ("settings-detractor-clear", "console:detractor_clear", {"pk": "contact"}),
 ]
 ADMIN_PAGES = [
     *MANAGER_PAGES,
     ("channels", "channels:list", {}),
     ("connect-x", "channels:connect_x", {}),
     ("connect-facebook", "channels:connect_facebook", {}),
+    ("connect-bluesky", "channels:connect_bluesky", {}),
+    ("connect-mastodon", "channels:connect_mastodon", {}),
     ("kpi-costs", "kpis:costs", {}),
     ("kpi-rebuild", "kpis:recompute", {}),
+    ("settings-api-tokens", "console:api_tokens", {"show": "all"}),
+    ("settings-teams", "console:teams", {}),
+    ("settings-team", "console:team", {"pk": "team"}),
 ]
 
 
 @pytest.fixture
-def busy(officer, teammate, admin_user, channel_a):
+def busy(officer, teammate, admin_user, team_a, channel_a):
     abuse_term_add(term="scumbag", actor=admin_user)
+    canned_create(
+        actor=admin_user,
+        title="Thanks <b>for</b> writing",
+        text="Hi {first_name}, <script>alert('x')</script> {officer} at {channel}.",
+        teams=[team_a],
+    )
+    keyword_lists_missing_create(actor=admin_user)  # the transactional flush emptied them
+    rule = EscalationRule.objects.create(name="Threats on the council account")
+    rule.channels.add(channel_a)
+    rule.keyword_lists.set(KeywordList.objects.filter(key="threats"))
     label = LabelFactory(name="bins")
     jo = conversation_with(
         channel_a, author=citizen(1, name="Jo ‮Resident"), text="When are the bins collected?"
@@ -78,6 +127,22 @@ def busy(officer, teammate, admin_user, channel_a):
     contacts.contact_note_add(conversation=again, actor=teammate, text="Prefers a phone call.")
     moderation.contact_mute(conversation=jo, actor=officer)
     moderation.house_rule_create(actor=admin_user, title="No abuse", text="We hide abuse.")
+    # Split-shift hours with a closure, so the settings pages show a full week.
+    staffed_hours_set(
+        actor=admin_user,
+        channels=[channel_a],
+        intervals=[
+            *[IntervalIn(day, time(8), time(12)) for day in range(5)],
+            *[IntervalIn(day, time(13), time(17)) for day in range(5)],
+        ],
+        time_zone="Europe/London",
+        holiday_region="GB-ENG",
+    )
+    hours_exception_add(
+        actor=admin_user,
+        channel=channel_a,
+        exception=ExceptionIn("closed", date.today() + timedelta(days=2), "Team training"),
+    )
     rude = conversation_with(channel_a, author=citizen(2, name="Rude Person"), text="you scumbag")
     message_reveal(message=rude.messages.get(), actor=teammate)  # in the exposure table
     # A mention: the officer's notifications page has something to show.
@@ -85,12 +150,76 @@ def busy(officer, teammate, admin_user, channel_a):
     conversation_with(
         channel_a, author=citizen(3), text="<script>alert('x')</script> {{ not_a_variable }}"
     )
+    # The channels page with a profile check to fix (one item not known) and
+    # an X webhook registration that failed.
+    from django.utils import timezone
+
+    from escalation.services.profile_checks import results_for
+    from inbox.models import ChannelWebhook, ProfileCheck
+    from inbox.networks.base import ProfileFacts
+
+    facts = ProfileFacts(
+        verified=False, dms_open=None, bio="Hi", picture_set=True, banner_set=False
+    )
+    ProfileCheck.objects.create(
+        channel=channel_a,
+        checked_at=timezone.now(),
+        results=results_for(channel=channel_a, facts=facts, statement="Staffed 9am-5pm."),
+    )
+    ChannelWebhook.objects.create(
+        channel=channel_a,
+        state="failed",
+        detail="X refused: CrcValidationFailed",
+        checked_at=timezone.now(),
+    )
+    # The engagement page's "Posts that did best" with a post of ours: its
+    # link to the network and text that must stay text.
+    from kpis.models import OwnPost
+
+    OwnPost.objects.create(
+        channel=channel_a,
+        network_id="1790000000000000777",
+        text="<b>Flood</b> warning for Quayside: sandbags at the depot",
+        posted_at=timezone.now() - timedelta(hours=2),
+        permalink="https://x.com/i/web/status/1790000000000000777",
+        likes=41,
+        reposts=12,
+        replies=7,
+        quotes=2,
+        impressions=5200,
+        engagement=62,
+        first_read_at=timezone.now(),
+        metrics_read_at=timezone.now(),
+    )
+    # The settings pages with something in each: an approval rule, retention,
+    # a hold in place and one released, a detractor, tokens live and revoked.
+    approval_rules.approval_rule_create(
+        actor=admin_user, team=channel_a.teams.first(), new_starter_days=30, note="New team"
+    )
+    records_services.retention_set(channel=channel_a, keep_days=2190, actor=admin_user)
+    records_services.legal_hold_place(actor=admin_user, conversation=jo, reason="FOI 2026/88")
+    released = records_services.legal_hold_place(
+        actor=admin_user, contact=rude.contact, reason="Court order"
+    )
+    records_services.legal_hold_release(hold=released, actor=admin_user, reason="Case closed")
+    Contact.objects.filter(pk=jo.contact_id).update(is_detractor=True)
+    tokens.api_token_create(user=teammate, name="Weekly report", verified_mfa=False)
+    old, _key = tokens.api_token_create(user=officer, name="Old script", verified_mfa=False)
+    tokens.api_token_revoke(token=old, actor=officer)
     return jo
 
 
 def _url(name: str, params: dict, conversation) -> str:
     if params.get("pk") == "conversation":
         return reverse(name, args=[conversation.pk])
+    if params.get("pk") == "channel":
+        return reverse(name, args=[conversation.channel_id])
+    if params.get("pk") == "contact":
+        return reverse(name, args=[conversation.contact_id])
+    if params.get("pk") == "team":
+        return reverse(name, args=[conversation.channel.teams.first().pk])
+    if params.get("pk") == "hold":
+        return reverse(name, args=[LegalHold.objects.filter(released_at=None).first().pk])
     query = "&".join(f"{k}={v}" for k, v in params.items())
     return reverse(name) + (f"?{query}" if query else "")
 

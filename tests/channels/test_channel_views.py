@@ -218,7 +218,7 @@ def test_an_admin_connects_a_facebook_page_and_it_is_subscribed_to_webhooks(
         "app_secret": "sandbox-app-secret",
     }
     [subscribed] = sandbox.outbox(network="fb", kind="subscribe")
-    assert subscribed["meta"]["fields"] == ["feed", "messages"]
+    assert subscribed["meta"]["fields"] == ["feed", "mention", "messages"]
     assert [e.type for e in Event.objects.filter(type__startswith="channel.").order_by("pk")] == [
         "channel.connected",
         "channel.backfill_started",

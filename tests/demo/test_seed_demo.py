@@ -19,10 +19,10 @@ from django_otp.oath import totp
 from accounts.models import User
 from escalation.models import Escalation, StaffedHours
 from events.models import Event
-from inbox.models import Contact, Message
+from inbox.models import Contact, Conversation, Message
 from kpis import selectors as sel
 from kpis.dashboards import BUILDERS, dashboard_build
-from kpis.models import DailyChannelStats, FollowerSnapshot, PostMetricsSnapshot
+from kpis.models import DailyChannelStats, FollowerSnapshot, OwnPost, PostMetricsSnapshot
 
 DAYS = 90
 pytestmark = [pytest.mark.mfa, pytest.mark.timeout(1800)]
@@ -63,7 +63,9 @@ def test_the_demo_has_data_on_every_dashboard_and_its_codes_sign_in(seeded, sett
     today = sel.today_local()
     period = sel.Period(today - timedelta(days=DAYS - 1), today)
     scope = sel.kpi_scope_for(user=manager)
-    assert len(scope.channels) == 4
+    assert (
+        len(scope.channels) == 7
+    )  # two X accounts, two Facebook Pages, Bluesky, Mastodon, Instagram
 
     # Every dashboard has figures for the 90 days.
     for name in [*BUILDERS, "people"]:
@@ -82,9 +84,10 @@ def test_the_demo_has_data_on_every_dashboard_and_its_codes_sign_in(seeded, sett
         followers = FollowerSnapshot.objects.filter(channel=channel)
         assert followers.count() >= DAYS - 1
         assert PostMetricsSnapshot.objects.filter(message__channel=channel).exists()
+        assert OwnPost.objects.filter(channel=channel).exists(), channel
 
     # What the escalation pass and the clock had to work with.
-    assert StaffedHours.objects.filter(holiday_region="GB-ENG").count() == 4
+    assert StaffedHours.objects.filter(holiday_region="GB-ENG").count() == 7  # every channel
     assert Event.objects.filter(type="autoreply.sent").exists()
     assert Event.objects.filter(type="target.breached").exists()
     assert (
@@ -112,3 +115,14 @@ def test_the_demo_has_data_on_every_dashboard_and_its_codes_sign_in(seeded, sett
         for name in ("overview", "channels", "people", "engagement", "audience", "cover", "shift"):
             page = client.get(reverse(f"kpis:{name}") + f"?start={period.first}&end={period.last}")
             assert page.status_code == 200, (username, name)
+
+    # The viewer (an auditor) reads the inbox and the dashboards and changes nothing.
+    viewer = Client()
+    password = seeded.split("  vera ", 1)[1].split()[0]
+    viewer.post(reverse("login"), {"username": "vera", "password": password})
+    assert viewer.get(reverse("inbox:list")).status_code == 200
+    assert viewer.get(reverse("kpis:overview")).status_code == 200
+    theirs = Conversation.objects.filter(channel__teams__slug="customer-services").first()
+    before = Message.objects.count()
+    refused = viewer.post(reverse("inbox:reply", args=[theirs.pk]), {"text": "Hello"})
+    assert refused.status_code == 403 and Message.objects.count() == before

@@ -139,3 +139,26 @@ def test_a_channel_can_be_in_one_crisis_at_a_time_and_input_is_checked(
             auto_reply_text="Back {when}",
         )
     assert CrisisMode.objects.count() == 1
+
+
+def test_a_manager_routes_a_crisis_only_to_a_team_they_manage(channel_a, manager, team_a):
+    """Per-team roles: team B covers channel A too, but the manager of team A
+    is no manager of team B, so cannot hand the crisis's work to it."""
+    from accounts.models import Team
+
+    other = Team.objects.create(name="Roads", slug="roads")
+    channel_a.teams.add(other)
+    with pytest.raises(PermissionDenied, match="do not manage"):
+        crisis_start(
+            actor=manager,
+            channels=[channel_a],
+            title="Roads",
+            holding_statement="y",
+            crisis_team=other,
+        )
+    crisis = crisis_start(actor=manager, channels=[channel_a], title="Roads", holding_statement="y")
+    with pytest.raises(PermissionDenied, match="do not manage"):
+        crisis_update(crisis=crisis, actor=manager, crisis_team=other)
+    crisis_update(crisis=crisis, actor=manager, crisis_team=team_a)
+    crisis.refresh_from_db()
+    assert crisis.crisis_team == team_a

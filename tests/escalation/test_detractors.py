@@ -103,13 +103,16 @@ def test_blocking_needs_a_reason_and_is_logged(channel_a, officer, other_officer
     assert event.actor == officer and event.data["reason"] == "Five abusive messages"
 
 
-def test_a_person_can_clear_a_wrong_flag_and_the_count_restarts(channel_a, officer):
+def test_a_manager_can_clear_a_wrong_flag_and_the_count_restarts(channel_a, manager, officer):
     send(channel_a, 0)
     staff_reply(Conversation.objects.get(), london(2026, 11, 18, 10, 1))
     for minute in (2, 3, 4, 5, 6):
         send(channel_a, minute)
     with time_machine.travel(london(2026, 11, 18, 10, 7), tick=False):
-        contact_detractor_clear(contact=jo(), actor=officer, reason="A genuine complaint")
+        with pytest.raises(PermissionDenied):
+            contact_detractor_clear(contact=jo(), actor=officer, reason="A genuine complaint")
+        assert jo().is_detractor
+        contact_detractor_clear(contact=jo(), actor=manager, reason="A genuine complaint")
     send(channel_a, 8)
     assert not jo().is_detractor
     assert Event.objects.filter(type="contact.detractor_cleared").count() == 1

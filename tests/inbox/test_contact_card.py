@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from events.models import Event
 from inbox import selectors
-from inbox.models import Contact, ContactNote, Person
+from inbox.models import Contact, ContactNote, NetworkAction, Person
 from inbox.networks.base import Author
 from inbox.services import contacts
 from tests.factories import ChannelFactory
@@ -237,8 +237,10 @@ def test_the_blocked_reason_shows_on_the_card(client, officer, jo):
         reason="Threats against staff",
         conversation=jo["current"],
     )
+    # X has no block endpoint any more: the block stays in SocialDesk.
+    assert not NetworkAction.objects.exists()
     client.force_login(officer)
-    body = client.get(reverse("inbox:conversation", args=[jo["current"].pk])).content.decode()
+    body = client.get(reverse("inbox:contact_card", args=[jo["current"].pk])).content.decode()
     assert 'because: <span class="blocked-reason">Threats against staff</span>' in body
 
 

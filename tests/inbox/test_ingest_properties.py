@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from inbox.models import Contact, Message
 from inbox.networks import facebook_mapping, reading, x_activity
 from inbox.networks.base import StreamResult
-from inbox.networks.x import XClient, _mapped
+from inbox.networks.x import Includes, XClient, _mapped
 from inbox.services.ingest import messages_ingest
 from tests.factories import ChannelFactory
 from tests.inbox import properties as p
@@ -78,7 +78,14 @@ def tweet_pages(draw):
     authors = {g["author_id"] for g in good}
     users = {a: draw(p.x_profile(a)) for a in authors}
     split = draw(st.integers(0, len(elements)))
-    return [(elements[:split], users), (elements[split:], users)], good_ids, n_bad, good, users
+    includes = Includes(users=users)
+    return (
+        [(elements[:split], includes), (elements[split:], includes)],
+        good_ids,
+        n_bad,
+        good,
+        users,
+    )
 
 
 @given(case=tweet_pages())
@@ -108,7 +115,7 @@ def test_x_dms_store_each_readable_event_once_and_quarantine_the_rest(x_chan, ca
     with p.undone():
         mapper = x_activity._Mapper(p.ACCOUNT_ID)
         users = {u: {"id": u, "username": f"u{u}", "name": "N"} for u in profile_ids}
-        items, bad = _mapped(elements, users, mapper._map_dm)
+        items, bad = _mapped(elements, Includes(users=users), mapper._map_dm)
         messages_ingest(channel=x_chan, items=items, unparseable=bad)
 
         p.assert_each_stored_once_and_the_rest_quarantined(x_chan, good_ids, n_bad)

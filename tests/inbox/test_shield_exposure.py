@@ -88,11 +88,11 @@ def test_officers_are_refused(officer, reveals):
 @pytest.mark.django_db
 def test_the_shield_page_shows_the_table_to_managers_only(client, manager, officer, reveals):
     client.force_login(manager)
-    body = client.get(reverse("inbox:abuse_terms")).content.decode()
+    body = client.get(reverse("console:abuse_terms")).content.decode()
     assert "Shielded messages revealed, last 8 weeks" in body
     assert f"<bdi>{officer}</bdi>" in body
     client.force_login(officer)
-    assert client.get(reverse("inbox:abuse_terms")).status_code == 403
+    assert client.get(reverse("console:abuse_terms")).status_code == 403
 
 
 @pytest.mark.django_db

@@ -140,9 +140,13 @@ def test_conversation_page_shows_thread_contact_card_and_composer(client, office
     assert "message 0 about Elm Road" in body and "message 1 about Elm Road" in body
     assert "Posting as <strong><bdi>@council_help</bdi></strong>" in body
     assert "About <bdi>Jo Resident</bdi>" in body
-    assert "Past interactions" in body
     assert 'name="idempotency_key"' in body
     assert 'data-rule="x-weighted" data-limit="280"' in body
+    # The card's history comes in its own request; without script, its link
+    # is the whole page with the card.
+    card_url = reverse("inbox:contact_card", args=[conv_a.pk])
+    assert f'href="{card_url}#contact"' in body and "Past interactions" not in body
+    assert "Past interactions" in client.get(card_url).content.decode()
 
 
 @pytest.mark.django_db

@@ -162,7 +162,7 @@ def test_notifications_are_private(client, officer, teammate, conv_a):
 
 @pytest.mark.django_db
 def test_only_admins_manage_the_abuse_word_list(client, officer, manager, admin_user):
-    url = reverse("inbox:abuse_terms")
+    url = reverse("console:abuse_terms")
     client.force_login(officer)
     assert client.get(url).status_code == 403
     assert client.post(url, {"term": "idiot"}).status_code == 403
@@ -178,9 +178,21 @@ def test_only_admins_manage_the_abuse_word_list(client, officer, manager, admin_
     assert Event.objects.filter(type="shield.term_added").count() == 1
     duplicate = client.post(url, {"term": "idiot"})
     assert duplicate.status_code == 422
-    client.post(url, {"remove": str(AbuseTerm.objects.get().pk)})
+    term = AbuseTerm.objects.get()
+    client.force_login(manager)
+    assert client.post(reverse("console:abuse_term_remove", args=[term.pk])).status_code == 403
+    client.force_login(admin_user)
+    client.post(reverse("console:abuse_term_remove", args=[term.pk]))
     assert not AbuseTerm.objects.exists()
     assert Event.objects.filter(type="shield.term_removed").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_old_abuse_shield_address_sends_people_to_settings(client, manager):
+    client.force_login(manager)
+    response = client.get(reverse("inbox:abuse_terms"))
+    assert response.status_code == 301
+    assert response["Location"] == reverse("console:abuse_terms")
 
 
 @pytest.mark.django_db

@@ -170,3 +170,15 @@ def test_a_manager_exports_a_period_through_the_page_and_downloads_it(
     assert texts == ["Bins missed in May"]
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["period"][0].startswith(start.replace(second=0, microsecond=0).isoformat()[:16])
+
+
+@pytest.mark.django_db
+def test_a_manager_cannot_export_or_learn_of_someone_who_wrote_only_to_another_team(
+    client, manager, channel_b, django_capture_on_commit_callbacks
+):
+    ConversationFactory(channel=channel_b, contact=ContactFactory(handle="only_b"))
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=False):
+        page = client.post(reverse("records:exports"), {"handle": "@only_b"})
+    assert "Nobody with the handle @only_b" in page.content.decode()
+    assert not RecordsExport.objects.exists()

@@ -53,6 +53,9 @@ def test_the_server_binds_a_free_port_and_stops_cleanly():
         assert requests.get(server.url + "/", timeout=5).json()["networks"] == {
             "x": "/x",
             "fb": "/fb",
+            "masto": "/masto",
             "oidc": "/oidc",
+            "cdn": "/cdn",
+            "bsky": "/bsky",
         }
         assert requests.get(server.url + "/nowhere", timeout=5).status_code == 404

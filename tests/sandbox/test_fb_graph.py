@@ -197,7 +197,7 @@ def test_unknown_paths_and_nodes_are_graph_errors(graph, sandbox):
 
 def test_the_council_scenario_seeds_pages_posts_comments_and_threads(control, sandbox, make_graph):
     created = control.post("/_sandbox/seed", {"scenario": "council"})["created"]
-    assert created["fb_pages"] == 2 and created["fb_posts"] == 7
+    assert created["fb_pages"] == 2 and created["fb_posts"] == 10  # 7 own, 2 visitors, 1 tag
     assert created["fb_comments"] >= 25 and created["fb_messages"] >= 8
     graph = make_graph("sbx-page-104857600000")
     assert len(graph.get_connections(PAGE, "conversations", fields="updated_time")["data"]) >= 5

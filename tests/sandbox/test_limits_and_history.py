@@ -79,6 +79,8 @@ def test_the_write_limit_leaves_reads_alone_and_reset_restores_the_defaults(clie
         "x_read": 900,
         "x_write": 300,
         "fb_calls": 4800,
+        "bsky_calls": 3000,
+        "masto_calls": 300,
         "window_seconds": 900,
         "refused": {},
     }

@@ -33,21 +33,25 @@ class Command(BaseCommand):
             org = organisation_seed()
         if days > 0 and not Message.objects.filter(channel__in=org.channels).exists():
             # The history runs Celery tasks eagerly, thousands of them: their
-            # per-task log lines would bury the summary and the sign-ins.
-            trace = logging.getLogger("celery.app.trace")
-            level = trace.level
-            trace.setLevel(logging.WARNING)
+            # per-task log lines (and the HTTP client's line per request to
+            # the in-process sandbox) would bury the summary and the sign-ins.
+            quiet = [logging.getLogger(name) for name in ("celery.app.trace", "httpx")]
+            levels = [logger.level for logger in quiet]
+            for logger in quiet:
+                logger.setLevel(logging.WARNING)
             try:
                 tally = history_seed(org=org, days=days, seed=seed)
             finally:
-                trace.setLevel(level)
+                for logger, level in zip(quiet, levels, strict=True):
+                    logger.setLevel(level)
             self.stdout.write(
                 f"History: {days} days, {tally.conversations} conversations, "
                 f"{tally.inbound} messages in, {tally.replies} replies "
                 f"({tally.held_for_approval} held for approval), {tally.likes} likes, "
                 f"{tally.resolved} resolutions, {tally.escalations_acknowledged} escalations "
                 f"acknowledged, {tally.evaluation_passes} escalation passes, "
-                f"{tally.metrics_fetches} metrics fetches in {tally.seconds:.1f} s."
+                f"{tally.metrics_fetches} metrics fetches, {tally.own_posts_read} own posts "
+                f"read in {tally.seconds:.1f} s."
             )
             for reason, count in tally.skipped.most_common():
                 self.stdout.write(f"  refused by the services {count}x: {reason}")
