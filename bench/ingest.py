@@ -2,12 +2,17 @@
 
     python bench/ingest.py [ITEMS]      (default 200000; DATABASE_URL=postgres://...)
 
-Items are normalized X mentions and DMs from a few thousand citizens, with 10%
-re-deliveries mixed in, fed in batches of 500 (one poll's worth). Baselines:
-(a) a bare batched ``INSERT ... ON CONFLICT DO NOTHING`` of the same message
-rows into a copy of the message table with its indexes and foreign keys (the
-ceiling for writing the rows at all); (b) naive one-by-one ``get_or_create`` through the ORM, timed on a
-sample (it runs at a few hundred rows/s) and reported as a rate.
+Items are normalized messages from all five networks in the proportions a
+council sees (X, Facebook, Instagram, Bluesky, Mastodon), each with that
+network's ids and thread keys (Bluesky's at:// URIs are the longest), public
+threads, comments and DMs, one in eight with a picture, from a few thousand
+citizens, with 10% re-deliveries mixed in, fed in batches of 500 (one poll of
+one channel). Baselines: (a) a bare batched ``INSERT ... ON CONFLICT DO
+NOTHING`` of the same message rows (and their pictures' rows) into copies of
+the message and media tables with their indexes and foreign keys (the ceiling
+for writing the rows at all); (b) naive one-by-one ``get_or_create`` through
+the ORM, timed on a sample (it runs at a few hundred rows/s) and reported as a
+rate.
 Goal: the service reaches >= 50% of (a) and >= 10x (b).
 """
 
@@ -25,8 +30,41 @@ from _db import Timer, bench_database
 BATCH = 500
 
 
+# Share of traffic, and how each network names its messages and threads.
+NETWORKS = {"x": 0.35, "facebook": 0.3, "instagram": 0.15, "bluesky": 0.1, "mastodon": 0.1}
+
+
+def _shape(network: str, n: int, root: int, author: str, private: bool):
+    """(external_id, kind, conversation kind, thread key) as each connector makes them."""
+    if network == "x":
+        ext, root_id = str(1_790_000_000_000_000_000 + n), str(1_790_000_000_000_000_000 + root)
+        if private:
+            return ext, "dm", "private", f"dm:{author}-999"
+        return ext, "mention", "public", f"tw:{root_id}:{author}"
+    if network == "facebook":
+        if private:
+            return f"m_{n:020d}", "dm", "private", f"fbm:{author}"
+        return f"104857600_{n}", "comment", "comment", f"fbc:104857600_{root}:{author}"
+    if network == "instagram":
+        if private:
+            return f"aWdfZAG1faXRlbToxOk{n:030d}", "dm", "private", f"igm:{author}"
+        return f"1790{n:013d}", "comment", "comment", f"igc:1790{root:013d}:{author}"
+    if network == "bluesky":
+        did = f"did:plc:{int(author):024d}"
+        if private:
+            return f"3l{n:011d}", "dm", "private", f"bsdm:3k{int(author):011d}"
+        uri = f"at://{did}/app.bsky.feed.post/3l{n:011d}"
+        root_uri = f"at://{did}/app.bsky.feed.post/3l{root:011d}"
+        return uri, "reply", "public", f"bs:{root_uri}:{did}"
+    ext = str(113_000_000_000_000_000 + n)
+    if private:
+        return ext, "dm", "private", f"mdm:{author}"
+    return ext, "mention", "public", f"mst:{113_000_000_000_000_000 + root}:{author}"
+
+
 def make_items(count: int, seed: int = 7):
-    from inbox.networks.base import Author, InboundItem
+    """Batches of one network each: [(network, [InboundItem, ...]), ...]."""
+    from inbox.networks.base import Author, InboundItem, MediaItem
 
     rng = random.Random(seed)
     unique = int(count * 0.9)
@@ -40,38 +78,53 @@ def make_items(count: int, seed: int = 7):
         for i in range(max(50, unique // 20))
     ]
     start = datetime(2026, 11, 1, tzinfo=UTC)
-    items = []
+    by_network: dict[str, list] = {name: [] for name in NETWORKS}
+    names, weights = list(NETWORKS), list(NETWORKS.values())
     for n in range(unique):
+        network = rng.choices(names, weights)[0]
         author = rng.choice(authors)
         private = n % 5 == 0
-        ext = str(1_790_000_000_000_000_000 + n)
-        root = (
-            ext
-            if rng.random() < 0.5 or n < 10
-            else str(1_790_000_000_000_000_000 + rng.randrange(n))
+        root = n if rng.random() < 0.5 or n < 10 else rng.randrange(n)
+        ext, kind, conversation_kind, thread_key = _shape(
+            network, n, root, author.external_id, private
         )
-        items.append(
+        media = ()
+        if n % 8 == 0:
+            media = (
+                MediaItem(
+                    kind="photo",
+                    url=f"https://media.example.net/{network}/{n}.jpg",
+                    alt_text="A photo of the overflowing bins",
+                    key=f"{network}-{n}",
+                    width=1200,
+                    height=900,
+                ),
+            )
+        by_network[network].append(
             InboundItem(
-                network="x",
+                network=network,
                 external_id=ext,
-                kind="dm" if private else "mention",
-                conversation_kind="private" if private else "public",
-                thread_key=f"dm:{author.external_id}-999"
-                if private
-                else f"tw:{root}:{author.external_id}",
+                kind=kind,
+                conversation_kind=conversation_kind,
+                thread_key=thread_key,
                 contact=author,
                 text=f"@council_help message {n} about the bins on Elm Road",
                 created_at=start + timedelta(seconds=n * 3),
                 raw={"id": ext, "text": "..."},
+                media=media,
             )
         )
-    redeliveries = [items[rng.randrange(unique)] for _ in range(count - unique)]
-    # Re-deliveries arrive in later batches, interleaved, as overlapping polls would.
-    batches = [items[i : i + BATCH] for i in range(0, unique, BATCH)]
-    for k, item in enumerate(redeliveries):
-        batches[min(len(batches) - 1, (k * len(batches)) // max(1, len(redeliveries)) + 1)].append(
-            item
-        )
+    batches = []
+    for network, items in by_network.items():
+        own = [(network, items[i : i + BATCH]) for i in range(0, len(items), BATCH)]
+        # Re-deliveries arrive in later polls of the same channel, as overlapping polls would.
+        share = round((count - unique) * len(items) / max(1, unique))
+        for k in range(share if items else 0):
+            own[min(len(own) - 1, (k * len(own)) // max(1, share) + 1)][1].append(
+                items[rng.randrange(len(items))]
+            )
+        batches.extend(own)
+    rng.shuffle(batches)  # the channels' polls interleave
     return batches
 
 
@@ -92,20 +145,20 @@ def settle() -> None:
         conn.close()
 
 
-def run_service(channel, batches) -> tuple[float, int]:
+def run_service(channels, batches) -> tuple[float, int]:
     from inbox.services.ingest import messages_ingest
 
     stored = 0
     with Timer() as t:
-        for batch in batches:
-            stored += messages_ingest(channel=channel, items=batch).stored
+        for network, batch in batches:
+            stored += messages_ingest(channel=channels[network], items=batch).stored
     return t.seconds, stored
 
 
-def _bare_table(cur) -> None:
-    """A copy of the message table: its columns, defaults, indexes and (which
-    LIKE ... INCLUDING ALL leaves out) its foreign keys, which Postgres checks
-    for every row written to the real table."""
+def _bare_tables(cur) -> None:
+    """Copies of the message and media tables: their columns, defaults, indexes
+    and (which LIKE ... INCLUDING ALL leaves out) their foreign keys, which
+    Postgres checks for every row written to the real tables."""
     cur.execute("CREATE TABLE bench_bare (LIKE inbox_message INCLUDING ALL)")
     cur.execute(
         "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
@@ -113,9 +166,25 @@ def _bare_table(cur) -> None:
     )
     for (definition,) in cur.fetchall():
         cur.execute(f"ALTER TABLE bench_bare ADD {definition}")
+    cur.execute("CREATE TABLE bench_bare_media (LIKE inbox_messagemedia INCLUDING ALL)")
+    cur.execute(
+        "ALTER TABLE bench_bare_media ADD FOREIGN KEY (message_id) REFERENCES bench_bare (id)"
+    )
 
 
-def run_bare(channel, batches) -> float:
+BARE_MESSAGES = (
+    "INSERT INTO bench_bare (conversation_id, channel_id, author_contact_id, direction, kind,"
+    " external_id, in_reply_to_external_id, text, sent_at, received_at, metrics, raw, state,"
+    " is_automated, attempts, last_error, approval_comment) VALUES %s ON CONFLICT DO NOTHING"
+    " RETURNING id, external_id"
+)
+BARE_MEDIA = (
+    "INSERT INTO bench_bare_media (message_id, position, kind, alt_text, key, url, source_url,"
+    " width, height, size_bytes, content_type) VALUES %s ON CONFLICT DO NOTHING"
+)
+
+
+def run_bare(channels, batches) -> float:
     from django.db import connection
     from psycopg2.extras import execute_values
 
@@ -123,24 +192,23 @@ def run_bare(channel, batches) -> float:
 
     # Real rows for the copies to refer to, as the service's rows do.
     contact = Contact.objects.create(network="x", external_id="bare", handle="bare")
-    conversation = Conversation.objects.create(
-        channel=channel, contact=contact, thread_key="bare", last_message_at=datetime.now(UTC)
-    )
+    conversations = {
+        network: Conversation.objects.create(
+            channel=channel, contact=contact, thread_key="bare", last_message_at=datetime.now(UTC)
+        )
+        for network, channel in channels.items()
+    }
     with connection.cursor() as cur:
-        _bare_table(cur)
-    sql = (
-        "INSERT INTO bench_bare (conversation_id, channel_id, author_contact_id, direction, kind,"
-        " external_id, in_reply_to_external_id, text, sent_at, received_at, metrics, raw, state,"
-        " is_automated, attempts, last_error, approval_comment) VALUES %s ON CONFLICT DO NOTHING"
-    )
+        _bare_tables(cur)
     now = datetime.now(UTC)
     with Timer() as t:
         raw = connection.connection
-        for batch in batches:
+        for network, batch in batches:
+            conversation = conversations[network]
             rows = [
                 (
                     conversation.pk,
-                    channel.pk,
+                    conversation.channel_id,
                     contact.pk,
                     "in",
                     i.kind,
@@ -160,24 +228,51 @@ def run_bare(channel, batches) -> float:
                 for i in batch
             ]
             with raw.cursor() as cur:
-                execute_values(cur, sql, rows, page_size=BATCH)
+                new = dict(
+                    (ext, pk)
+                    for pk, ext in execute_values(
+                        cur, BARE_MESSAGES, rows, page_size=BATCH, fetch=True
+                    )
+                )
+                media = [
+                    (
+                        new[i.external_id],
+                        k,
+                        m.kind,
+                        m.alt_text,
+                        m.key,
+                        m.url,
+                        m.source_url,
+                        m.width,
+                        m.height,
+                        m.size_bytes,
+                        "",
+                    )
+                    for i in batch
+                    if i.external_id in new
+                    for k, m in enumerate(i.media)
+                ]
+                if media:
+                    execute_values(cur, BARE_MEDIA, media, page_size=BATCH)
             raw.commit()
-    with connection.cursor() as cur:  # its pages must not crowd the next phase's cache
-        cur.execute("DROP TABLE bench_bare")
-    conversation.delete()
+    with connection.cursor() as cur:  # their pages must not crowd the next phase's cache
+        cur.execute("DROP TABLE bench_bare_media, bench_bare")
+    for conversation in conversations.values():
+        conversation.delete()
     contact.delete()
     return t.seconds
 
 
-def run_naive(channel, batches, sample: int) -> tuple[float, int]:
+def run_naive(channels, batches, sample: int) -> tuple[float, int]:
     from inbox.models import Contact, Conversation, Message
 
-    items = [i for b in batches for i in b][:sample]
+    items = [i for _, b in batches for i in b][:sample]
     with Timer() as t:
         for item in items:
+            channel = channels[item.network]
             contact, _ = Contact.objects.get_or_create(
-                network="x",
-                external_id=item.contact.external_id,
+                network=item.network,
+                external_id="naive" + item.contact.external_id,
                 defaults={"handle": item.contact.handle, "display_name": item.contact.display_name},
             )
             conv, _ = Conversation.objects.get_or_create(
@@ -208,20 +303,21 @@ def main() -> None:
     with bench_database("ingest"):
         from inbox.models import Channel
 
-        channel = Channel.objects.create(
-            network="x", name="Bench", handle="@bench", external_account_id="999"
-        )
-        other = Channel.objects.create(
-            network="x", name="Naive", handle="@naive", external_account_id="998"
-        )
+        channels = {
+            network: Channel.objects.create(
+                network=network, name=f"Bench {network}", handle="@bench", external_account_id="999"
+            )
+            for network in NETWORKS
+        }
         batches = make_items(count)
-        total = sum(len(b) for b in batches)
+        total = sum(len(b) for _, b in batches)
         settle()
-        bare_s = run_bare(channel, batches)
+        bare_s = run_bare(channels, batches)
         settle()
-        service_s, stored = run_service(channel, batches)
+        service_s, stored = run_service(channels, batches)
         settle()
-        naive_s, naive_n = run_naive(other, batches, sample=min(5000, max(100, count // 20)))
+        # A message id is unique per channel: the naive copies carry a prefix.
+        naive_s, naive_n = run_naive(channels, batches, sample=min(5000, max(100, count // 20)))
     service_rate = total / service_s
     bare_rate = total / bare_s
     naive_rate = naive_n / naive_s
@@ -236,6 +332,7 @@ def main() -> None:
             {
                 "bench": "ingest",
                 "items": total,
+                "networks": list(NETWORKS),
                 "stored": stored,
                 "service_items_per_s": round(service_rate),
                 "bare_rows_per_s": round(bare_rate),

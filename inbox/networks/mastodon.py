@@ -347,7 +347,8 @@ class MastodonClient(NetworkClient):
         account = reading.obj(account, what)
         return Author(
             external_id=qualified(reading.numeric_id(account, "id", what), self.base),
-            handle="@" + reading.text(account, "acct", what),
+            # Stored bare, as on every network: pages add the "@".
+            handle=reading.text(account, "acct", what).lstrip("@"),
             display_name=reading.text(account, "display_name", what, required=False),
             followers_count=reading.count(account, "followers_count", what),
             verified=False,  # Mastodon has no verification badge (profile links are verified instead)
@@ -407,7 +408,7 @@ class MastodonClient(NetworkClient):
             if isinstance(mention, dict) and str(mention.get("id")) == account_id:
                 return Author(
                     external_id=qualified(account_id, self.base),
-                    handle="@" + reading.text(mention, "acct", "a mention"),
+                    handle=reading.text(mention, "acct", "a mention").lstrip("@"),
                     display_name=reading.text(mention, "username", "a mention", required=False),
                 )
         raise Unreadable("direct status has no mention of its recipient")

@@ -31,4 +31,5 @@ def test_bench_ingest_prints_one_json_line_with_its_figures():
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["bench"] == "ingest"
     assert figures["items"] == 2000 and figures["stored"] == 1800  # 10% re-deliveries stored once
+    assert figures["networks"] == ["x", "facebook", "instagram", "bluesky", "mastodon"]
     assert isinstance(figures["goal_met"], bool) and figures["ratio"] > 0

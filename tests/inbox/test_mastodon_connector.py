@@ -71,7 +71,7 @@ def test_mentions_and_direct_messages_become_the_right_conversations(sandbox, ma
     contact = Contact.objects.get(external_id=f"{JO['id']}@social.sandbox.example")
     assert (contact.network, contact.handle, contact.display_name) == (
         "mastodon",
-        "@jo@mas.to",
+        "jo@mas.to",  # bare, as on every network; pages show "@jo@mas.to"
         "Jo Resident",
     )
     assert Event.objects.filter(type="message.received").count() == 5
