@@ -34,6 +34,8 @@ from kpis.rollups import kpi_zone
 BEST_POSTS = 10
 TEXT_SHOWN = 140
 _COUNTS = ("likes", "reposts", "replies", "quotes", "impressions", "engagement")
+# Only these give impressions; elsewhere reach is "no data", not 0.
+WITH_IMPRESSIONS = (Network.X, Network.FACEBOOK)
 
 
 @dataclass
@@ -44,7 +46,7 @@ class Totals:
     replies: int = 0
     quotes: int = 0
     link_clicks: int | None = None
-    impressions: int = 0
+    impressions: int | None = None  # None: no post in it is on a network that gives them
     engagement: int = 0
     engagement_seen: int = 0  # engagement of the posts that have impressions
 
@@ -52,7 +54,10 @@ class Totals:
         """Add one aggregate row of ``_sums`` (its keys are prefixed ``n_``)."""
         self.posts += row.get("n_posts") or 0
         for name in _COUNTS:
-            setattr(self, name, getattr(self, name) + (row.get(f"n_{name}") or 0))
+            if name != "impressions":
+                setattr(self, name, getattr(self, name) + (row.get(f"n_{name}") or 0))
+        if row.get("n_impressions") is not None:
+            self.impressions = (self.impressions or 0) + row["n_impressions"]
         self.engagement_seen += row.get("n_engagement_seen") or 0
         if row.get("n_link_clicks") is not None:
             self.link_clicks = (self.link_clicks or 0) + row["n_link_clicks"]
@@ -106,6 +111,7 @@ def messages_not_own_posts(scope: sel.Scope, period: sel.Period) -> QuerySet[Pos
 def _sums(with_clicks: bool) -> dict[str, Any]:
     # Prefixed: an aggregate named like a field would shadow it for the next one.
     sums: dict[str, Any] = {f"n_{name}": Sum(name) for name in _COUNTS}
+    sums["n_impressions"] = Sum("impressions", filter=Q(channel__network__in=WITH_IMPRESSIONS))
     sums["n_posts"] = Count("pk")
     # Impressions are null (own posts) or 0 (messages) where the network gives none.
     sums["n_engagement_seen"] = Sum("engagement", filter=Q(impressions__gt=0))

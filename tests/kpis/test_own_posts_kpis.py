@@ -155,3 +155,21 @@ def test_the_best_posts_table_reads_a_fixed_number_of_queries(client, manager, x
     # One query for own posts, one for SocialDesk replies not read as own posts.
     assert len(few) == len(many) == 2
     assert len(many_page) == len(few_page)
+
+
+def test_reach_is_no_data_on_networks_that_give_no_impressions(client, manager, x_channel):
+    teams = list(manager.teams.all())
+    bsky = ChannelFactory(name="Riverside Bluesky", network="bluesky", covered_by=teams)
+    _own_post(x_channel, 1, likes=3, impressions=120)
+    _own_post(bsky, 2, likes=7)  # Bluesky posts carry no impressions
+
+    totals = eng.totals_by_channel(sel.kpi_scope_for(user=manager), _week())
+    assert totals[x_channel.pk].impressions == 120
+    assert totals[bsky.pk].impressions is None and totals[bsky.pk].rate is None
+
+    client.force_login(manager)
+    rows = {row[0]: row for row in _api_table(client, "channels")["rows"]}
+    assert rows[x_channel.name][7] == 120
+    assert rows["Riverside Bluesky"][7] is None  # not 0: the network does not say
+    page = client.get(reverse("kpis:engagement")).content.decode()
+    assert "no data" in page
