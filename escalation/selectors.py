@@ -26,6 +26,7 @@ from escalation.models import (
     StaffedHours,
 )
 from inbox.models import (
+    DIRECT_MESSAGES_APPS,
     CannedResponse,
     Channel,
     Contact,
@@ -111,6 +112,7 @@ class ConversationFlags:
     escalation_level: int
     in_crisis: bool
     influential: bool = False
+    window_app: str = ""  # "Messenger" or "Instagram Direct" where a reply window applies
 
 
 _STATE_LABELS = {
@@ -221,6 +223,7 @@ def _flags_for(
         escalation_level=max(levels, default=0),
         in_crisis=in_crisis,
         influential=bool(contact and contact.followers_count >= INFLUENTIAL_FOLLOWERS),
+        window_app=DIRECT_MESSAGES_APPS.get(network or conv.channel.network, "") if closes else "",
     )
 
 

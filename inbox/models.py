@@ -18,6 +18,10 @@ class Network(models.TextChoices):
     INSTAGRAM = "instagram", "Instagram"
 
 
+# Facebook and Instagram refuse a direct reply 24 h after the person's last message.
+DIRECT_MESSAGES_APPS = {"facebook": "Messenger", "instagram": "Instagram Direct"}
+
+
 class Channel(models.Model):
     """A connected account of ours on a network (an X account, a Facebook Page)."""
 
@@ -69,6 +73,11 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_network_display()} {self.handle})"
+
+    @property
+    def direct_messages_app(self) -> str:
+        """What people call the network's direct messages (its reply window's name)."""
+        return DIRECT_MESSAGES_APPS.get(self.network, "Direct message")
 
     def set_credentials(self, data: dict) -> None:
         self.credentials_encrypted = crypto.encrypt_json(data)

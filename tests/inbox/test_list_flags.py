@@ -116,6 +116,21 @@ def test_a_closing_messenger_window_is_flagged(signed_in, conv):
     assert "Messenger window closes" in pane_of(signed_in, conv.pk)
 
 
+def test_a_closing_instagram_window_is_named_for_instagram(signed_in, conv):
+    conv.channel.network = Network.INSTAGRAM
+    conv.channel.save()
+    now = timezone.now()
+    Conversation.objects.filter(pk=conv.pk).update(
+        kind=ConversationKind.PRIVATE,
+        awaiting_since=now - timedelta(hours=21),
+        reply_window_closes_at=now + timedelta(hours=3),
+    )
+    row, pane = row_of(signed_in, conv.pk), pane_of(signed_in, conv.pk)
+    assert "Instagram Direct window closes" in row and "Messenger" not in row
+    assert "Instagram Direct reply window: open until" in pane
+    assert "Messenger" not in pane
+
+
 def test_a_breached_target_is_flagged(signed_in, conv):
     _breach(conv)
     assert "Target breached" in row_of(signed_in, conv.pk)
