@@ -418,8 +418,11 @@ class Message(models.Model):
     like_state: str | None
     hide_state: str | None
     hide_reason: str
+    delete_state: str | None
+    delete_reason: str
     can_like: bool
     can_hide: bool
+    can_delete: bool
     # Annotated by inbox.selectors.conversation_messages_for_view.
     revealed: bool
 
@@ -602,6 +605,7 @@ class QuarantinedPayload(models.Model):
 class ActionKind(models.TextChoices):
     LIKE = "like", "Like"
     HIDE = "hide", "Hide"
+    DELETE = "delete", "Delete"  # a comment on our Facebook Page or Instagram media
     MUTE = "mute", "Mute"
     UNMUTE = "unmute", "Unmute"
     # On networks that let an account block people (Bluesky, Mastodon), blocking a

@@ -329,7 +329,7 @@ def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
 
 def conversation_messages_for_view(*, user: User, conversation: Conversation) -> QuerySet[Message]:
     """The thread as the view shows it: each message with whether this user
-    revealed it (when shielded) and the state of a like or hide queued on it."""
+    revealed it (when shielded) and the state of a like, hide or delete queued on it."""
     actions = NetworkAction.objects.filter(
         conversation_id=conversation.pk, target_external_id=OuterRef("external_id")
     ).order_by("-pk")
@@ -342,6 +342,12 @@ def conversation_messages_for_view(*, user: User, conversation: Conversation) ->
         hide_state=Subquery(actions.filter(kind=ActionKind.HIDE).values("state")[:1]),
         hide_reason=Coalesce(
             Subquery(actions.filter(kind=ActionKind.HIDE).values("reason")[:1]),
+            Value(""),
+            output_field=TextField(),
+        ),
+        delete_state=Subquery(actions.filter(kind=ActionKind.DELETE).values("state")[:1]),
+        delete_reason=Coalesce(
+            Subquery(actions.filter(kind=ActionKind.DELETE).values("reason")[:1]),
             Value(""),
             output_field=TextField(),
         ),

@@ -67,5 +67,6 @@ urlpatterns = [
     path("c/<int:pk>/m/<int:mid>/approve/", approval_views.message_approve, name="approve"),
     path("c/<int:pk>/m/<int:mid>/reject/", approval_views.message_reject, name="reject"),
     path("c/<int:pk>/m/<int:mid>/hide/", views.message_hide, name="hide"),
+    path("c/<int:pk>/m/<int:mid>/delete/", views.message_delete, name="delete"),
     path("c/<int:pk>/m/<int:mid>/reveal/", views.message_reveal_view, name="reveal"),
 ]

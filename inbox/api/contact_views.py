@@ -148,6 +148,26 @@ class MessageHideApi(InboxApi):
         return Response(cs.HideActionOut(action).data, status=status.HTTP_202_ACCEPTED)
 
 
+class MessageDeleteApi(InboxApi):
+    @extend_schema(
+        operation_id="messages_delete",
+        request=cs.HideIn,
+        responses={202: cs.HideActionOut, 400: BAD, 403: BAD, 404: NOT_FOUND},
+        summary="Delete a comment on Facebook or Instagram (managers), for a house rule it "
+        "breaks or a stated reason; it cannot be undone",
+    )
+    def post(self, request: AuthedApiRequest, mid: int) -> Response:
+        message = selectors.message_get_for_user(user=request.user, pk=mid)
+        data = self.valid(cs.HideIn, request.data)
+        rule = None
+        if data.get("rule") is not None:
+            rule = moderation_selectors.house_rule_get(pk=data["rule"])
+        action = moderation.message_delete(
+            message=message, actor=request.user, rule=rule, note=data["note"]
+        )
+        return Response(cs.HideActionOut(action).data, status=status.HTTP_202_ACCEPTED)
+
+
 class HouseRuleListApi(InboxApi):
     @extend_schema(
         operation_id="house_rules_list",

@@ -118,6 +118,11 @@ urlpatterns = [
     path("shield/exposure/", contact_views.ShieldExposureApi.as_view(), name="shield_exposure"),
     path("messages/<int:mid>/like/", views.MessageLikeApi.as_view(), name="message_like"),
     path("messages/<int:mid>/hide/", contact_views.MessageHideApi.as_view(), name="message_hide"),
+    path(
+        "messages/<int:mid>/delete/",
+        contact_views.MessageDeleteApi.as_view(),
+        name="message_delete",
+    ),
     path("messages/<int:mid>/approve/", views.MessageApproveApi.as_view(), name="message_approve"),
     path("messages/<int:mid>/reject/", views.MessageRejectApi.as_view(), name="message_reject"),
     path("messages/<int:mid>/reveal/", views.MessageRevealApi.as_view(), name="message_reveal"),

@@ -345,6 +345,11 @@ class NetworkClient(abc.ABC):
     @abc.abstractmethod
     def hide(self, *, external_id: str) -> None: ...
 
+    def delete(self, *, external_id: str) -> None:
+        """Delete someone's comment on our post. Deleting one that is already
+        gone is done, not an error (a retry after an unknown outcome)."""
+        raise Refused(f"{self.network} does not let an account delete other people's posts.")
+
     @abc.abstractmethod
     def mute(self, *, user_id: str) -> None: ...
 

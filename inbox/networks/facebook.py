@@ -133,6 +133,24 @@ def _usage_regain_at(headers: dict[str, str]) -> datetime | None:
     return datetime.now(UTC) + timedelta(minutes=max(minutes))
 
 
+def is_gone(exc: BaseException | None) -> bool:
+    """Graph's 100/33: no such object (any more). Deleting it again is done."""
+    result = getattr(exc, "result", None)
+    error = result.get("error") if isinstance(result, dict) else None
+    return isinstance(error, dict) and error.get("code") == 100 and error.get("error_subcode") == 33
+
+
+def graph_delete(call: Callable[..., Any], graph: facebook.GraphAPI, external_id: str) -> None:
+    """DELETE a node through ``call`` (the client's error mapping); one that
+    is already gone counts as deleted, so a retry after an unknown outcome is
+    harmless."""
+    try:
+        call(graph.request, f"{graph.version}/{external_id}", method="DELETE", write=True)
+    except Refused as exc:
+        if not is_gone(exc.__cause__):
+            raise
+
+
 def translate(exc: Exception, *, write: bool) -> NetworkError:
     """Map facebook-sdk/requests errors to the interface's errors."""
     unsure = UnknownOutcome if write else TransientError
@@ -645,6 +663,10 @@ class FacebookClient(NetworkClient):
             post_args={"is_hidden": "true"},
             write=True,
         )
+
+    def delete(self, *, external_id: str) -> None:
+        """Delete a comment on the Page's posts."""
+        graph_delete(self._call, self.graph, external_id)
 
     def mute(self, *, user_id: str) -> None:
         raise Refused(

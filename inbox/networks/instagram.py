@@ -57,7 +57,13 @@ from inbox.networks.base import (
     Unverifiable,
     search_back,
 )
-from inbox.networks.facebook import _page_data, _usage_regain_at, make_graph, translate
+from inbox.networks.facebook import (
+    _page_data,
+    _usage_regain_at,
+    graph_delete,
+    make_graph,
+    translate,
+)
 from inbox.networks.facebook_mapping import parse_time
 from inbox.networks.instagram_mapping import map_comment, map_message, map_tag, message_key
 
@@ -545,10 +551,8 @@ class InstagramClient(NetworkClient):
         self._post(external_id, hide="false")
 
     def delete(self, *, external_id: str) -> None:
-        """Delete a comment on our media (Graph's DELETE; a second time is code 100)."""
-        self._call(
-            self.graph.request, f"{self.graph.version}/{external_id}", method="DELETE", write=True
-        )
+        """Delete a comment on our media (Graph's DELETE; a second time is 100/33: done)."""
+        graph_delete(self._call, self.graph, external_id)
 
     def mute(self, *, user_id: str) -> None:
         raise Refused(

@@ -1,5 +1,6 @@
-"""Moderation on the network: hiding a comment for a house rule it broke, and
-muting (or unmuting) a person on X or Bluesky. Each is a service call that queues the
+"""Moderation on the network: hiding a comment for a house rule it broke,
+deleting one (managers, Facebook and Instagram), and muting (or unmuting) a
+person on X, Bluesky or Mastodon. Each is a service call that queues the
 network action (done exactly once by ``outbound``) and logs why."""
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ MAX_NOTE = 500
 MAX_RULE_TEXT = 2000
 # Networks where an account can mute a person (Facebook Pages cannot).
 MUTE_NETWORKS = frozenset({Network.X, Network.BLUESKY, Network.MASTODON})
+# Where a Page or professional account may delete people's comments on its posts.
+DELETE_NETWORKS = frozenset({Network.FACEBOOK, Network.INSTAGRAM})
 
 
 # --- house rules ---------------------------------------------------------------------
@@ -101,28 +104,28 @@ def hide_reason(*, rule: HouseRule | None, note: str) -> str:
     return f"{rule.title}: {note}" if note else rule.title
 
 
-def message_hide(
-    *, message: Message, actor: User, rule: HouseRule | None, note: str = ""
-) -> NetworkAction:
-    """Hide a comment (Facebook) or a reply (X) on the network for breaking
-    ``rule``, or for another reason (``rule`` None) that ``note`` explains."""
-    conversation = message.conversation
-    access.ensure_can_act(actor, conversation)
-    if message.direction != Direction.IN or not message.external_id:
-        raise ValidationError("Only a message from the public can be hidden.")
+def _reason_checked(rule: HouseRule | None, note: str, doing: str) -> tuple[str, str]:
     note = note.strip()
     if rule is None and not note:
         raise ValidationError(
-            "Choose the house rule this breaks, or choose “Other” and say why you are hiding it."
+            f"Choose the house rule this breaks, or choose “Other” and say why you are {doing} it."
         )
     if len(note) > MAX_NOTE:
         raise ValidationError(f"A note can be at most {MAX_NOTE} characters.")
-    reason = hide_reason(rule=rule, note=note)
+    return note, hide_reason(rule=rule, note=note)
+
+
+def _moderate(
+    *, message: Message, actor: User, kind: str, rule: HouseRule | None, note: str
+) -> NetworkAction:
+    note, reason = _reason_checked(
+        rule, note, "deleting" if kind == ActionKind.DELETE else "hiding"
+    )
     return outbound.action_create(
-        conversation=conversation,
+        conversation=message.conversation,
         actor=actor,
-        kind=ActionKind.HIDE,
-        target_external_id=message.external_id,
+        kind=kind,
+        target_external_id=message.external_id or "",  # callers checked it is set
         reason=reason,
         event_data={
             "message_id": message.pk,
@@ -132,6 +135,44 @@ def message_hide(
             "reason": reason,
         },
     )
+
+
+def message_hide(
+    *, message: Message, actor: User, rule: HouseRule | None, note: str = ""
+) -> NetworkAction:
+    """Hide a comment (Facebook) or a reply (X) on the network for breaking
+    ``rule``, or for another reason (``rule`` None) that ``note`` explains."""
+    access.ensure_can_act(actor, message.conversation)
+    if message.direction != Direction.IN or not message.external_id:
+        raise ValidationError("Only a message from the public can be hidden.")
+    return _moderate(message=message, actor=actor, kind=ActionKind.HIDE, rule=rule, note=note)
+
+
+def can_delete(message: Message, network: str) -> bool:
+    """Whether the network lets the account delete this message at all."""
+    return (
+        message.direction == Direction.IN
+        and bool(message.external_id)
+        and message.kind == "comment"
+        and network in DELETE_NETWORKS
+    )
+
+
+def message_delete(
+    *, message: Message, actor: User, rule: HouseRule | None, note: str = ""
+) -> NetworkAction:
+    """Delete a comment on our Facebook Page or Instagram media, for a house
+    rule or a stated reason. It cannot be undone and the public record loses
+    it, so it is a manager's decision (hiding is the officer's tool)."""
+    conversation = message.conversation
+    if not access.can_manage_conversation(actor, conversation):
+        raise PermissionDenied("Only a manager of a team covering this channel can delete.")
+    if not can_delete(message, conversation.channel.network):
+        raise ValidationError(
+            "Only a comment from the public on Facebook or Instagram can be deleted. "
+            "Hide it instead."
+        )
+    return _moderate(message=message, actor=actor, kind=ActionKind.DELETE, rule=rule, note=note)
 
 
 # --- mute ----------------------------------------------------------------------------

@@ -355,7 +355,7 @@ def action_create(
     round: int = 0,
     event_data: dict | None = None,
 ) -> NetworkAction:
-    """Queue a like, hide, mute, unmute or block. Doing the same action twice is one
+    """Queue a like, hide, delete, mute, unmute or block. Doing the same action twice is one
     action (the same kind, target and ``round``). ``reason`` and
     ``event_data`` travel with a hide into its row and its events."""
     access.ensure_can_act(actor, conversation)
@@ -666,6 +666,7 @@ def _retry_time(exc: NetworkError, attempts: int, now: datetime) -> datetime:
 _DONE_EVENT: dict[str, str] = {
     ActionKind.LIKE: "message.liked",
     ActionKind.HIDE: "message.hidden",
+    ActionKind.DELETE: "message.deleted",
     ActionKind.MUTE: "contact.muted",
     ActionKind.UNMUTE: "contact.unmuted",
     # Not "contact.blocked": that is the officer's decision, logged when taken.
@@ -686,6 +687,9 @@ def action_perform(*, action_id: int) -> Delivery:
             client.like(external_id=action.target_external_id)
         elif action.kind == ActionKind.HIDE:
             client.hide(external_id=action.target_external_id)
+        elif action.kind == ActionKind.DELETE:
+            # Idempotent too: the clients take "it no longer exists" as done.
+            client.delete(external_id=action.target_external_id)
         elif action.kind == ActionKind.UNMUTE:
             client.unmute(user_id=action.target_external_id)
         elif action.kind == ActionKind.BLOCK:

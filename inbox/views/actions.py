@@ -336,10 +336,8 @@ def message_like(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
     return _network_action(request, pk, mid, ActionKind.LIKE, "Like queued.")
 
 
-@login_required
-@require_POST
-def message_hide(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
-    """Hide a comment for the house rule it breaks (or "other", with a note)."""
+def _moderation(request, pk: int, mid: int, service, done: str) -> HttpResponse:
+    """Hide or delete a message for the house rule it breaks (or "other", with a note)."""
     conversation = _conversation(request, pk)
     message = selectors.message_get_for_user(user=request.user, pk=mid)
     if message.conversation_id != conversation.pk:
@@ -360,14 +358,29 @@ def message_hide(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
             )
         rule = moderation_selectors.house_rule_get(pk=int(choice))
     try:
-        moderation.message_hide(
-            message=message, actor=request.user, rule=rule, note=form.cleaned_data["note"]
-        )
+        service(message=message, actor=request.user, rule=rule, note=form.cleaned_data["note"])
     except ValidationError as exc:
         return _message_answer(
             request, conversation, message, _errors(exc), error=True, hide_open=True
         )
-    return _message_answer(request, conversation, message, "Hide queued. The reason is logged.")
+    return _message_answer(request, conversation, message, done)
+
+
+@login_required
+@require_POST
+def message_hide(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
+    return _moderation(
+        request, pk, mid, moderation.message_hide, "Hide queued. The reason is logged."
+    )
+
+
+@login_required
+@require_POST
+def message_delete(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
+    """A manager deletes a comment (PermissionDenied for anyone else: 403)."""
+    return _moderation(
+        request, pk, mid, moderation.message_delete, "Delete queued. The reason is logged."
+    )
 
 
 @login_required

@@ -221,6 +221,7 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
     # Each message comes with its reveal and its like/hide states annotated.
     messages = list(selectors.conversation_messages_for_view(user=user, conversation=conversation))
     network = conversation.channel.network
+    manages = access.can_manage_conversation(user, conversation)
     for m in messages:
         inbound = m.direction == Direction.IN
         m.shield_matched = message_shield_matches(shield, m)
@@ -243,17 +244,23 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
                 or (network == Network.FACEBOOK and m.kind == "post")
             )
         )
+        m.can_delete = manages and moderation.can_delete(m, network)
     notes = selectors.conversation_notes(conversation=conversation)
     all_labels = selectors.labels_all(conversation=conversation)
     labels = [lb for lb in all_labels if lb.applied]
     # The hide form offers the house rules; read only when something can be hidden.
-    needs_rules = any(m.can_hide and not m.hide_state for m in messages)
+    needs_rules = any(
+        (m.can_hide and not m.hide_state) or (m.can_delete and not m.delete_state) for m in messages
+    )
     rules = moderation_selectors.house_rules() if needs_rules else []
     clock = due_clock(conversation)
     flags = _flags(conversation)
     sig = signature(
         [
-            [(m.pk, m.state, m.shielded, m.like_state, m.hide_state) for m in messages],
+            [
+                (m.pk, m.state, m.shielded, m.like_state, m.hide_state, m.delete_state)
+                for m in messages
+            ],
             [n.pk for n in notes],
             [lb.pk for lb in labels],
             conversation.status,

@@ -103,6 +103,7 @@ def test_every_action_is_404_and_changes_nothing(outsider, teammate, conv_a):
         ("contact_unblock", [pk], {}),
         ("message_like", [message.pk], {}),
         ("message_hide", [message.pk], {}),
+        ("message_delete", [message.pk], {"note": "spam"}),
         ("message_reveal", [message.pk], {}),
         ("conversation_bulk", [], {"ids": [pk], "action": "resolve"}),
     ]
