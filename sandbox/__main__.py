@@ -7,6 +7,7 @@ import contextlib
 import ipaddress
 import logging
 import sys
+import time
 
 from sandbox import fb_webhooks
 from sandbox.app import DEFAULT_WEBHOOK_SECRET
@@ -57,6 +58,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--seed", type=int, default=None, help="seed for injected traffic (reproducible demos)"
     )
     parser.add_argument(
+        "--ids-from-clock",
+        action="store_true",
+        help="number Facebook and Instagram objects from the clock, so a restarted sandbox "
+        "never reuses an id the app stored before (the demo, whose history came from "
+        "another sandbox run)",
+    )
+    parser.add_argument(
         "--allow-remote-control",
         action="store_true",
         help="serve /_sandbox/ to non-loopback clients too",
@@ -80,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         allow_remote_control=args.allow_remote_control,
         fb_webhook_url=args.fb_webhook_url,
         fb_app_secret=args.fb_app_secret,
+        # Milliseconds: far more than one run can number per second.
+        id_offset=int(time.time() * 1000) if args.ids_from_clock else 0,
     )
     print(
         f"SocialDesk sandbox listening on {server.url} (X API at {server.url}/x, Graph API at {server.url}/fb, control at {server.url}/_sandbox/)",

@@ -35,7 +35,7 @@ class FbStore:
             self.comments: dict[str, FbComment] = {}
             self.conversations: dict[str, FbConversation] = {}
             self.messages: dict[str, FbMessage] = {}
-            self._seq = FIRST_SEQ
+            self._seq = FIRST_SEQ + self._state.id_offset
 
     def _next(self) -> int:
         with self.lock:

@@ -114,7 +114,7 @@ class IgStore:
             self.comments: dict[str, IgComment] = {}
             self.conversations: dict[str, IgConversation] = {}
             self.messages: dict[str, IgMessage] = {}
-            self._seq = FIRST_SEQ
+            self._seq = FIRST_SEQ + self._state.id_offset
 
     def next_id(self) -> str:
         with self.lock:

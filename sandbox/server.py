@@ -142,8 +142,9 @@ class SandboxServer:
         allow_remote_control: bool = False,
         fb_webhook_url: str | None = None,
         fb_app_secret: str = fb_webhooks.DEFAULT_APP_SECRET,
+        id_offset: int = 0,
     ) -> None:
-        self.state = SandboxState(seed=seed)
+        self.state = SandboxState(seed=seed, id_offset=id_offset)
         if scenario and scenario != "none":
             self.state.seed(scenario)
         self.app = SandboxApp(

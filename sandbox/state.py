@@ -29,9 +29,13 @@ from sandbox.x_store import XStore
 
 
 class SandboxState:
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, *, id_offset: int = 0) -> None:
         self.lock = threading.RLock()
         self.seed_value = seed
+        # Added to the Graph stores' counters (Facebook and Instagram number
+        # their objects in sequence): a restarted sandbox then never hands out
+        # an id that an app stored from an earlier run.
+        self.id_offset = id_offset
         self.clock = SandboxClock(self.lock)
         self.ids = SnowflakeIds(self.lock)
         self.outbox = Outbox(self.lock, self.clock)

@@ -59,3 +59,31 @@ def test_the_server_binds_a_free_port_and_stops_cleanly():
             "bsky": "/bsky",
         }
         assert requests.get(server.url + "/nowhere", timeout=5).status_code == 404
+
+
+def test_ids_from_the_clock_never_repeat_an_earlier_runs_graph_ids():
+    """The demo's history comes from one sandbox run and its live traffic from
+    another: with --ids-from-clock the second numbers Facebook and Instagram
+    objects past anything the first handed out (a reused id would make the
+    app skip a new message as already stored)."""
+    from sandbox.state import SandboxState
+
+    history = SandboxState(seed=2026)
+    first = {
+        history.fb.add_post(page_id="p1", message="a").id,
+        history.ig.add_media(owner_id="a1", caption="a").id,
+    }
+    for _ in range(5000):  # a long history
+        history.ig.add_media(owner_id="a1", caption="more")
+    last_ig = int(history.ig.add_media(owner_id="a1", caption="last").id)
+
+    live = SandboxState(seed=2026, id_offset=int(time.time() * 1000))
+    again = {
+        live.fb.add_post(page_id="p1", message="a").id,
+        live.ig.add_media(owner_id="a1", caption="a").id,
+    }
+    assert not first & again
+    assert int(live.ig.add_media(owner_id="a1", caption="b").id) > last_ig
+    assert all(len(i) == 17 for i in (m.id for m in live.ig.media.values()))  # still 17 digits
+    live.reset()
+    assert int(live.ig.add_media(owner_id="a1", caption="c").id) > last_ig  # a reset keeps it
