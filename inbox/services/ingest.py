@@ -97,6 +97,7 @@ def messages_ingest(
             contact_ids = _contacts_upsert(channel.network, [i.contact for i in distinct])
             existing, conv_ids = _conversations_for(channel, distinct, contact_ids)
             inserted = _messages_insert(channel, distinct, conv_ids, contact_ids, altered)
+            _empty_conversations_drop(existing, conv_ids, inserted)
             stored = len(inserted)
             _media_insert(inserted)
             reopened, unsnoozed = _conversations_update(existing, inserted)
@@ -512,6 +513,26 @@ def _conversations_for(
     if raced:
         existing.update(_locked_by_key(channel, raced))
     return existing, {**{key: conv.pk for key, conv in existing.items()}, **created}
+
+
+def _empty_conversations_drop(
+    existing: dict[str, _ConversationRow],
+    conv_ids: dict[str, int],
+    inserted: list[tuple[int, InboundItem]],
+) -> None:
+    """A conversation this call created whose messages were all stored before,
+    under another thread key (a network reusing an id, or a thread key that a
+    release computes differently), would be an empty thread in the inbox: it
+    goes, in the same transaction, so nothing is stored half-way."""
+    filled = {item.thread_key for _, item in inserted}
+    empty = [pk for key, pk in conv_ids.items() if key not in existing and key not in filled]
+    if empty:
+        with connection.cursor() as cur:
+            cur.execute(
+                f"DELETE FROM {Conversation._meta.db_table} WHERE id IN "  # noqa: S608
+                f"({', '.join(['%s'] * len(empty))})",
+                empty,
+            )
 
 
 @dataclass(slots=True)

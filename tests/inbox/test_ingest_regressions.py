@@ -4,6 +4,7 @@ defect, run on SQLite and on Postgres (with DATABASE_URL)."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -246,3 +247,23 @@ def test_only_admins_see_the_quarantine(client, request, who, channel_a):
     client.force_login(request.getfixturevalue(who))
     response = client.get(reverse("channels:list"))
     assert response.status_code == 403 and b"secret reason" not in response.content
+
+
+def test_a_known_message_under_a_new_thread_key_leaves_no_empty_conversation(channel_a):
+    """Seen in the demo: a message id already stored under one thread arrives
+    under another (a restarted network reusing ids; a thread key computed
+    differently by a new release). It is not stored twice, and the
+    conversation made for it goes with it, so the inbox shows no empty thread;
+    a new message in the same batch keeps its own new conversation."""
+    jo = Author(external_id="77", handle="jo", display_name="Jo")
+    first = mention(1, author=jo, text="bins")
+    assert messages_ingest(channel=channel_a, items=[first]).stored == 1
+
+    moved = replace(first, thread_key="tw:elsewhere:77")
+    fresh = mention(2, author=jo, text="and the recycling")
+    result = messages_ingest(channel=channel_a, items=[moved, fresh])
+
+    assert result.stored == 1
+    keys = set(Conversation.objects.values_list("thread_key", flat=True))
+    assert keys == {first.thread_key, fresh.thread_key}
+    assert all(c.messages.exists() for c in Conversation.objects.all())
