@@ -300,12 +300,12 @@ def _collision(request, conversation, form, collisions) -> HttpResponse:
 
 
 def _message_answer(
-    request, conversation, message, said, *, error=False, hide_open=False
+    request, conversation, message, said, *, error=False, open_form=""
 ) -> HttpResponse:
     data = ctx.thread_context(request, conversation)
     current = next((m for m in data["messages_"] if m.pk == message.pk), message)
     data["m"] = current
-    data["hide_open"] = hide_open  # a refused hide keeps its form open
+    data["open_form"] = open_form  # a refused hide or delete keeps its form open
     return _answer(
         request, conversation, template="inbox/_message.html", data=data, said=said, error=error
     )
@@ -336,7 +336,7 @@ def message_like(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
     return _network_action(request, pk, mid, ActionKind.LIKE, "Like queued.")
 
 
-def _moderation(request, pk: int, mid: int, service, done: str) -> HttpResponse:
+def _moderation(request, pk: int, mid: int, service, done: str, form_name: str) -> HttpResponse:
     """Hide or delete a message for the house rule it breaks (or "other", with a note)."""
     conversation = _conversation(request, pk)
     message = selectors.message_get_for_user(user=request.user, pk=mid)
@@ -347,21 +347,26 @@ def _moderation(request, pk: int, mid: int, service, done: str) -> HttpResponse:
     form = HideForm(request.POST)
     if not form.is_valid():
         return _message_answer(
-            request, conversation, message, _errors(form), error=True, hide_open=True
+            request, conversation, message, _errors(form), error=True, open_form=form_name
         )
     choice = form.cleaned_data["rule"]
     rule = None
     if choice != OTHER:
         if not choice.isdigit():
             return _message_answer(
-                request, conversation, message, "Choose a house rule.", error=True, hide_open=True
+                request,
+                conversation,
+                message,
+                "Choose a house rule.",
+                error=True,
+                open_form=form_name,
             )
         rule = moderation_selectors.house_rule_get(pk=int(choice))
     try:
         service(message=message, actor=request.user, rule=rule, note=form.cleaned_data["note"])
     except ValidationError as exc:
         return _message_answer(
-            request, conversation, message, _errors(exc), error=True, hide_open=True
+            request, conversation, message, _errors(exc), error=True, open_form=form_name
         )
     return _message_answer(request, conversation, message, done)
 
@@ -370,7 +375,7 @@ def _moderation(request, pk: int, mid: int, service, done: str) -> HttpResponse:
 @require_POST
 def message_hide(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
     return _moderation(
-        request, pk, mid, moderation.message_hide, "Hide queued. The reason is logged."
+        request, pk, mid, moderation.message_hide, "Hide queued. The reason is logged.", "hide"
     )
 
 
@@ -379,7 +384,12 @@ def message_hide(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
 def message_delete(request: AuthedRequest, pk: int, mid: int) -> HttpResponse:
     """A manager deletes a comment (PermissionDenied for anyone else: 403)."""
     return _moderation(
-        request, pk, mid, moderation.message_delete, "Delete queued. The reason is logged."
+        request,
+        pk,
+        mid,
+        moderation.message_delete,
+        "Delete queued. The reason is logged.",
+        "delete",
     )
 
 

@@ -122,6 +122,9 @@ def test_the_pane_offers_delete_to_managers_only_and_then_says_deleted(
         HTTP_HX_REQUEST="true",
     )
     assert "say why you are deleting it" in refused.content.decode()
+    # The refused form stays open, the other one stays shut.
+    assert '<details class="delete-message" open>' in refused.content.decode()
+    assert '<details class="hide-message">' in refused.content.decode()
     assert not NetworkAction.objects.exists()
     with django_capture_on_commit_callbacks(execute=False):
         done = client.post(
