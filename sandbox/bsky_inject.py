@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.bsky_store import BskyActor, BskyPost, iso_ms
 from sandbox.inject_spec import read_inject_spec
+from sandbox.media import MediaBlob, MediaSpecError, bsky_blob, read_media_spec
 from sandbox.router import Request, Response, Router
 
 if TYPE_CHECKING:
@@ -169,6 +170,19 @@ def _inject_post(
         quoted = _target(state, account, spec.get("quote"), "quote")
         record["embed"] = {"$type": "app.bsky.embed.record", "record": _ref(quoted)}
         text = text if text is not None else state.traffic.announcement()
+    try:
+        specs = read_media_spec(spec.get("media"))[:4]  # Bluesky allows four images
+    except MediaSpecError as exc:
+        raise BskyInjectError(str(exc)) from exc
+    images = [bsky_blob(state, m, citizen.did) for m in specs]
+    if images:
+        pictures = {"$type": "app.bsky.embed.images", "images": [_image(b) for b in images]}
+        quote_embed = record.get("embed")
+        record["embed"] = (
+            {"$type": "app.bsky.embed.recordWithMedia", "record": quote_embed, "media": pictures}
+            if quote_embed
+            else pictures
+        )
     record["text"] = text
     facets = mention_facets(text, account.handle, account.did)
     if facets:
@@ -177,6 +191,19 @@ def _inject_post(
         record["createdAt"] = iso_ms(common["created_at"])
     post = state.bsky.add_post(author_did=citizen.did, record=record)
     return post_item(post, kind, account=account.did, author=actor_item(citizen), category=category)
+
+
+def _image(blob: MediaBlob) -> dict[str, Any]:
+    return {
+        "alt": blob.alt_text,
+        "image": {
+            "$type": "blob",
+            "ref": {"$link": blob.key},
+            "mimeType": "image/jpeg",
+            "size": blob.size_bytes,
+        },
+        "aspectRatio": {"width": blob.width, "height": blob.height},
+    }
 
 
 def _inject_dm(

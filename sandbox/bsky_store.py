@@ -81,6 +81,8 @@ class BskyPost:
 
     def quoted_uri(self) -> str | None:
         embed = self.record.get("embed")
+        if isinstance(embed, dict) and embed.get("$type") == "app.bsky.embed.recordWithMedia":
+            embed = embed.get("record")  # a quote with pictures
         if isinstance(embed, dict) and embed.get("$type") == "app.bsky.embed.record":
             return (embed.get("record") or {}).get("uri")
         return None

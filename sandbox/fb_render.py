@@ -417,7 +417,7 @@ def _comment_attachment(blob: MediaBlob) -> dict[str, Any]:
     }
 
 
-def _message_attachment(blob: MediaBlob) -> dict[str, Any]:
+def message_attachment(blob: MediaBlob) -> dict[str, Any]:
     """One entry of a Messenger message's ``attachments.data``."""
     out: dict[str, Any] = {
         "id": blob.key,
@@ -465,7 +465,7 @@ def render_message(
             out["to"] = {"data": [pick(actor(state, message.to_id, with_email=True), spec)]}
         elif name == "attachments" and message.media_keys:
             blobs = [b for b in map(state.media.key, message.media_keys) if b is not None]
-            out["attachments"] = {"data": [_message_attachment(b) for b in blobs]}
+            out["attachments"] = {"data": [message_attachment(b) for b in blobs]}
     return out
 
 

@@ -39,6 +39,7 @@ from sandbox.fb_render import (
     connection,
     decode_cursor,
     fields_of,
+    message_attachment,
     sub_or,
 )
 from sandbox.ig_store import (
@@ -277,6 +278,9 @@ def render_message(
             out["from"] = {**_person(state, message.from_id)}
         elif name == "to":
             out["to"] = {"data": [_person(state, message.to_id)]}
+        elif name == "attachments" and message.media_keys:
+            blobs = [b for b in map(state.media.key, message.media_keys) if b is not None]
+            out["attachments"] = {"data": [message_attachment(b) for b in blobs]}
     return out
 
 

@@ -29,6 +29,7 @@ from sandbox.fb_inject import comment_text
 from sandbox.fb_models import format_fb_time
 from sandbox.ig_store import IgAccount, IgComment, IgMedia, IgMessage
 from sandbox.inject_spec import parse_when, read_inject_spec
+from sandbox.media import fb_blob
 from sandbox.router import Request, Response, Router
 from sandbox.traffic import TrafficGenerator
 
@@ -89,8 +90,14 @@ def inject(state: SandboxState, spec: dict[str, Any]) -> list[dict[str, Any]]:
             when = common["created_at"]
             if kind == "dm":
                 conv = state.ig.conversation_with(account.id, person)
+                # A picture in a DM sits on Meta's CDN, as Messenger's do.
+                pictures = [fb_blob(state, m).key for m in common["media"]]
                 message = state.ig.add_message(
-                    conversation=conv, from_id=person, text=text, created_time=when
+                    conversation=conv,
+                    from_id=person,
+                    text=text,
+                    created_time=when,
+                    media_keys=pictures,
                 )
                 out.append(message_item(state, message))
             elif kind == "tag":
@@ -273,13 +280,21 @@ def payload_for_event(state: SandboxState, event_id: str) -> dict[str, Any]:
                                 "sender": {"id": message.from_id},
                                 "recipient": {"id": message.to_id},
                                 "timestamp": ms,
-                                "message": {"mid": message.id, "text": message.text},
+                                "message": _webhook_message(state, message),
                             }
                         ],
                     }
                 ],
             }
     raise fb_webhooks.WebhookError(f"no Instagram comment or message with id {event_id}")
+
+
+def _webhook_message(state: SandboxState, message: IgMessage) -> dict[str, Any]:
+    body: dict[str, Any] = {"mid": message.id, "text": message.text}
+    blobs = [b for b in map(state.media.key, message.media_keys) if b is not None]
+    if blobs:
+        body["attachments"] = [{"type": "image", "payload": {"url": b.url}} for b in blobs]
+    return body
 
 
 def register(router: Router, state: SandboxState, app: Any) -> None:

@@ -94,6 +94,7 @@ class IgMessage:
     created_time: datetime
     origin: str = "inject"
     meta: dict[str, object] = field(default_factory=dict)
+    media_keys: list[str] = field(default_factory=list)  # sandbox.media blobs
 
 
 def _b64(text: str) -> str:
@@ -269,6 +270,7 @@ class IgStore:
         created_time: datetime | None = None,
         origin: str = "inject",
         meta: dict[str, object] | None = None,
+        media_keys: list[str] | None = None,
     ) -> IgMessage:
         with self.lock:
             at = created_time or self._state.now()
@@ -291,6 +293,7 @@ class IgStore:
                 created_time=at,
                 origin=origin,
                 meta=dict(meta or {}),
+                media_keys=list(media_keys or []),
             )
             self.messages[message.id] = message
             conversation.updated_time = max(conversation.updated_time, at)

@@ -35,6 +35,8 @@ FB_CDN = "scontent.xx.fbcdn.net"
 # The sandbox Mastodon instance's media host (instances serve files from their
 # own host or a files.<instance> one).
 MASTO_CDN = "files.social.sandbox.example"
+# Bluesky's app view serves a post's image blobs from its CDN, by author and CID.
+BSKY_CDN = "cdn.bsky.app"
 HUGE_BYTES = 11 * 1024 * 1024
 # Drawing is bounded whatever a blob claims: the sandbox is not a bomb itself.
 MAX_DRAWN_SIDE = 2000
@@ -288,6 +290,27 @@ def masto_blob(state: SandboxState, spec: dict[str, Any]) -> MediaBlob:
             kind=spec["kind"],
             host=MASTO_CDN,
             path=f"media_attachments/files/{groups}/original/{int(number) % 16**16:016x}.{ext}",
+            width=spec["width"],
+            height=spec["height"],
+            alt_text=spec["alt_text"],
+            variant=spec["variant"],
+        )
+    )
+
+
+def bsky_blob(state: SandboxState, spec: dict[str, Any], author_did: str) -> MediaBlob:
+    """A blob shaped like Bluesky's: a CID ("bafkrei" + base32), served at
+    img/feed_fullsize/plain/<author did>/<cid>@jpeg."""
+    number = int(state.ids.next(state.now()))
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    tail = "".join(alphabet[(number >> (5 * i)) % 32] for i in range(52))
+    cid = "bafkrei" + tail
+    return state.media.add(
+        MediaBlob(
+            key=cid,
+            kind="photo",  # Bluesky's images embed holds pictures only
+            host=BSKY_CDN,
+            path=f"img/feed_fullsize/plain/{author_did}/{cid}@jpeg",
             width=spec["width"],
             height=spec["height"],
             alt_text=spec["alt_text"],

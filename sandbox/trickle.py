@@ -116,7 +116,10 @@ class Trickle:
                             self.state,
                             {"account_id": account.id, "kind": "reply", "parent_id": parent.id},
                         )[0]
-                return ig_inject.inject(self.state, {"account_id": account.id, "kind": kind})[0]
+                spec = {"account_id": account.id, "kind": kind}
+                if kind == "dm":  # Instagram comments are words only; DMs carry pictures
+                    spec["media"] = self._media()
+                return ig_inject.inject(self.state, spec)[0]
             if account in toots:
                 kind = self.rng.choices(
                     list(MASTO_KIND_WEIGHTS), weights=list(MASTO_KIND_WEIGHTS.values())
@@ -126,7 +129,10 @@ class Trickle:
                 kind = self.rng.choice(["mention", "mention", "reply", "quote", "dm"])
                 if kind in ("reply", "quote") and not self.state.bsky.posts_by(account.did):
                     kind = "mention"
-                return bsky_inject.inject(self.state, {"account": account.did, "kind": kind})[0]
+                spec = {"account": account.did, "kind": kind}
+                if kind != "dm":  # Bluesky's chat carries no pictures
+                    spec["media"] = self._media()
+                return bsky_inject.inject(self.state, spec)[0]
             kind = self.rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
             media = self._media()
             if kind == "dm":

@@ -16,12 +16,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from inbox.networks import reading
-from inbox.networks.base import MAX_ID_LENGTH, Author, InboundItem, Unreadable
+from inbox.networks.base import MAX_ID_LENGTH, Author, InboundItem, MediaItem, Unreadable
+from inbox.networks.media import MAX_MEDIA, UNREADABLE, media_item
 
 # The notifications SocialDesk answers; likes, reposts and follows are not messages.
 INBOUND_REASONS = ("mention", "reply", "quote")
 MESSAGE_VIEW = "chat.bsky.convo.defs#messageView"
 URI_LENGTH = 100  # the message id column; real post URIs are ~70 characters
+# A post's images are blobs in its author's repository; the app view serves
+# each from Bluesky's CDN at this address (what getPosts returns as "fullsize").
+IMAGE_CDN = "https://cdn.bsky.app/img/feed_fullsize/plain/{did}/{cid}@jpeg"
+IMAGES = "app.bsky.embed.images"
+RECORD_WITH_MEDIA = "app.bsky.embed.recordWithMedia"
 
 
 def parse_time(value: Any) -> datetime:
@@ -46,6 +52,40 @@ def at_uri(raw: dict[str, Any], key: str, what: str) -> str:
     if not found.startswith("at://") or len(found) > URI_LENGTH or any(c.isspace() for c in found):
         raise Unreadable(f"{what}'s {key} is not an AT URI")
     return found
+
+
+def post_images(record: dict[str, Any], author_did: str) -> tuple[MediaItem, ...]:
+    """The pictures of a post record (``app.bsky.embed.images``, or the media
+    half of a quote with media), leniently: a broken entry is kept as an
+    unreadable attachment and never costs the post its words."""
+    embed = record.get("embed")
+    if isinstance(embed, dict) and embed.get("$type") == RECORD_WITH_MEDIA:
+        embed = embed.get("media")
+    if not isinstance(embed, dict) or embed.get("$type") != IMAGES:
+        return ()
+    images = embed.get("images")
+    if not isinstance(images, list):
+        return (UNREADABLE,)
+    return tuple(_image(entry, author_did) for entry in images[:MAX_MEDIA])
+
+
+def _image(entry: Any, author_did: str) -> MediaItem:
+    blob = entry.get("image") if isinstance(entry, dict) else None
+    ref = blob.get("ref") if isinstance(blob, dict) else None
+    cid = ref.get("$link") if isinstance(ref, dict) else None
+    if not isinstance(cid, str) or not cid.isalnum() or len(cid) > MAX_ID_LENGTH:
+        return UNREADABLE
+    ratio = entry.get("aspectRatio")
+    ratio = ratio if isinstance(ratio, dict) else {}
+    return media_item(
+        kind="image",
+        url=IMAGE_CDN.format(did=author_did, cid=cid),
+        alt_text=entry.get("alt"),
+        key=cid,
+        width=ratio.get("width"),
+        height=ratio.get("height"),
+        size_bytes=blob.get("size") if isinstance(blob, dict) else None,
+    )
 
 
 def author_of(raw: Any, what: str) -> Author:
@@ -95,6 +135,7 @@ def map_notification(raw: Any, *, account_did: str) -> InboundItem | None:
         created_at=min(written, indexed),
         in_reply_to=parent,
         raw=note,
+        media=post_images(record, author.external_id),
     )
 
 

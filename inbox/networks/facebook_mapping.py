@@ -161,7 +161,7 @@ def map_message(raw: Any, *, psid: str, page_id: str) -> InboundItem:
         created_at=reading.moment(message, "created_time", "Messenger message", parse_time),
         direction="out" if outbound else "in",
         raw={**message, "psid": psid},
-        media=_message_attachments(message.get("attachments")),
+        media=message_attachments(message.get("attachments")),
     )
 
 
@@ -204,7 +204,7 @@ def _comment_attachment(raw: Any) -> tuple[MediaItem, ...]:
     )
 
 
-def _message_attachments(raw: Any) -> tuple[MediaItem, ...]:
+def message_attachments(raw: Any) -> tuple[MediaItem, ...]:
     """A Messenger message's ``attachments{data[{id, mime_type, name, size,
     image_data{url, width, height, preview_url}, video_data{url, preview_url,
     width, height}, file_url}]}``."""
@@ -246,7 +246,7 @@ def _message_attachment(raw: Any) -> MediaItem:
 _WEBHOOK_KINDS = {"image": "image", "video": "video", "animated_image": "gif"}
 
 
-def _webhook_attachments(raw: Any) -> list[dict[str, Any]]:
+def webhook_attachments(raw: Any) -> list[dict[str, Any]]:
     """Webhook attachments reshaped as Graph's ``attachments.data`` entries, so
     one mapper reads both (a sticker arrives as an image)."""
     out: list[dict[str, Any]] = []
@@ -408,5 +408,5 @@ def _messaging_event(event: Any, page_id: str) -> InboundItem | None:
         "source": "webhook",
     }
     if message.get("attachments") is not None:
-        raw["attachments"] = {"data": _webhook_attachments(message["attachments"])}
+        raw["attachments"] = {"data": webhook_attachments(message["attachments"])}
     return map_message(raw, psid=psid, page_id=page_id)

@@ -77,7 +77,7 @@ MAX_THREAD_ID = 512
 COMMENT_FIELDS = "id,text,timestamp,from{id,username},like_count"
 COMMENTS_WITH_REPLIES = f"{COMMENT_FIELDS},replies.limit(50){{{COMMENT_FIELDS}}}"
 TAG_FIELDS = "id,caption,timestamp,username,permalink,media_type"
-MESSAGE_FIELDS = "id,message,from,created_time"
+MESSAGE_FIELDS = "id,message,from,created_time,attachments"
 PROFILE_FIELDS = "id,username,biography,profile_picture_url"
 
 

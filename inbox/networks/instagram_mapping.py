@@ -22,7 +22,7 @@ from typing import Any
 
 from inbox.networks import reading
 from inbox.networks.base import MAX_ID_LENGTH, Author, InboundItem, Unparseable, Unreadable
-from inbox.networks.facebook_mapping import parse_time
+from inbox.networks.facebook_mapping import message_attachments, parse_time, webhook_attachments
 
 NETWORK = "instagram"
 # Instagram's message ids ("aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlE...") run to
@@ -151,6 +151,8 @@ def map_message(raw: Any, *, igsid: str, account_id: str) -> InboundItem:
         created_at=reading.moment(message, "created_time", what, parse_time),
         direction="out" if outbound else "in",
         raw={**message, "igsid": igsid},
+        # The same attachments shape as Messenger's (image_data, video_data).
+        media=message_attachments(message.get("attachments")),
     )
 
 
@@ -242,4 +244,6 @@ def _messaging(event: Any, account_id: str) -> InboundItem | None:
         "created_time": int(stamp) if isinstance(stamp, str) and stamp.isdigit() else stamp,
         "source": "webhook",
     }
+    if message.get("attachments") is not None:
+        raw["attachments"] = {"data": webhook_attachments(message["attachments"])}
     return map_message(raw, igsid=igsid, account_id=account_id)

@@ -36,6 +36,7 @@ SANDBOX_CDN_HOSTS = frozenset(
         "scontent.xx.fbcdn.net",
         "lookaside.fbsbx.com",
         "files.social.sandbox.example",  # the sandbox Mastodon instance's files
+        "cdn.bsky.app",
     }
 )
 # Raster formats a browser shows and Pillow reads safely. SVG is refused: it
