@@ -33,14 +33,17 @@ def citizen_writes(
     follow: dict[str, Any] | None,
     category: str | None,
     now: datetime,
+    media: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A mention, a reply in the thread of ``follow``, or a chat message."""
+    """A mention, a reply in the thread of ``follow``, or a chat message
+    (Bluesky's chat carries no pictures, so ``media`` goes with posts only)."""
     spec: dict[str, Any] = {
         "account": channel.external_account_id,
         "kind": "dm" if private else ("reply" if follow else "mention"),
         "text": text,
         "created_at": now.isoformat(),
         "category": category,
+        "media": [] if private else list(media or []),
     }
     if follow:
         spec["author"] = {"did": follow["author"]["did"]}

@@ -70,6 +70,7 @@ from sandbox.bsky_store import did_for
 from sandbox.masto_scenario import MASTO_ACCOUNTS
 from sandbox.scenarios import ACCOUNTS, FB_PAGES
 from sandbox.server import SandboxServer
+from sandbox.trickle import PICTURES
 
 # The escalation pass costs ~0.1 s however little it finds, so the history
 # runs it when it has something to find (an out-of-hours private message, a
@@ -159,6 +160,8 @@ class History:
         self.server = server
         self.state = server.state
         self.rng = random.Random(seed)
+        # Apart, so pictures do not reshuffle the rest of the history.
+        self.pictures = random.Random(seed + 1)
         self.tally = Tally()
         self.end = timezone.now() - timedelta(minutes=2)
         self.start = (self.end - timedelta(days=days)).replace(
@@ -376,6 +379,7 @@ class History:
     ) -> dict[str, Any]:
         now = timezone.now()
         state = self.state
+        media = self._picture()
         if sim.channel.network == Network.BLUESKY:
             return bluesky_history.citizen_writes(
                 state,
@@ -385,6 +389,7 @@ class History:
                 follow=follow,
                 category=category,
                 now=now,
+                media=media,
             )
         author = {"id": _author_id(follow)} if follow else None
         if sim.channel.network == Network.X:
@@ -392,7 +397,13 @@ class History:
             assert account is not None  # added by _sandbox_accounts
             if private:
                 return x_inject.inject_dm(
-                    state, account, text=text, author=author, created_at=now, category=category
+                    state,
+                    account,
+                    text=text,
+                    author=author,
+                    created_at=now,
+                    category=category,
+                    media=media,
                 )
             return x_inject.inject_mention(
                 state,
@@ -402,10 +413,11 @@ class History:
                 in_reply_to_tweet_id=follow["id"] if follow else None,
                 created_at=now,
                 category=category,
+                media=media,
             )
         if sim.channel.network == Network.MASTODON:
             return self._mastodon_writes(
-                sim, private=private, text=text, follow=follow, category=category
+                sim, private=private, text=text, follow=follow, category=category, media=media
             )
         if sim.channel.network == Network.INSTAGRAM:
             spec: dict[str, Any] = {
@@ -414,6 +426,7 @@ class History:
                 "text": text,
                 "created_at": now.isoformat(),
                 "category": category,
+                "media": media if private else [],  # Instagram comments are words only
             }
             if follow:
                 # The same person writes again, under their comment (or in their thread).
@@ -425,15 +438,42 @@ class History:
         page = state.fb.pages[sim.channel.external_account_id]
         if private:
             return fb_inject.inject_message(
-                state, page, text=text, author=author, created_at=now, category=category
+                state,
+                page,
+                text=text,
+                author=author,
+                created_at=now,
+                category=category,
+                media=media,
             )
         if follow:
             return fb_inject.inject_reply(
-                state, page, parent_id=follow["id"], text=text, created_at=now, category=category
+                state,
+                page,
+                parent_id=follow["id"],
+                text=text,
+                created_at=now,
+                category=category,
+                media=media,
             )
         return fb_inject.inject_comment(
-            state, page, post_id=sim.fb_post, text=text, created_at=now, category=category
+            state,
+            page,
+            post_id=sim.fb_post,
+            text=text,
+            created_at=now,
+            category=category,
+            media=media,
         )
+
+    def _picture(self) -> list[dict[str, Any]]:
+        """About one message in eight comes with a photo, usually described."""
+        if self.pictures.random() >= 1 / 8:
+            return []
+        alt = self.pictures.choice(PICTURES)
+        width, height = (900, 1200) if self.pictures.random() < 0.3 else (1200, 900)
+        spec = {"kind": "photo", "variant": "normal", "width": width, "height": height}
+        return [{**spec, "alt_text": alt or ""}]
 
     def _mastodon_writes(
         self,
@@ -443,6 +483,7 @@ class History:
         text: str | None,
         follow: dict[str, Any] | None,
         category: str | None,
+        media: list[dict[str, Any]],
     ) -> dict[str, Any]:
         account = self.state.masto.account(sim.channel.external_account_id.partition("@")[0])
         assert account is not None  # added by _sandbox_accounts
@@ -455,6 +496,7 @@ class History:
             in_reply_to_id=follow["id"] if follow and not private else None,
             created_at=timezone.now(),
             category=category,
+            media=media,
         )
 
     def _store(self, sim: ChannelSim, posted: dict[str, Any]) -> Conversation | None:

@@ -65,6 +65,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "another sandbox run)",
     )
     parser.add_argument(
+        "--draw-any-picture",
+        action="store_true",
+        help="the CDN draws a picture for any well-formed address, also ones another "
+        "sandbox run handed out (the demo's history)",
+    )
+    parser.add_argument(
         "--allow-remote-control",
         action="store_true",
         help="serve /_sandbox/ to non-loopback clients too",
@@ -90,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         fb_app_secret=args.fb_app_secret,
         # Milliseconds: far more than one run can number per second.
         id_offset=int(time.time() * 1000) if args.ids_from_clock else 0,
+        draw_any_picture=args.draw_any_picture,
     )
     print(
         f"SocialDesk sandbox listening on {server.url} (X API at {server.url}/x, Graph API at {server.url}/fb, control at {server.url}/_sandbox/)",

@@ -37,6 +37,7 @@ FB_CDN = "scontent.xx.fbcdn.net"
 MASTO_CDN = "files.social.sandbox.example"
 # Bluesky's app view serves a post's image blobs from its CDN, by author and CID.
 BSKY_CDN = "cdn.bsky.app"
+CDN_HOSTS = frozenset({X_CDN, FB_CDN, MASTO_CDN, BSKY_CDN})
 HUGE_BYTES = 11 * 1024 * 1024
 # Drawing is bounded whatever a blob claims: the sandbox is not a bomb itself.
 MAX_DRAWN_SIDE = 2000
@@ -214,12 +215,23 @@ class CdnNetwork:
         if req.method not in ("GET", "HEAD"):
             return Response(405, b"", content_type="text/plain")
         host, _, path = req.path.lstrip("/").partition("/")
-        blob = self.state.media.find(host, path)
+        blob = self.state.media.find(host, path) or self._stand_in(host, path)
         if blob is None:
             return Response(404, b"Not Found", content_type="text/plain")
         body, content_type = draw(blob)
         headers = {"Cache-Control": "max-age=86400"}
         return Response(200, body, headers, content_type=content_type)
+
+    def _stand_in(self, host: str, path: str) -> MediaBlob | None:
+        """With ``draw_any_picture`` (the demo), a picture for an address on a
+        CDN the sandbox stands in for that this run did not hand out: the
+        demo's history was made by another sandbox run, and a real CDN keeps
+        every file. Off in tests, where an unknown address is a 404."""
+        if not self.state.draw_any_picture or host not in CDN_HOSTS:
+            return None
+        if not path.lower().endswith((".jpg", ".jpeg", ".png", "@jpeg")):
+            return None
+        return MediaBlob(key=path, kind="photo", host=host, path=path, width=1200, height=900)
 
     def fault_response(self, kind: str, params: dict[str, Any], req: Request) -> Response | None:
         if kind == "server_error":

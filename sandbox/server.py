@@ -143,8 +143,10 @@ class SandboxServer:
         fb_webhook_url: str | None = None,
         fb_app_secret: str = fb_webhooks.DEFAULT_APP_SECRET,
         id_offset: int = 0,
+        draw_any_picture: bool = False,
     ) -> None:
         self.state = SandboxState(seed=seed, id_offset=id_offset)
+        self.state.draw_any_picture = draw_any_picture
         if scenario and scenario != "none":
             self.state.seed(scenario)
         self.app = SandboxApp(

@@ -36,6 +36,8 @@ class SandboxState:
         # their objects in sequence): a restarted sandbox then never hands out
         # an id that an app stored from an earlier run.
         self.id_offset = id_offset
+        # The CDN draws a picture for any well-formed address (sandbox.media).
+        self.draw_any_picture = False
         self.clock = SandboxClock(self.lock)
         self.ids = SnowflakeIds(self.lock)
         self.outbox = Outbox(self.lock, self.clock)

@@ -77,7 +77,7 @@ def tweet_payload(state: SandboxState, tweet: Tweet, for_user_id: str) -> dict[s
                         "indices": [start, start + len(username) + 1],
                     }
                 )
-        event = {
+        event: dict[str, Any] = {
             "created_at": tweet.created_at.strftime(V1_TIME),
             "id": int(tweet.id),
             "id_str": tweet.id,
@@ -94,7 +94,37 @@ def tweet_payload(state: SandboxState, tweet: Tweet, for_user_id: str) -> dict[s
             "lang": "en",
             "timestamp_ms": str(int(tweet.created_at.timestamp() * 1000)),
         }
+        media = _v1_media(state, tweet.media_keys)
+        if media:
+            # v1.1 puts every picture, video and GIF in extended_entities.
+            event["extended_entities"] = {"media": media}
+            event["entities"]["media"] = media[:1]
         return {"for_user_id": for_user_id, "tweet_create_events": [event]}
+
+
+def _v1_media(state: SandboxState, keys: list[str]) -> list[dict[str, Any]]:
+    """v1.1 media objects for blobs: the v2 media_key is "<type>_<id_str>"."""
+    out = []
+    for blob in (state.media.key(k) for k in keys):
+        if blob is None:
+            continue
+        id_str = blob.key.partition("_")[2]
+        item: dict[str, Any] = {
+            "id": int(id_str),
+            "id_str": id_str,
+            "media_url_https": blob.url,
+            "type": blob.kind,
+            "ext_alt_text": blob.alt_text or None,
+            "original_info": {"width": blob.width, "height": blob.height},
+        }
+        if blob.kind in ("video", "animated_gif"):
+            item["video_info"] = {
+                "variants": [
+                    {"bitrate": 832000, "content_type": "video/mp4", "url": blob.url + ".mp4"}
+                ]
+            }
+        out.append(item)
+    return out
 
 
 def dm_payload(state: SandboxState, event: DMEvent, for_user_id: str) -> dict[str, Any]:
@@ -113,15 +143,7 @@ def dm_payload(state: SandboxState, event: DMEvent, for_user_id: str) -> dict[st
                     "message_create": {
                         "target": {"recipient_id": recipient},
                         "sender_id": event.sender_id,
-                        "message_data": {
-                            "text": event.text,
-                            "entities": {
-                                "hashtags": [],
-                                "symbols": [],
-                                "user_mentions": [],
-                                "urls": [],
-                            },
-                        },
+                        "message_data": _dm_message_data(state, event),
                     },
                 }
             ],
@@ -142,6 +164,17 @@ def payload_for_event(
             default = next((p for p in dm.participant_ids if p != dm.sender_id), dm.sender_id)
             return dm_payload(state, dm, for_user_id or default)
         raise WebhookError(f"no tweet or DM event with id {event_id}")
+
+
+def _dm_message_data(state: SandboxState, event: DMEvent) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "text": event.text,
+        "entities": {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []},
+    }
+    media = _v1_media(state, event.media_keys)
+    if media:
+        data["attachment"] = {"type": "media", "media": media[0]}  # a DM carries one
+    return data
 
 
 def _tweet_recipient(state: SandboxState, tweet: Tweet) -> str:

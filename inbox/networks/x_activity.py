@@ -143,7 +143,11 @@ def _tweet(mapper: _Mapper, tweet: Any, conversations: dict[str, str]) -> Inboun
         raw["referenced_tweets"] = [{"type": "replied_to", "id": parent}]
     if tweet.get("in_reply_to_user_id_str") not in (None, ""):
         raw["in_reply_to_user_id"] = reading.numeric_id(tweet, "in_reply_to_user_id_str", "tweet")
-    item = mapper._map_tweet(raw, Includes(users={author["id"]: author}))
+    extended = tweet.get("extended_entities")
+    media = _v2_media(extended.get("media") if isinstance(extended, dict) else None)
+    if media:
+        raw["attachments"] = {"media_keys": list(media)}
+    item = mapper._map_tweet(raw, Includes(users={author["id"]: author}, media=media))
     conversations[tweet_id] = conversation  # only once read: a bad tweet must not thread others
     return item
 
@@ -162,7 +166,7 @@ def _dm(mapper: _Mapper, event: Any, users: dict[str, dict[str, Any]]) -> Inboun
     recipient = reading.numeric_id(target, "recipient_id", f"{what}'s target")
     message = reading.obj(reading.need(create, "message_data", what), f"{what}'s message_data")
     low, high = sorted((sender, recipient), key=int)
-    raw = {
+    raw: dict[str, Any] = {
         "id": reading.numeric_id(event, "id", "DM event"),
         "event_type": "MessageCreate",
         "text": reading.text(message, "text", f"{what}'s message_data"),
@@ -174,4 +178,49 @@ def _dm(mapper: _Mapper, event: Any, users: dict[str, dict[str, Any]]) -> Inboun
         ),
         "source": "account_activity",
     }
-    return mapper._map_dm(raw, Includes(users=users))
+    attachment = message.get("attachment")
+    media = _v2_media([attachment.get("media")] if isinstance(attachment, dict) else None)
+    if media:
+        raw["attachments"] = {"media_keys": list(media)}
+    return mapper._map_dm(raw, Includes(users=users, media=media))
+
+
+# v2 media keys are "<type number>_<id>"; v1.1 gives the type and the id apart.
+_KEY_PREFIX = {"photo": "3", "video": "7", "animated_gif": "16"}
+
+
+def _v2_media(media: Any) -> dict[str, dict[str, Any]]:
+    """v1.1 media objects (``extended_entities.media``, a DM's
+    ``attachment.media``) as v2 ``includes.media`` entries by media key, so
+    x.py's one mapper reads them. Leniently: an entry that cannot be read
+    is left out here and the tweet keeps its words."""
+    out: dict[str, dict[str, Any]] = {}
+    for entry in media if isinstance(media, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        kind, id_str = entry.get("type"), entry.get("id_str")
+        if kind not in _KEY_PREFIX or not isinstance(id_str, str) or not id_str.isdigit():
+            continue
+        info = entry.get("original_info")
+        info = info if isinstance(info, dict) else {}
+        url = entry.get("media_url_https")
+        video = entry.get("video_info")
+        variants = video.get("variants") if isinstance(video, dict) else None
+        out[f"{_KEY_PREFIX[kind]}_{id_str}"] = {
+            "type": kind,
+            "url": url,
+            "preview_image_url": url,
+            "alt_text": entry.get("ext_alt_text"),
+            "width": info.get("width"),
+            "height": info.get("height"),
+            "variants": [
+                {
+                    "bit_rate": v.get("bitrate"),
+                    "content_type": v.get("content_type"),
+                    "url": v.get("url"),
+                }
+                for v in (variants if isinstance(variants, list) else [])
+                if isinstance(v, dict)
+            ],
+        }
+    return out

@@ -19,7 +19,7 @@ from django_otp.oath import totp
 from accounts.models import User
 from escalation.models import Escalation, StaffedHours
 from events.models import Event
-from inbox.models import Contact, Conversation, Message
+from inbox.models import Contact, Conversation, Message, MessageMedia, Network
 from kpis import selectors as sel
 from kpis.dashboards import BUILDERS, dashboard_build
 from kpis.models import DailyChannelStats, FollowerSnapshot, OwnPost, PostMetricsSnapshot
@@ -85,6 +85,9 @@ def test_the_demo_has_data_on_every_dashboard_and_its_codes_sign_in(seeded, sett
         assert followers.count() >= DAYS - 1
         assert PostMetricsSnapshot.objects.filter(message__channel=channel).exists()
         assert OwnPost.objects.filter(channel=channel).exists(), channel
+    # Every network's inbox shows pictures (issue 20), kept with their messages.
+    pictured = MessageMedia.objects.values_list("message__channel__network", flat=True)
+    assert set(pictured.distinct()) == set(Network.values)
 
     # What the escalation pass and the clock had to work with.
     assert StaffedHours.objects.filter(holiday_region="GB-ENG").count() == 7  # every channel

@@ -236,6 +236,34 @@ def test_signed_x_deliveries_appear_in_the_inbox_threaded_like_polling(
     assert "@council_help hello?" in inbox_texts(officer)
 
 
+def test_x_deliveries_keep_their_pictures_as_polling_would(app_url, sandbox, x_channel):
+    """Account Activity speaks v1.1 (extended_entities.media, a DM's
+    attachment.media). A tweet stored from a webhook without its pictures
+    would never get them: polling skips the id as already stored."""
+    jo = {"id": "111", "username": "jo_res", "name": "Jo Resident"}
+    photo = {"type": "photo", "alt_text": "Bins on Elm Rd", "width": 1200, "height": 900}
+    [mention] = fire_x(
+        sandbox,
+        app_url + X_URL,
+        kind="mention",
+        author=jo,
+        text="@council_help look",
+        media=[photo, {"type": "video", "width": 1280, "height": 720}],
+    )
+    [dm] = fire_x(sandbox, app_url + X_URL, kind="dm", author=jo, text="here", media=[photo])
+    webhook_deliveries_process()
+
+    tweet = Message.objects.get(external_id=mention["id"])
+    keys = [m["media_key"] for m in mention["media"]]
+    assert list(
+        tweet.media.order_by("position").values_list("kind", "alt_text", "key", "width")
+    ) == [("image", "Bins on Elm Rd", keys[0], 1200), ("video", "", keys[1], 1280)]
+    assert all(m.url.startswith("https://pbs.twimg.com/") for m in tweet.media.all())
+    [picture] = Message.objects.get(external_id=dm["id"]).media.all()
+    assert (picture.kind, picture.alt_text) == ("image", "Bins on Elm Rd")
+    assert polling.channel_poll(channel_id=x_channel.pk).stored == 0
+
+
 def test_the_same_delivery_twice_makes_one_message(app_url, sandbox, fb_channel):
     [comment] = fb_inject(sandbox, kind="comment", author=JO, text="Twice?")
     fired = sandbox.post(

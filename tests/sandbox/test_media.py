@@ -131,3 +131,22 @@ def test_an_upload_is_attached_once_to_one_tweet(sandbox, control: Control, clie
             "bytes": len(picture.getvalue()),
         }
     ]
+
+
+def test_the_demo_cdn_draws_pictures_another_run_handed_out(sandbox):
+    """The demo's history is made by one sandbox run and shown by another:
+    with draw_any_picture the CDN draws any well-formed picture address on a
+    CDN it stands in for; anything else stays a 404, and it is off by default."""
+    bsky = "https://cdn.bsky.app/img/feed_fullsize/plain/did:plc:abc/bafkreixyz@jpeg"
+    fb = "https://scontent.xx.fbcdn.net/v/t1.15752-9/123_45_n.jpg"
+    assert cdn(sandbox, bsky).status_code == 404
+    sandbox.state.draw_any_picture = True
+    try:
+        for url in (bsky, fb, "https://pbs.twimg.com/media/old.jpg"):
+            got = cdn(sandbox, url)
+            assert got.status_code == 200 and got.headers["Content-Type"] == "image/jpeg", url
+            assert Image.open(io.BytesIO(got.content)).size == (1200, 900)
+        assert cdn(sandbox, "https://evil.example/x.jpg").status_code == 404
+        assert cdn(sandbox, "https://pbs.twimg.com/media/page.html").status_code == 404
+    finally:
+        sandbox.state.draw_any_picture = False
