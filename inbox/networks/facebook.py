@@ -190,19 +190,18 @@ def _graph_error(error: dict[str, Any], unsure: type[TransientError]) -> Network
     return Refused(f"Facebook refused the request: {message}")
 
 
-class FacebookClient(NetworkClient):
-    """One Facebook Page: its posts' comments and its Messenger inbox."""
+class GraphTransport:
+    """The facebook-sdk plumbing both Graph clients (Facebook, Instagram)
+    share: the Page token's client, the last response's headers (Meta's
+    usage header says when a rate limit ends), errors mapped to the network
+    interface's, and ``paging.next`` followed."""
 
-    network = "facebook"
-    backfill_reach = {"comments": None, "messenger": None, "visitor_posts": None, "tags": None}
-    # A comment reply carries one photo (``source``) with its text. Messenger
-    # sends an attachment as a message of its own, apart from the text: one
-    # reply would be two network writes, so it is not offered (yet).
-    reply_media_kinds = frozenset({"comment"})
+    # Each network maps Graph's errors with its own codes (Instagram's window
+    # and limit codes come on top of Facebook's).
+    translate_error: Callable[..., NetworkError] = staticmethod(translate)
 
-    def __init__(self, *, page_id: str, credentials: dict[str, str]):
-        self.page_id = page_id
-        self.graph = make_graph(credentials.get("page_access_token", ""))
+    def _graph_connect(self, token: str) -> None:
+        self.graph = make_graph(token)
         self.last_headers: dict[str, str] = {}
         self.graph.session.hooks["response"].append(self._remember_headers)
 
@@ -214,7 +213,7 @@ class FacebookClient(NetworkClient):
         try:
             return fn(*args, **kwargs)
         except (facebook.GraphAPIError, requests.RequestException, KeyError, ValueError) as exc:
-            error = translate(exc, write=write)
+            error = type(self).translate_error(exc, write=write)
             if isinstance(error, RateLimited):
                 error.retry_at = _usage_regain_at(self.last_headers)
             raise error from exc
@@ -236,6 +235,21 @@ class FacebookClient(NetworkClient):
                 return
             args = {k: v[0] for k, v in parse_qs(urlparse(following).query).items()}
             args.pop("access_token", None)  # the client adds its own
+
+
+class FacebookClient(GraphTransport, NetworkClient):
+    """One Facebook Page: its posts' comments and its Messenger inbox."""
+
+    network = "facebook"
+    backfill_reach = {"comments": None, "messenger": None, "visitor_posts": None, "tags": None}
+    # A comment reply carries one photo (``source``) with its text. Messenger
+    # sends an attachment as a message of its own, apart from the text: one
+    # reply would be two network writes, so it is not offered (yet).
+    reply_media_kinds = frozenset({"comment"})
+
+    def __init__(self, *, page_id: str, credentials: dict[str, str]):
+        self.page_id = page_id
+        self._graph_connect(credentials.get("page_access_token", ""))
 
     # --- reading ---------------------------------------------------------------------
 

@@ -36,7 +36,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import facebook
-import requests
 
 from inbox.networks import own_posts, reading
 from inbox.networks.base import (
@@ -58,10 +57,10 @@ from inbox.networks.base import (
     search_back,
 )
 from inbox.networks.facebook import (
+    MAX_PAGES,
+    GraphTransport,
     _page_data,
-    _usage_regain_at,
     graph_delete,
-    make_graph,
     translate,
 )
 from inbox.networks.facebook_mapping import parse_time
@@ -71,7 +70,6 @@ from inbox.networks.instagram_mapping import map_comment, map_message, map_tag, 
 IG_RATE_LIMIT_CODE = 80002
 IG_WINDOW_SUBCODE = 2534022
 MAX_MEDIA = 25  # polling re-reads the comments of this many newest media
-MAX_PAGES = 100  # bounds a misbehaving server
 FIRST_POLL_PAGES = 1
 MAX_THREAD_ID = 512
 COMMENT_FIELDS = "id,text,timestamp,from{id,username},like_count"
@@ -114,34 +112,18 @@ class _Thread:
     inline: dict[str, Any]
 
 
-class InstagramClient(NetworkClient):
+class InstagramClient(GraphTransport, NetworkClient):
     """One Instagram professional account, through its linked Page's token."""
 
     network = "instagram"
     backfill_reach = {"comments": None, "direct": None}
 
+    translate_error = staticmethod(ig_translate)
+
     def __init__(self, *, account_id: str, credentials: dict[str, str]):
         self.account_id = account_id
-        self.graph = make_graph(credentials.get("page_access_token", ""))
         self._page_id = credentials.get("page_id") or ""
-        self.last_headers: dict[str, str] = {}
-        self.graph.session.hooks["response"].append(self._remember_headers)
-
-    def _remember_headers(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self.last_headers = dict(response.headers)
-
-    def _call(self, fn: Callable[..., Any], *args: Any, write: bool = False, **kwargs: Any) -> Any:
-        self.last_headers = {}
-        try:
-            return fn(*args, **kwargs)
-        except (facebook.GraphAPIError, requests.RequestException, KeyError, ValueError) as exc:
-            error = ig_translate(exc, write=write)
-            if isinstance(error, RateLimited):
-                error.retry_at = _usage_regain_at(self.last_headers)
-            raise error from exc
-
-    def _get(self, path: str, **args: Any) -> dict[str, Any]:
-        return self._call(self.graph.request, f"{self.graph.version}/{path}", args) or {}
+        self._graph_connect(credentials.get("page_access_token", ""))
 
     def _post(self, path: str, **args: Any) -> dict[str, Any]:
         return (
@@ -150,20 +132,6 @@ class InstagramClient(NetworkClient):
             )
             or {}
         )
-
-    def _pages(
-        self, path: str, *, max_pages: int = MAX_PAGES, **args: Any
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Follow ``paging.next`` (its query only: the client adds its own token)."""
-        for _ in range(max_pages):
-            page = self._get(path, **args)
-            data = _page_data(page)
-            yield data
-            following = _next_of(page)
-            if not following or not data:
-                return
-            args = {k: v[0] for k, v in parse_qs(urlparse(following).query).items()}
-            args.pop("access_token", None)
 
     @property
     def page_id(self) -> str:
