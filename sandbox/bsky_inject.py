@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox.bsky_store import BskyActor, BskyPost, iso_ms
 from sandbox.inject_spec import read_inject_spec
-from sandbox.media import MediaBlob, MediaSpecError, bsky_blob, read_media_spec
+from sandbox.media import MediaBlob, bsky_blob
 from sandbox.router import Request, Response, Router
 
 if TYPE_CHECKING:
@@ -170,11 +170,8 @@ def _inject_post(
         quoted = _target(state, account, spec.get("quote"), "quote")
         record["embed"] = {"$type": "app.bsky.embed.record", "record": _ref(quoted)}
         text = text if text is not None else state.traffic.announcement()
-    try:
-        specs = read_media_spec(spec.get("media"))[:4]  # Bluesky allows four images
-    except MediaSpecError as exc:
-        raise BskyInjectError(str(exc)) from exc
-    images = [bsky_blob(state, m, citizen.did) for m in specs]
+    # read_inject_spec has read (and refused) the media; Bluesky allows four images.
+    images = [bsky_blob(state, m, citizen.did) for m in common["media"][:4]]
     if images:
         pictures = {"$type": "app.bsky.embed.images", "images": [_image(b) for b in images]}
         quote_embed = record.get("embed")

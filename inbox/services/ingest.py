@@ -526,13 +526,8 @@ def _empty_conversations_drop(
     goes, in the same transaction, so nothing is stored half-way."""
     filled = {item.thread_key for _, item in inserted}
     empty = [pk for key, pk in conv_ids.items() if key not in existing and key not in filled]
-    if empty:
-        with connection.cursor() as cur:
-            cur.execute(
-                f"DELETE FROM {Conversation._meta.db_table} WHERE id IN "  # noqa: S608
-                f"({', '.join(['%s'] * len(empty))})",
-                empty,
-            )
+    if empty:  # rare: the ORM's delete and its cascade checks cost nothing here
+        Conversation.objects.filter(pk__in=empty).delete()
 
 
 @dataclass(slots=True)
