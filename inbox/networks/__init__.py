@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -9,17 +10,32 @@ if TYPE_CHECKING:
     from inbox.networks.base import NetworkClient
 
 
+# Each network's client class, imported on first use (a worker that polls X
+# never loads the Bluesky SDK).
+CLIENT_CLASSES = {
+    "x": ("inbox.networks.x", "XClient"),
+    "facebook": ("inbox.networks.facebook", "FacebookClient"),
+    "bluesky": ("inbox.networks.bluesky", "BlueskyClient"),
+    "mastodon": ("inbox.networks.mastodon", "MastodonClient"),
+    "instagram": ("inbox.networks.instagram", "InstagramClient"),
+}
+
+
+def client_class(network: str) -> type[NetworkClient]:
+    """The client class for ``network``; NotImplementedError for an unknown one."""
+    try:
+        module, name = CLIENT_CLASSES[network]
+    except KeyError:
+        raise NotImplementedError(f"no client for network {network!r}") from None
+    return getattr(import_module(module), name)
+
+
 def reply_media_kinds(network: str) -> frozenset[str]:
     """The conversation kinds whose replies may carry a picture on ``network``."""
-    if network == "x":
-        from inbox.networks.x import XClient
-
-        return XClient.reply_media_kinds
-    if network == "facebook":
-        from inbox.networks.facebook import FacebookClient
-
-        return FacebookClient.reply_media_kinds
-    return frozenset()
+    try:
+        return client_class(network).reply_media_kinds
+    except NotImplementedError:
+        return frozenset()
 
 
 def client_for(channel: Channel) -> NetworkClient:
