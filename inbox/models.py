@@ -534,6 +534,11 @@ class MessageMedia(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["message", "position"], name="media_unique_position")
         ]
+        indexes = [
+            # A reply's picture sent apart from its text (Messenger, Instagram):
+            # ingest looks its network id up to skip it. Outbound rows only.
+            models.Index(fields=["key"], condition=~Q(content_type=""), name="media_sent_apart_key")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.position} of message {self.message_id}"

@@ -18,7 +18,7 @@ from sandbox import ig_graph
 from sandbox.fb_auth import files_of, json_param, params_of, require_page
 from sandbox.fb_models import HUMAN_AGENT_DAYS, WINDOW_HOURS, FbComment, FbPage, FbPost
 from sandbox.fb_reads import owned, owner_of
-from sandbox.media import MediaBlob, fb_blob
+from sandbox.media import MediaBlob, fb_blob, picture_record
 from sandbox.router import Request, Response
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 MAX_MESSAGE_LENGTH = 2000
 MAX_COMMENT_LENGTH = 8000
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
+# Instagram Direct takes PNG, JPEG and GIF pictures of at most 8 MB.
+IG_MAX_PICTURE_BYTES = 8 * 1024 * 1024
 MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG")
 MESSAGE_TAGS = ("HUMAN_AGENT", "ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE")
 
@@ -126,18 +128,18 @@ def _comment_create(state: SandboxState, req: Request, target: FbComment | FbPos
     meta: dict[str, Any] = {"post_id": post.id, "parent_id": created.parent_id}
     if blob is not None:
         created.media_keys = [blob.key]
-        meta["media"] = [{"media_key": blob.key, "bytes": len(blob.data or b"")}]
+        meta["media"] = [picture_record(blob)]
     _record(state, "comment", page_id, target.id, text=text, result_id=created.id, meta=meta)
     return Response(200, {"id": created.id})
 
 
-def _photo_blob(state: SandboxState, data: bytes) -> MediaBlob:
-    """A comment's uploaded photo (``source``): a real image of at most 10 MB,
-    kept as sent and served on the CDN like any other."""
+def _photo_blob(state: SandboxState, data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES) -> MediaBlob:
+    """An uploaded photo (a comment's ``source``, a message's ``filedata``): a
+    real image within ``max_bytes``, kept as sent and served on the CDN."""
     from PIL import Image, UnidentifiedImageError
 
-    if len(data) > MAX_PHOTO_BYTES:
-        raise errors.invalid_param("The photo is larger than 10 MB")
+    if len(data) > max_bytes:
+        raise errors.invalid_param(f"The photo is larger than {max_bytes // (1024 * 1024)} MB")
     try:
         with Image.open(io.BytesIO(data)) as image:
             fmt, (width, height) = image.format, image.size
@@ -176,6 +178,26 @@ def _message_send(state: SandboxState, req: Request, page: FbPage) -> Response:
         raise errors.invalid_param(
             "The parameter messaging_type is required and must be one of RESPONSE, UPDATE, MESSAGE_TAG"
         )
+    tag = params.get("tag")
+    if messaging_type == "MESSAGE_TAG" and tag not in MESSAGE_TAGS:
+        raise errors.invalid_param("param tag must be a supported message tag")
+    instagram = ig_graph.is_instagram_recipient(state, page.id, recipient)
+    picture = _message_picture(state, req, message, instagram=instagram)
+    text = "" if picture is not None else _message_text(message)
+    if picture is not None and recipient.get("comment_id"):
+        raise errors.invalid_param("A private reply to a comment must be text")
+    if instagram:
+        return ig_graph.message_send(
+            state, page.id, recipient, text, messaging_type, tag, picture=picture
+        )
+    if recipient.get("comment_id"):
+        return _private_reply(state, page, str(recipient["comment_id"]), text)
+    if not recipient.get("id"):
+        raise errors.invalid_param("param recipient must be non-empty")
+    return _message_to(state, page, str(recipient["id"]), text, messaging_type, tag, picture)
+
+
+def _message_text(message: dict[str, Any]) -> str:
     text = message.get("text")
     if not isinstance(text, str) or not text.strip():
         raise errors.invalid_param("param message[text] must be non-empty")
@@ -183,20 +205,36 @@ def _message_send(state: SandboxState, req: Request, page: FbPage) -> Response:
         raise errors.invalid_param(
             f"Length of param message[text] must be less than or equal to {MAX_MESSAGE_LENGTH}"
         )
-    tag = params.get("tag")
-    if messaging_type == "MESSAGE_TAG" and tag not in MESSAGE_TAGS:
-        raise errors.invalid_param("param tag must be a supported message tag")
-    if ig_graph.is_instagram_recipient(state, page.id, recipient):
-        return ig_graph.message_send(state, page.id, recipient, text, messaging_type, tag)
-    if recipient.get("comment_id"):
-        return _private_reply(state, page, str(recipient["comment_id"]), text)
-    if not recipient.get("id"):
-        raise errors.invalid_param("param recipient must be non-empty")
-    return _message_to(state, page, str(recipient["id"]), text, messaging_type, tag)
+    return text
+
+
+def _message_picture(
+    state: SandboxState, req: Request, message: dict[str, Any], *, instagram: bool
+) -> MediaBlob | None:
+    """A message's image attachment, uploaded with it as ``filedata`` (the
+    Send API's one-call upload). A message carries text or an attachment."""
+    attachment = message.get("attachment")
+    if attachment is None:
+        return None
+    if "text" in message:
+        raise errors.invalid_param("Only one of message[text] and message[attachment] may be set")
+    if not isinstance(attachment, dict) or attachment.get("type") != "image":
+        raise errors.invalid_param("param message[attachment][type] must be image")
+    upload = files_of(req).get("filedata")
+    if upload is None or not upload[1]:
+        raise errors.invalid_param("An attachment needs its file as filedata (or a payload url)")
+    limit = IG_MAX_PICTURE_BYTES if instagram else MAX_PHOTO_BYTES
+    return _photo_blob(state, upload[0], max_bytes=limit)
 
 
 def _message_to(
-    state: SandboxState, page: FbPage, psid: str, text: str, messaging_type: str, tag: str | None
+    state: SandboxState,
+    page: FbPage,
+    psid: str,
+    text: str,
+    messaging_type: str,
+    tag: str | None,
+    picture: MediaBlob | None = None,
 ) -> Response:
     last = state.fb.last_message_from_user(page.id, psid)
     if last is None:
@@ -218,15 +256,15 @@ def _message_to(
         origin="api",
         meta={"messaging_type": messaging_type, "tag": tag},
     )
-    _record(
-        state,
-        "message",
-        page.id,
-        psid,
-        text=text,
-        result_id=sent.id,
-        meta={"conversation_id": conv.id, "messaging_type": messaging_type, "tag": tag},
-    )
+    meta: dict[str, Any] = {
+        "conversation_id": conv.id,
+        "messaging_type": messaging_type,
+        "tag": tag,
+    }
+    if picture is not None:
+        sent.media_keys = [picture.key]
+        meta["media"] = [picture_record(picture)]
+    _record(state, "message", page.id, psid, text=text, result_id=sent.id, meta=meta)
     return Response(200, {"recipient_id": psid, "message_id": sent.id})
 
 

@@ -51,6 +51,7 @@ from sandbox.ig_store import (
     IgMedia,
     IgMessage,
 )
+from sandbox.media import MediaBlob, picture_record
 from sandbox.router import Request, Response
 
 if TYPE_CHECKING:
@@ -527,6 +528,8 @@ def message_send(
     text: str,
     messaging_type: str,
     tag: str | None,
+    *,
+    picture: MediaBlob | None = None,
 ) -> Response:
     account = state.ig.account_of_page(page_id)
     assert account is not None
@@ -543,16 +546,21 @@ def message_send(
     if state.now() - last.created_time > window:
         raise errors.graph_error(400, 10, WINDOW_MESSAGE, subcode=WINDOW_SUBCODE)
     conv = state.ig.conversation_with(account.id, igsid)
-    sent = state.ig.add_message(conversation=conv, from_id=account.id, text=text, origin="api")
-    _record(
-        state,
-        "message",
-        account.id,
-        igsid,
+    sent = state.ig.add_message(
+        conversation=conv,
+        from_id=account.id,
         text=text,
-        result_id=sent.id,
-        meta={"conversation_id": conv.id, "messaging_type": messaging_type, "tag": tag},
+        origin="api",
+        media_keys=[picture.key] if picture is not None else None,
     )
+    meta: dict[str, Any] = {
+        "conversation_id": conv.id,
+        "messaging_type": messaging_type,
+        "tag": tag,
+    }
+    if picture is not None:
+        meta["media"] = [picture_record(picture)]
+    _record(state, "message", account.id, igsid, text=text, result_id=sent.id, meta=meta)
     return Response(200, {"recipient_id": igsid, "message_id": sent.id})
 
 

@@ -348,3 +348,12 @@ def _name(number: int | str) -> str:
         n, r = divmod(n * 2654435761 + 12345, 64)
         out.append(alphabet[r])
     return "".join(out)
+
+
+def picture_record(blob: MediaBlob) -> dict[str, Any]:
+    """What the outbox keeps of a picture a write carried."""
+    return {
+        "media_key": blob.key,
+        "bytes": len(blob.data or b""),
+        "content_type": blob.content_type,
+    }

@@ -296,6 +296,10 @@ class NetworkClient(abc.ABC):
     # picture through this client; ``send_reply``/``send_private`` then take
     # ``media=[OutboundImage]``. Empty: replies are text only.
     reply_media_kinds: ClassVar[frozenset[str]] = frozenset()
+    # A private message carries text or a picture, never both (Messenger,
+    # Instagram Direct): the picture goes first, as a message of its own,
+    # through ``send_private_picture``; then the text through ``send_private``.
+    private_pictures_apart: ClassVar[bool] = False
 
     @abc.abstractmethod
     def fetch(self, cursor: dict[str, Any]) -> list[StreamResult]:
@@ -321,6 +325,18 @@ class NetworkClient(abc.ABC):
 
     @abc.abstractmethod
     def send_private(self, *, thread_key: str, recipient_id: str, text: str) -> SendResult: ...
+
+    def send_private_picture(self, *, recipient_id: str, image: OutboundImage) -> str:
+        """Send ``image`` alone as a private message; its network id. Only for
+        clients with ``private_pictures_apart``."""
+        raise NotImplementedError(f"{self.network} sends pictures with the text")
+
+    def find_sent_picture(
+        self, *, recipient_id: str, since: datetime, known: Collection[str] = ()
+    ) -> str | None:
+        """The id of a picture we sent ``recipient_id`` alone at or after
+        ``since`` whose id is not in ``known``; as ``find_sent`` for text."""
+        raise NotImplementedError(f"{self.network} sends pictures with the text")
 
     @abc.abstractmethod
     def find_sent(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Collection, Generator, Iterator, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -236,16 +236,63 @@ class GraphTransport:
             args = {k: v[0] for k, v in parse_qs(urlparse(following).query).items()}
             args.pop("access_token", None)  # the client adds its own
 
+    def _picture_message(self, page_id: str, recipient_id: str, image: OutboundImage) -> str:
+        """Send ``image`` alone to ``recipient_id`` through ``page_id``'s Send
+        API, uploaded in the same call (multipart ``filedata``); its message id.
+        Graph keeps no alt text for a message's picture."""
+        name = "reply.png" if image.content_type == "image/png" else "reply.jpg"
+        attachment = {"type": "image", "payload": {"is_reusable": False}}
+        data = self._call(
+            self.graph.request,
+            f"{self.graph.version}/{page_id}/messages",
+            post_args={
+                "recipient": json.dumps({"id": recipient_id}),
+                "messaging_type": "RESPONSE",
+                "message": json.dumps({"attachment": attachment}),
+            },
+            files={"filedata": (name, image.body, image.content_type)},
+            write=True,
+        )
+        return str(data["message_id"])
+
+
+def picture_search(
+    pages: Iterable[tuple[list[dict[str, Any]], bool]],
+    *,
+    sender_id: str,
+    since: datetime,
+    known: Collection[str],
+) -> str | None:
+    """Our picture-only message in a thread's newest-first ``pages``."""
+
+    def ours(raw: dict[str, Any]) -> bool:
+        sender = raw.get("from")
+        return (
+            isinstance(sender, dict)
+            and str(sender.get("id", "")) == sender_id
+            and not str(raw.get("message") or "").strip()
+            and bool(raw.get("attachments"))
+        )
+
+    return search_back(
+        pages,
+        is_ours=ours,
+        created=_created_time,
+        since=since,
+        known=known,
+        what="messages in this conversation",
+    )
+
 
 class FacebookClient(GraphTransport, NetworkClient):
     """One Facebook Page: its posts' comments and its Messenger inbox."""
 
     network = "facebook"
     backfill_reach = {"comments": None, "messenger": None, "visitor_posts": None, "tags": None}
-    # A comment reply carries one photo (``source``) with its text. Messenger
-    # sends an attachment as a message of its own, apart from the text: one
-    # reply would be two network writes, so it is not offered (yet).
-    reply_media_kinds = frozenset({"comment"})
+    # A comment reply carries one photo (``source``) with its text; Messenger
+    # sends the picture as a message of its own, before the text.
+    reply_media_kinds = frozenset({"comment", "private"})
+    private_pictures_apart = True
 
     def __init__(self, *, page_id: str, credentials: dict[str, str]):
         self.page_id = page_id
@@ -588,6 +635,18 @@ class FacebookClient(GraphTransport, NetworkClient):
 
     def send_private(self, *, thread_key: str, recipient_id: str, text: str) -> SendResult:
         return self._message({"id": recipient_id}, text)
+
+    def send_private_picture(self, *, recipient_id: str, image: OutboundImage) -> str:
+        return self._picture_message(self.page_id, recipient_id, image)
+
+    def find_sent_picture(
+        self, *, recipient_id: str, since: datetime, known: Collection[str] = ()
+    ) -> str | None:
+        thread = self._messenger_thread(recipient_id)
+        if thread is None:
+            return None
+        pages = self._cursor_pages(f"{thread}/messages", fields=MESSAGE_FIELDS, limit=100)
+        return picture_search(pages, sender_id=self.page_id, since=since, known=known)
 
     def send_private_reply(self, *, comment_id: str, text: str) -> SendResult:
         """A private reply to a public comment (Messenger, once per comment, 7 days)."""

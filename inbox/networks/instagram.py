@@ -44,6 +44,7 @@ from inbox.networks.base import (
     InboundItem,
     NetworkClient,
     NetworkError,
+    OutboundImage,
     OwnPostsRead,
     ProfileFacts,
     RateLimited,
@@ -61,6 +62,7 @@ from inbox.networks.facebook import (
     GraphTransport,
     _page_data,
     graph_delete,
+    picture_search,
     translate,
 )
 from inbox.networks.facebook_mapping import parse_time
@@ -119,6 +121,10 @@ class InstagramClient(GraphTransport, NetworkClient):
     backfill_reach = {"comments": None, "direct": None}
 
     translate_error = staticmethod(ig_translate)
+    # Comments are text only; a direct message's picture goes as a message of
+    # its own, before the text.
+    reply_media_kinds = frozenset({"private"})
+    private_pictures_apart = True
 
     def __init__(self, *, account_id: str, credentials: dict[str, str]):
         self.account_id = account_id
@@ -407,6 +413,23 @@ class InstagramClient(GraphTransport, NetworkClient):
 
     def send_private(self, *, thread_key: str, recipient_id: str, text: str) -> SendResult:
         return self._message({"id": recipient_id}, text)
+
+    def send_private_picture(self, *, recipient_id: str, image: OutboundImage) -> str:
+        return message_key(self._picture_message(self.page_id, recipient_id, image))
+
+    def find_sent_picture(
+        self, *, recipient_id: str, since: datetime, known: Collection[str] = ()
+    ) -> str | None:
+        thread = self._thread_with(recipient_id)
+        if thread is None:
+            return None
+        pages = (
+            ([{**m, "id": message_key(str(m.get("id") or ""))} for m in data], more)
+            for data, more in self._cursor_pages(
+                f"{thread}/messages", fields=MESSAGE_FIELDS, limit=100
+            )
+        )
+        return picture_search(pages, sender_id=self.account_id, since=since, known=known)
 
     def send_private_reply(self, *, comment_id: str, text: str) -> SendResult:
         """A private reply to a comment: a direct message, once per comment, within 7 days."""

@@ -44,6 +44,7 @@ from inbox.networks.base import Author, InboundItem, Unparseable
 from inbox.services import cycle
 from inbox.services.bulk import BATCH, db_value, insert_rows, insert_rows_then, select_by_keys
 from inbox.services.media_text import media_summary
+from inbox.services.pictures_apart import sent_apart_ids
 
 PREVIEW_LENGTH = 280
 
@@ -92,6 +93,7 @@ def messages_ingest(
     bad = [*unparseable, *refused]
     with transaction.atomic():
         distinct, altered = _distinct_oldest_first(storable)
+        distinct = _without_pictures_sent_apart(channel, distinct)
         stored = 0
         if distinct:
             contact_ids = _contacts_upsert(channel.network, [i.contact for i in distinct])
@@ -274,6 +276,19 @@ def _distinct_oldest_first(items: Sequence[InboundItem]) -> tuple[list[InboundIt
         distinct.append(item)
     distinct.sort(key=lambda i: (i.created_at, _id_order(i.external_id)))
     return distinct, altered
+
+
+def _without_pictures_sent_apart(channel: Channel, items: list[InboundItem]) -> list[InboundItem]:
+    """Drop our picture-only messages that belong to a reply SocialDesk sent
+    (Messenger and Instagram send a reply's picture apart from its text): the
+    reply already shows the picture. Looked up only when such an item is here."""
+    candidates = [
+        i.external_id
+        for i in items
+        if i.direction == Direction.OUT and i.media and not i.text.strip()
+    ]
+    ours = sent_apart_ids(channel.pk, candidates)
+    return [i for i in items if i.external_id not in ours] if ours else items
 
 
 def _id_order(external_id: str) -> int:

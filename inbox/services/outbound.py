@@ -50,6 +50,7 @@ from inbox.networks.base import (
     Unverifiable,
 )
 from inbox.services import approvals, cycle
+from inbox.services.pictures_apart import pictures_send_apart
 from inbox.services.task_names import ACTION_TASK, DELIVER_TASK
 from inbox.text_rules import length_problem
 from socialdesk.tasking import task_enqueue_on_commit
@@ -463,7 +464,7 @@ def message_deliver(*, message_id: int) -> Delivery:
             if found:
                 _mark_sent(message, found, reconciled=True)
                 return Delivery(DeliveryState.SENT)
-        result = _send(client, message, recipient)
+        result = _send(client, message, recipient, reconcile=must_reconcile or message.attempts > 1)
     except DuplicateContent as exc:
         return _duplicate(message, client, recipient, exc)
     except Unverifiable as exc:
@@ -481,7 +482,7 @@ def _recipient(message: Message) -> str:
     return ""
 
 
-def _send(client, message: Message, recipient: str) -> SendResult:
+def _send(client, message: Message, recipient: str, *, reconcile: bool) -> SendResult:
     if message.kind == PRIVATE_REPLY:
         return client.send_private_reply(
             comment_id=message.in_reply_to_external_id, text=message.text
@@ -490,6 +491,16 @@ def _send(client, message: Message, recipient: str) -> SendResult:
     # the plain signature.
     images = _images(message)
     extra = {"media": images} if images else {}
+    if recipient and images and client.private_pictures_apart:
+        pictures_send_apart(
+            client,
+            message_id=message.pk,
+            channel_id=message.channel_id,
+            recipient=recipient,
+            reconcile=reconcile,
+            since=message.received_at - RECONCILE_CLOCK_SKEW,
+        )
+        extra = {}
     if recipient:
         return client.send_private(
             thread_key=message.conversation.thread_key,

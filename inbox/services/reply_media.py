@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from inbox.models import Conversation
+from inbox.models import Conversation, ConversationKind
 from inbox.networks import reply_media_kinds
 from inbox.networks.base import OutboundImage
 from inbox.services.images import FULL_SIDE, NotAnImage, reencode
@@ -24,6 +24,10 @@ MAX_ALT_TEXT = 1000
 
 def reply_image_allowed(*, conversation: Conversation, private: bool = False) -> bool:
     """Whether a reply here may carry a picture (by network and thread kind)."""
+    if private and conversation.kind == ConversationKind.COMMENT:
+        # A private reply to a comment (Facebook, Instagram) is one message,
+        # once per comment: its text only.
+        return False
     kind = "private" if private else conversation.kind
     return kind in reply_media_kinds(conversation.channel.network)
 

@@ -221,21 +221,6 @@ def test_a_lost_facebook_photo_reply_is_reconciled_not_posted_twice(sandbox, fb_
     assert len(sandbox.outbox(kind="comment")) == 1
 
 
-def test_messenger_replies_cannot_carry_a_picture_yet(sandbox, fb_channel, officer):
-    fb_inject(sandbox, kind="message", author=JO, text="Where is the diversion?")
-    polling.channel_poll(channel_id=fb_channel.pk)
-    with pytest.raises(ValidationError, match="cannot carry a picture on Facebook"):
-        reply_send(
-            conversation=Conversation.objects.get(),
-            actor=officer,
-            text="See the map",
-            idempotency_key="f" * 16,
-            seen_outbound_id=0,
-            image_data=photo(),
-            image_alt=ALT,
-        )
-
-
 def media_path(sandbox, comment_id: str) -> str:
     """Where the sandbox CDN serves the photo of one of the Page's comments,
     read back through Graph's ``attachment`` field."""
