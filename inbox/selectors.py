@@ -38,6 +38,7 @@ from accounts import access
 from accounts.models import Membership, Role, Team, User
 from events.selectors import message_event_exists, message_ids_with_event
 from inbox.models import (
+    AbuseTerm,
     ActionKind,
     CannedResponse,
     Channel,
@@ -143,6 +144,10 @@ def conversation_get_for_view(*, user: User, pk: int, card: bool = True) -> Conv
         ),
         "viewer_rows": JSONRows(_viewers(user=user, conversation=OuterRef("pk"))),
         "colleague_rows": JSONRows(_colleagues(channel=OuterRef("channel_id"))),
+        # The abuse shield's terms (inbox.services.shield.shield_of).
+        "abuse_term_rows": JSONRows(
+            AbuseTerm.objects.order_by().values(row=JSONObject(term="term"))
+        ),
     }
     if card:
         annotations.update(_card_annotations(visible))

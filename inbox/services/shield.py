@@ -19,7 +19,7 @@ from accounts import access
 from accounts.models import User
 from events.models import Event
 from events.services import event_record
-from inbox.models import AbuseTerm, Message
+from inbox.models import AbuseTerm, Conversation, Message
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,15 @@ def shield_load() -> Shield:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT term FROM {table} ORDER BY term")  # noqa: S608 - a table name
         return _shield_for(tuple(term for (term,) in cursor.fetchall()))
+
+
+def shield_of(conversation: Conversation) -> Shield:
+    """The shield for a conversation's view: from the terms read with it
+    (``selectors.conversation_get_for_view``), or read now."""
+    rows = getattr(conversation, "abuse_term_rows", None)
+    if rows is None:
+        return shield_load()
+    return _shield_for(tuple(sorted(str(row.get("term") or "") for row in rows)))
 
 
 @lru_cache(maxsize=8)

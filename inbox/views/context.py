@@ -46,7 +46,7 @@ from inbox.services.replies import can_reply_privately
 from inbox.services.reply_media import reply_image_allowed
 from inbox.services.saved_views import saved_view_params
 from inbox.services.search import SearchResults, inbox_search
-from inbox.services.shield import Shield, message_shield_matches, shield_load
+from inbox.services.shield import Shield, message_shield_matches, shield_load, shield_of
 from inbox.templatetags.inbox_ui import due_clock
 from inbox.text_rules import LIMITS, bluesky_graphemes, x_weighted_length
 
@@ -217,7 +217,7 @@ def _length_rule(network: str, kind: str, server_limit: int | None = None) -> di
 def thread_context(request: AuthedRequest, conversation: Conversation, *, shield=None) -> dict:
     """The live part of a conversation: messages, notes, facts. Polled."""
     user = request.user
-    shield = shield or shield_load()
+    shield = shield or shield_of(conversation)
     # Each message comes with its reveal and its like/hide states annotated.
     messages = list(selectors.conversation_messages_for_view(user=user, conversation=conversation))
     network = conversation.channel.network
@@ -424,7 +424,7 @@ def conversation_context(
     user = request.user
     if record_presence:
         presence.conversation_opened(user=user, conversation=conversation)
-    ctx = thread_context(request, conversation, shield=shield or shield_load())
+    ctx = thread_context(request, conversation, shield=shield or shield_of(conversation))
     # A viewer (auditor) reads the pane without the controls that would only
     # be refused (accounts.access.can_act_on; read from the request's memo).
     ctx["read_only"] = not access.can_act_on(user, conversation)

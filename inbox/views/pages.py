@@ -19,7 +19,7 @@ from inbox.forms import ReplyForm
 from inbox.services import presence
 from inbox.services.notifications import notifications_mark_read
 from inbox.services.replies import canned_render
-from inbox.services.shield import shield_load
+from inbox.services.shield import shield_load, shield_of
 from inbox.views import context as ctx
 
 
@@ -38,7 +38,7 @@ def render_page(
     or the conversation (its card with ``card``). The views' counts, and the
     list beside a conversation, come in their own requests once it is shown
     (their links stand in without script)."""
-    shield = shield_load()
+    shield = shield_of(conversation) if conversation is not None else shield_load()
     data = {}
     if conversation is not None:
         data.update(ctx.conversation_context(request, conversation, shield=shield, card=card))

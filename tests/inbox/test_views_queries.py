@@ -29,19 +29,20 @@ LIST_PAGE = SESSION + 12
 # An unchanged poll: session, user, roles and the one stamp read; no rows.
 LIST_POLL_UNCHANGED = SESSION + 3
 # session, user, roles, the conversation (with its flags, the crisis's holding
-# statement, the channel's teams, colleagues, the citizen's history, earlier
-# conversations and tags, and who else is viewing, as annotations), read marker
-# and presence in one transaction (its SAVEPOINT and RELEASE here, BEGIN and
-# COMMIT in service: counted, they are round trips too), terms, messages (with
-# reveals, likes and hides), the messages' media (one prefetch), notes, labels
-# (all, those applied marked), canned responses
-CONVERSATION_FRAGMENT = SESSION + 13
+# statement, the channel's teams, colleagues, the abuse shield's terms, the
+# citizen's history, earlier conversations and tags, and who else is viewing, as
+# annotations), read marker and presence in one transaction (its SAVEPOINT and
+# RELEASE here, BEGIN and COMMIT in service: counted, they are round trips too),
+# messages (with reveals, likes and hides), the messages' media (one prefetch),
+# notes, labels (all, those applied marked), canned responses
+CONVERSATION_FRAGMENT = SESSION + 12
 # + the officer's saved views, channels, assignees, the teams a view can be shared
 # with, unread notifications (the list beside it, the views' counts and the contact
 # card come in their own requests once the page is shown)
 CONVERSATION_PAGE = CONVERSATION_FRAGMENT + 5
-# session, user, roles, conversation, terms, messages, media, notes, labels, read marker
-THREAD_POLL = SESSION + 9
+# session, user, roles, conversation (with the terms), messages, media, notes, labels,
+# read marker
+THREAD_POLL = SESSION + 8
 # session, user, roles, the conversation with the card's annotations (history,
 # counts, tags, notes, mute); linked identities are read only for a linked contact
 CONTACT_CARD = SESSION + 3
