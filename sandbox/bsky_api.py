@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sandbox import bsky_xrpc as xrpc
+from sandbox.bsky_blobs import upload_blob
 from sandbox.bsky_store import SessionToken
 from sandbox.bsky_views import xrpc_error
 from sandbox.faults import bad_gateway_html
@@ -33,6 +34,7 @@ METHODS: dict[str, tuple[str, Any]] = {
     "com.atproto.identity.resolveHandle": ("GET", xrpc.resolve_handle),
     "com.atproto.repo.createRecord": ("POST", xrpc.create_record),
     "com.atproto.repo.listRecords": ("GET", xrpc.list_records),
+    "com.atproto.repo.uploadBlob": ("POST", upload_blob),
     "app.bsky.notification.listNotifications": ("GET", xrpc.list_notifications),
     "app.bsky.feed.getPosts": ("GET", xrpc.get_posts),
     "app.bsky.feed.getAuthorFeed": ("GET", xrpc.get_author_feed),

@@ -143,6 +143,8 @@ class BskyStore:
             self.messages: dict[str, ChatMessage] = {}
             self.tokens: dict[str, SessionToken] = {}
             self.revoked: set[str] = set()  # dids whose app password was revoked
+            # (uploader did, cid) -> {"mimeType", "size"}: what uploadBlob took
+            self.blobs: dict[tuple[str, str], dict[str, Any]] = {}
             self._seq = 0
             self._last_tid = 0
 
@@ -408,6 +410,7 @@ class BskyStore:
                 "mutes": len(self.mutes),
                 "convos": len(self.convos),
                 "chat_messages": len(self.messages),
+                "blobs": len(self.blobs),
             }
 
 

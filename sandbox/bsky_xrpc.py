@@ -3,14 +3,16 @@ answers them. Each handler takes (state, request) after bsky_api has
 authenticated the caller into ``req.auth`` (a DID) and counted the call.
 
 Writes are recorded in the outbox with ``network: "bsky"``: ``post`` (target:
-the parent's uri, meta: root, parent and facets), ``like``, ``block``,
-``mute``, ``unmute`` and ``chat_message`` (target: the conversation id).
+the parent's uri, meta: root, parent, facets and, with pictures, ``media``),
+``like``, ``block``, ``mute``, ``unmute``, ``chat_message`` (target: the
+conversation id) and ``blob_upload`` (see bsky_blobs).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sandbox.bsky_blobs import check_images_embed, embedded_media
 from sandbox.bsky_store import BLOCK, LIKE, POST, BskyActor
 from sandbox.bsky_views import (
     MAX_CHAT_GRAPHEMES,
@@ -250,8 +252,10 @@ def _written(uri: str, cid: str, state: SandboxState) -> Response:
 
 def _create_post(state: SandboxState, me: BskyActor, record: dict[str, Any]) -> Response:
     check_post_record(record, state.bsky)
+    check_images_embed(record.get("embed"), state, me.did)
     post = state.bsky.add_post(author_did=me.did, record=record, origin="app")
     reply = record.get("reply") or {}
+    media = embedded_media(record, state)
     state.outbox.record(
         network="bsky",
         kind="post",
@@ -263,6 +267,7 @@ def _create_post(state: SandboxState, me: BskyActor, record: dict[str, Any]) -> 
             "root": (reply.get("root") or {}).get("uri"),
             "parent": (reply.get("parent") or {}).get("uri"),
             "facets": record.get("facets") or [],
+            **({"media": media} if media else {}),
         },
     )
     return _written(post.uri, post.cid, state)

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from sandbox import masto_media
 from sandbox import masto_render as render
 from sandbox.faults import bad_gateway_html
 from sandbox.masto_store import VISIBILITIES, AuthCode, MastoApp
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from sandbox.state import SandboxState
 
 SID = r"(?P<status_id>\d+)"
+MID = r"(?P<media_id>\d+)"
 AID = r"(?P<account_id>\d+)"
 TRAINING_TOKEN = re.compile(r"^sbx-masto-(\d+)(?:-|$)")
 INVALID_TOKEN = "The access token is invalid"
@@ -84,6 +86,8 @@ class MastoNetwork:
         r.add("POST", r"/api/v1/statuses", self.post_status, "post_status")
         r.add("POST", rf"/api/v1/statuses/{SID}/favourite", self.favourite, "favourite")
         r.add("POST", rf"/api/v1/statuses/{SID}/unfavourite", self.favourite, "unfavourite")
+        r.add("POST", r"/api/v2/media", self.media_upload, "media_upload")
+        r.add("GET", rf"/api/v1/media/{MID}", self.media, "media")
         # Needing no token: the instance, app registration and the OAuth flow.
         r.add("GET", r"/api/v2/instance/?", self.instance_v2, "instance")
         r.add("GET", r"/api/v1/instance/?", self.instance_v1, "instance_v1")
@@ -333,7 +337,9 @@ class MastoNetwork:
                 earlier = self.store.statuses[self.store.idempotency[(me, key)]]
                 return Response(200, render.status_json(earlier, self.store, me))
             text = self._one(params, "status")
-            if not text.strip():
+            media_ids = [m for m in params.get("media_ids[]") or params.get("media_ids") or [] if m]
+            uploads = masto_media.attachable(self.state, me, media_ids)
+            if not text.strip() and not uploads:  # a picture alone is a status
                 raise error(422, "Validation failed: Text can't be blank")
             if status_length(text) > self.store.max_characters:
                 raise error(
@@ -358,9 +364,13 @@ class MastoNetwork:
                 in_reply_to=parent,
                 mention_ids=mentioned,
                 application="SocialDesk",
+                media_keys=[u.blob.key for u in uploads],
             )
+            for used in uploads:
+                used.status_id = status.id
             if key:
                 self.store.idempotency[(me, key)] = status.id
+            media = masto_media.media_record(uploads)
             self.state.outbox.record(
                 network="masto",
                 kind="status",
@@ -368,9 +378,19 @@ class MastoNetwork:
                 target=parent.id if parent else None,
                 text=text,
                 result_id=status.id,
-                meta={"visibility": visibility, "mentions": mentioned},
+                meta={
+                    "visibility": visibility,
+                    "mentions": mentioned,
+                    **({"media": media} if media else {}),
+                },
             )
             return Response(200, render.status_json(status, self.store, me))
+
+    def media_upload(self, req: Request) -> Response:
+        return masto_media.upload(self.state, req, req.auth)
+
+    def media(self, req: Request, media_id: str) -> Response:
+        return masto_media.show(self.state, req.auth, media_id)
 
     def favourite(self, req: Request, status_id: str) -> Response:
         me = req.auth

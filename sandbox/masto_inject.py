@@ -7,7 +7,8 @@ other instances) that mention one of our accounts: a public mention, a reply
 continuing a thread, or a direct-visibility message (which continues the
 resident's direct thread with the account). ``/_sandbox/masto/accounts`` lists
 and adds our accounts (optionally with an ``access_token``);
-``/_sandbox/masto/instance`` sets ``max_characters``. Shared by the control
+``/_sandbox/masto/instance`` sets ``max_characters`` and
+``media_processing_reads`` (sandbox.masto_media). Shared by the control
 API, the trickle thread and the scenarios.
 """
 
@@ -217,7 +218,15 @@ def register(router: Router, state: SandboxState) -> None:
                 if value < 1:
                     raise MastoInjectError("max_characters must be positive")
                 store.max_characters = value
-            return Response(200, {"max_characters": store.max_characters})
+            if "media_processing_reads" in body:
+                store.media_processing_reads = max(0, int(body["media_processing_reads"]))
+            return Response(
+                200,
+                {
+                    "max_characters": store.max_characters,
+                    "media_processing_reads": store.media_processing_reads,
+                },
+            )
 
     def inject_view(req: Request) -> Response:
         items = inject(state, req.json_object())

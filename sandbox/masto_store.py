@@ -1,5 +1,5 @@
 """In-memory Mastodon instance: accounts, statuses, notifications, DM threads,
-favourites, mutes, blocks, OAuth apps and tokens.
+favourites, mutes, blocks, media uploads, OAuth apps and tokens.
 
 Primitives only; the HTTP rules (visibility, character limit, paging) live in
 masto_api. Every method takes the shared state lock (re-entrant).
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sandbox.x_models import unit
 
 if TYPE_CHECKING:
+    from sandbox.masto_media import MastoUpload
     from sandbox.media import MediaBlob
     from sandbox.state import SandboxState
 
@@ -109,6 +110,8 @@ class MastoStore:
             self.idempotency: dict[tuple[str, str], str] = {}  # (account, key) -> status id
             self.read_conversations: set[tuple[str, str]] = set()
             self.max_characters = DEFAULT_MAX_CHARACTERS
+            self.uploads: dict[str, MastoUpload] = {}  # media id -> the app's upload
+            self.media_processing_reads = 0  # see masto_media
 
     # -- accounts ------------------------------------------------------------
 

@@ -16,12 +16,16 @@ Quirks handled here (see shared/reference/network-apis.md §3):
   chat service (``with_bsky_chat_proxy()``);
 - a reply names its thread's root and its parent by strong reference
   (uri + cid): the parent is read back first with ``getPosts``;
+- a reply's picture is uploaded first (``uploadBlob``: nothing is shown until
+  a record names the blob, and the PDS drops unreferenced blobs), then named
+  in the post's ``app.bsky.embed.images`` embed with its alt text. Chats
+  (chat.bsky.convo) carry text only;
 - 429 answers carry ``ratelimit-reset`` (epoch seconds): RateLimited until then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Generator, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -39,6 +43,7 @@ from inbox.networks.base import (
     InboundItem,
     NetworkClient,
     NetworkError,
+    OutboundImage,
     OwnPostsRead,
     RateLimited,
     Refused,
@@ -50,6 +55,7 @@ from inbox.networks.base import (
     Unreadable,
     search_back,
 )
+from inbox.networks.bluesky_images import fit
 from inbox.networks.bluesky_mapping import (
     INBOUND_REASONS,
     convo_last_sent,
@@ -64,6 +70,7 @@ BSKY_SERVICE = "https://bsky.social"
 POST = "app.bsky.feed.post"
 MAX_PAGES = 100  # bounds a misbehaving server, never reached in practice
 OWN_POSTS_PAGE = 100  # the most getAuthorFeed serves per page
+MAX_IMAGES = 4  # app.bsky.embed.images
 # A stream's first poll (no cursor yet) reads its newest page: enough to set
 # the cursor. What is older is history, the import's to fetch (backfill).
 FIRST_POLL_PAGES = 1
@@ -141,6 +148,8 @@ class BlueskyClient(NetworkClient):
 
     network = "bluesky"
     backfill_reach: ClassVar[dict[str, int | None]] = {"notifications": None, "chat": None}
+    # Posts carry pictures; chat messages cannot (chat.bsky.convo has no embeds for them).
+    reply_media_kinds = frozenset({"public"})
 
     def __init__(
         self,
@@ -439,11 +448,15 @@ class BlueskyClient(NetworkClient):
         """Mentions (handles resolved to DIDs) and links, by UTF-8 byte offsets."""
         return self._call(lambda: self.client.detect_facets(text)) or None
 
-    def send_reply(self, *, in_reply_to: str, text: str) -> SendResult:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, media: Sequence[OutboundImage] = ()
+    ) -> SendResult:
         if graphemes(text) > POST_GRAPHEMES or len(text.encode("utf-8")) > POST_BYTES:
             raise Refused(
                 f"Bluesky posts are at most {POST_GRAPHEMES} characters ({POST_BYTES} bytes)."
             )
+        if len(media) > MAX_IMAGES:
+            raise Refused(f"Bluesky posts carry at most {MAX_IMAGES} pictures.")
         parent = self._post_view(in_reply_to)
         parent_ref = models.ComAtprotoRepoStrongRef.Main(uri=parent["uri"], cid=parent["cid"])
         root_raw = ((parent.get("record") or {}).get("reply") or {}).get("root") or {}
@@ -453,19 +466,52 @@ class BlueskyClient(NetworkClient):
             else parent_ref
         )
         facets = self._facets(text)
+        embed = self._images_embed(media) if media else None
         did = self.did
         created = self._call(
             lambda: self.client.send_post(
                 text,
                 profile_identify=did,
                 reply_to=models.AppBskyFeedPost.ReplyRef(root=root_ref, parent=parent_ref),
+                embed=embed,
                 facets=facets,
             ),
             write=True,
         )
         return SendResult(external_id=str(created.uri), thread_id=root_ref.uri)
 
-    def send_private(self, *, thread_key: str, recipient_id: str, text: str) -> SendResult:
+    def _images_embed(self, media: Sequence[OutboundImage]) -> models.AppBskyEmbedImages.Main:
+        return models.AppBskyEmbedImages.Main(images=[self._upload(image) for image in media])
+
+    def _upload(self, image: OutboundImage) -> models.AppBskyEmbedImages.Image:
+        """Upload one picture (a read as far as retries go: a blob no record
+        names is never shown); the embed entry naming it with its alt text."""
+        fitted = fit(image)
+        body, content_type = fitted.image.body, fitted.image.content_type
+        uploaded = self._call(
+            lambda: self.client.com.atproto.repo.upload_blob(
+                body, headers={"Content-Type": content_type}
+            )
+        )
+        ratio = (
+            models.AppBskyEmbedDefs.AspectRatio(width=fitted.width, height=fitted.height)
+            if fitted.width and fitted.height
+            else None
+        )
+        return models.AppBskyEmbedImages.Image(
+            alt=image.alt_text, image=uploaded.blob, aspect_ratio=ratio
+        )
+
+    def send_private(
+        self,
+        *,
+        thread_key: str,
+        recipient_id: str,
+        text: str,
+        media: Sequence[OutboundImage] = (),
+    ) -> SendResult:
+        if media:
+            raise Refused("Bluesky chats cannot carry pictures: send the text alone.")
         convo_id = (
             thread_key.removeprefix("bsdm:")
             if thread_key.startswith("bsdm:")

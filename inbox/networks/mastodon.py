@@ -16,6 +16,11 @@ Mastodon.py 2.3.3):
   string) is quarantined like any unreadable item;
 - statuses are HTML; a reply must mention its addressee to reach them, and a
   direct message is a ``visibility="direct"`` status mentioning the person;
+- a picture is uploaded first (``POST /api/v2/media`` with its description,
+  the alt text), then named in the status's ``media_ids``: direct statuses
+  carry pictures as public ones do. An upload may answer 202 with ``url``
+  null while the instance processes it, and a status naming it then is
+  refused (422), so it is read back until ready (see ``_wait_processed``);
 - account ids are the instance's own (another instance numbers its accounts,
   and its copies of remote ones, independently), so every person and our own
   account are stored as ``<id>@<instance host>``: one resident seen from two
@@ -24,7 +29,8 @@ Mastodon.py 2.3.3):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Generator, Iterator
+import time
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +49,7 @@ from inbox.networks.base import (
     MediaItem,
     NetworkClient,
     NetworkError,
+    OutboundImage,
     OwnPostsRead,
     RateLimited,
     Refused,
@@ -64,6 +71,10 @@ STATUSES_PAGE = 40
 MAX_PAGES = 100  # bounds a misbehaving server
 FIRST_POLL_PAGES = 1  # a new channel's first poll reads the newest page: history is backfill's
 DM_LOOKUP_PAGES = 5  # how far back a direct reply looks for its thread's latest status
+# An instance processing an upload (202): how often and how long to read it back
+# before giving up for this attempt. Images are usually ready at once.
+PROCESSING_READS = 3
+PROCESSING_WAIT_SECONDS = 1.0
 SCOPES = ["read", "write", "follow"]
 NETWORK_EXCEPTIONS = (mastodon_py.MastodonError, requests.RequestException, ValueError)
 
@@ -199,6 +210,8 @@ class MastodonClient(NetworkClient):
 
     network = "mastodon"
     backfill_reach = {"mentions": None, "dms": None}
+    # Public replies and direct messages are both statuses, and both take media.
+    reply_media_kinds = frozenset({"public", "private"})
 
     def __init__(self, *, account_id: str, credentials: dict[str, str]):
         self.base = instance_base(credentials.get("instance", ""))
@@ -477,7 +490,9 @@ class MastodonClient(NetworkClient):
                 "(mentions count without their domain, links as 23)."
             )
 
-    def send_reply(self, *, in_reply_to: str, text: str) -> SendResult:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, media: Sequence[OutboundImage] = ()
+    ) -> SendResult:
         """Reply in the thread, addressed to the post's author (a reply that does
         not mention them never reaches them), never more visible than the post:
         a direct post gets a direct reply, an unlisted one an unlisted reply."""
@@ -489,9 +504,18 @@ class MastodonClient(NetworkClient):
         visibility = parent.get("visibility")
         if visibility not in ("unlisted", "private", "direct"):
             visibility = "public"
-        return self._post(_addressed(text, acct), in_reply_to=in_reply_to, visibility=visibility)
+        return self._post(
+            _addressed(text, acct), in_reply_to=in_reply_to, visibility=visibility, media=media
+        )
 
-    def send_private(self, *, thread_key: str, recipient_id: str, text: str) -> SendResult:
+    def send_private(
+        self,
+        *,
+        thread_key: str,
+        recipient_id: str,
+        text: str,
+        media: Sequence[OutboundImage] = (),
+    ) -> SendResult:
         """A direct status to the person, continuing the direct thread when it can
         be found (so their app shows one conversation)."""
         recipient_id = local_id(recipient_id)
@@ -501,7 +525,9 @@ class MastodonClient(NetworkClient):
             acct = account.get("acct") if isinstance(account, dict) else None
         if not acct:
             raise Refused("Mastodon has no account to send this direct message to.")
-        return self._post(_addressed(text, acct), in_reply_to=latest, visibility="direct")
+        return self._post(
+            _addressed(text, acct), in_reply_to=latest, visibility="direct", media=media
+        )
 
     def _direct_thread(self, recipient_id: str) -> tuple[str | None, str | None]:
         """The latest status of our one-to-one direct conversation with the person, and their acct."""
@@ -521,20 +547,65 @@ class MastodonClient(NetworkClient):
             page = self._page(self.api.fetch_next, page)
         return None, None
 
-    def _post(self, text: str, *, in_reply_to: str | None, visibility: str) -> SendResult:
+    def _post(
+        self,
+        text: str,
+        *,
+        in_reply_to: str | None,
+        visibility: str,
+        media: Sequence[OutboundImage] = (),
+    ) -> SendResult:
         self._check_length(text)
+        # Uploading posts nothing: an instance deletes attachments no status
+        # names after a day, so a retry may upload again safely.
+        media_ids = [self._upload(image) for image in media] or None
         status = plain(
             self._call(
                 self.api.status_post,
                 text,
                 in_reply_to_id=in_reply_to,
                 visibility=visibility,
+                media_ids=media_ids,
                 write=True,
             )
         )
         if not isinstance(status, dict) or not _id_number(status):
             raise UnknownOutcome("Mastodon answered the post without its id")
         return SendResult(external_id=str(status["id"]))
+
+    def _upload(self, image: OutboundImage) -> str:
+        """Upload one picture with its description (the alt text); its media id."""
+        # Mastodon.py picks /api/v2/media or the old /api/v1/media by the
+        # instance's version, and when it cannot read the version it guesses
+        # 1.0.0 without a word. Read it here, failing loudly: a transient
+        # failure is retried instead of an upload to the wrong path.
+        self._call(self.api.retrieve_mastodon_version, fail_hard=True)
+        uploaded = plain(
+            self._call(
+                self.api.media_post,
+                image.body,
+                mime_type=image.content_type,
+                description=image.alt_text,
+            )
+        )
+        if not isinstance(uploaded, dict) or not _id_number(uploaded):
+            raise TransientError("Mastodon answered the upload without its id")
+        media_id = str(uploaded["id"])
+        if uploaded.get("url") is None:
+            self._wait_processed(media_id)
+        return media_id
+
+    def _wait_processed(self, media_id: str) -> None:
+        """Read a 202 upload back until the instance has processed it.
+        Mastodon.py's ``synchronous=True`` would poll every 5 s for ever and
+        turn any error (a rate limit too) into one message: a few short reads
+        here, then a retry of the whole send later (nothing was posted)."""
+        for _ in range(PROCESSING_READS):
+            time.sleep(PROCESSING_WAIT_SECONDS)
+            found = plain(self._call(self.api.media, media_id))
+            if isinstance(found, dict) and found.get("url"):
+                return
+        raise TransientError("Mastodon is still processing the picture: trying again later")
 
     def find_sent(
         self,
