@@ -300,6 +300,9 @@ class NetworkClient(abc.ABC):
     # Instagram Direct): the picture goes first, as a message of its own,
     # through ``send_private_picture``; then the text through ``send_private``.
     private_pictures_apart: ClassVar[bool] = False
+    # The largest picture the network takes, in bytes (None: more than our
+    # re-encode ever makes); inbox.services.reply_media shrinks to fit.
+    reply_image_max_bytes: ClassVar[int | None] = None
 
     @abc.abstractmethod
     def fetch(self, cursor: dict[str, Any]) -> list[StreamResult]:

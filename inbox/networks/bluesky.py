@@ -55,7 +55,7 @@ from inbox.networks.base import (
     Unreadable,
     search_back,
 )
-from inbox.networks.bluesky_images import fit
+from inbox.networks.bluesky_images import MAX_IMAGE_BYTES, fit
 from inbox.networks.bluesky_mapping import (
     INBOUND_REASONS,
     convo_last_sent,
@@ -150,6 +150,7 @@ class BlueskyClient(NetworkClient):
     backfill_reach: ClassVar[dict[str, int | None]] = {"notifications": None, "chat": None}
     # Posts carry pictures; chat messages cannot (chat.bsky.convo has no embeds for them).
     reply_media_kinds = frozenset({"public"})
+    reply_image_max_bytes = MAX_IMAGE_BYTES
 
     def __init__(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from inbox.models import Conversation, ConversationKind
-from inbox.networks import reply_media_kinds
+from inbox.networks import client_class, reply_media_kinds
 from inbox.networks.base import OutboundImage
 from inbox.services.images import FULL_SIDE, NotAnImage, reencode
 
@@ -20,6 +20,10 @@ from inbox.services.images import FULL_SIDE, NotAnImage, reencode
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # X's limit for alt text, the shortest of the networks'.
 MAX_ALT_TEXT = 1000
+# Longer sides tried in turn for a network with a smaller limit than our
+# re-encode (Bluesky: 1,000,000 bytes), as its own app shrinks pictures. Below
+# 1,024 px a photographed notice stops being legible: still too big is refused.
+SHRINK_SIDES = (1600, 1280, 1024)
 
 
 def reply_image_allowed(*, conversation: Conversation, private: bool = False) -> bool:
@@ -38,7 +42,12 @@ def reply_image_prepare(
     """The picture to send with a reply, or ValidationError saying what to fix."""
     if not reply_image_allowed(conversation=conversation, private=private):
         network = conversation.channel.get_network_display()
-        raise ValidationError(f"Replies here cannot carry a picture on {network} yet.")
+        if private and conversation.kind == ConversationKind.COMMENT:
+            raise ValidationError(
+                f"A private reply to a comment on {network} cannot carry a picture: send "
+                "the text, and the picture in the conversation once they answer."
+            )
+        raise ValidationError(f"Replies here cannot carry a picture on {network}.")
     alt_text = " ".join(alt_text.split())
     if not alt_text:
         raise ValidationError("Describe the picture (alt text) for people who cannot see it.")
@@ -48,8 +57,18 @@ def reply_image_prepare(
         )
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationError("The picture is larger than 5 MB. Choose a smaller one.")
+    limit = client_class(conversation.channel.network).reply_image_max_bytes
     try:
-        encoded = reencode(data, max_side=FULL_SIDE)
+        for side in (FULL_SIDE, *SHRINK_SIDES):
+            encoded = reencode(data, max_side=side)
+            if limit is None or len(encoded.body) <= limit:
+                break
+        else:
+            network = conversation.channel.get_network_display()
+            raise ValidationError(
+                f"This picture is too large for {network} ({(limit or 0) / 1_000_000:g} MB at most), "
+                "even made smaller. Send a simpler picture, or a crop of the part that matters."
+            )
     except NotAnImage as exc:
         raise ValidationError(f"That file cannot be sent as a picture: {exc}.") from exc
     return OutboundImage(body=encoded.body, content_type=encoded.content_type, alt_text=alt_text)

@@ -190,15 +190,17 @@ def test_a_bluesky_chat_reply_refuses_a_picture(sandbox, bsky_channel, officer):
     assert sandbox.outbox(network="bsky") == []
 
 
-def test_a_picture_over_bluesky_s_limit_is_sent_smaller(sandbox, bsky_mention, officer):
+def test_a_picture_over_bluesky_s_limit_is_queued_smaller(sandbox, bsky_mention, officer):
     """Our 2,048 px re-encode of a detailed photo is over 1,000,000 bytes: the
-    client re-encodes it smaller (here 1,280 px) rather than refuse it."""
+    reply keeps it re-encoded smaller (here 1,280 px) rather than refuse it."""
     message = send(officer, data=noisy((2400, 1800)))
-    assert MessageMedia.objects.get().size_bytes > MAX_IMAGE_BYTES
+    queued = MessageMedia.objects.get()
+    assert queued.size_bytes <= MAX_IMAGE_BYTES
+    assert Image.open(io.BytesIO(bytes(queued.upload))).size == (1280, 960)
 
     assert outbound.message_deliver(message_id=message.pk).state == DeliveryState.SENT
     [upload] = sandbox.outbox(network="bsky", kind="blob_upload")
-    assert upload["meta"]["bytes"] <= MAX_IMAGE_BYTES
+    assert upload["meta"]["bytes"] == queued.size_bytes
     record = bsky_post_record(
         message.channel, sandbox.outbox(network="bsky", kind="post")[0]["result_id"]
     )
@@ -208,13 +210,26 @@ def test_a_picture_over_bluesky_s_limit_is_sent_smaller(sandbox, bsky_mention, o
     assert Image.open(io.BytesIO(cdn_bytes(sandbox, shown.url))).size == (1280, 960)
 
 
-def test_a_picture_too_big_for_bluesky_even_smaller_fails_and_posts_nothing(
+def test_a_picture_too_big_for_bluesky_even_smaller_is_refused_before_queuing(
     sandbox, bsky_mention, officer
 ):
-    message = send(officer, data=noisy((1000, 1000), mode="RGBA", fmt="PNG"))
-    assert outbound.message_deliver(message_id=message.pk).state == DeliveryState.FAILED
-    message.refresh_from_db()
-    assert "too large for Bluesky" in message.last_error
+    with pytest.raises(ValidationError, match="too large for Bluesky"):
+        send(officer, data=noisy((1000, 1000), mode="RGBA", fmt="PNG"))
+    assert not Message.objects.filter(direction="out").exists()
+    assert sandbox.outbox(network="bsky") == []
+
+
+def test_the_bluesky_client_refuses_an_oversized_picture_it_is_handed(
+    sandbox, bsky_channel, bsky_mention
+):
+    """A reply queued before the limit was checked fails with a reason; nothing is posted."""
+    image = OutboundImage(
+        body=b"\xff" * (MAX_IMAGE_BYTES + 1), content_type="image/jpeg", alt_text=ALT
+    )
+    with pytest.raises(Refused, match="too large for Bluesky"):
+        client_for(bsky_channel).send_reply(
+            in_reply_to=bsky_mention["uri"], text="Map", media=[image]
+        )
     assert sandbox.outbox(network="bsky") == []
 
 
