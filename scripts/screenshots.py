@@ -1,7 +1,7 @@
 """Capture every main page as each demo user sees it, at a desk and on a phone.
 
     uv run python scripts/screenshots.py USER:PASSWORD[:SECOND] [USER:PASSWORD[:SECOND] ...]
-        [--base http://127.0.0.1:8000] [--out var/screenshots] [--pages /inbox/,/kpis/]
+        [--base http://127.0.0.1:8000] [--out var/screenshots] [--pages /inbox/,/kpis/] [--full]
 
 Run against `make demo` with the passwords it prints. A user who must set up
 two-step sign-in is enrolled on the way: the setup page's key is read and the
@@ -81,6 +81,7 @@ def main() -> None:
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--out", default="var/screenshots")
     parser.add_argument("--pages", default=",".join(PAGES))
+    parser.add_argument("--full", action="store_true", help="the whole page, not the window")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -102,7 +103,7 @@ def main() -> None:
                     page.wait_for_load_state("networkidle")
                     time.sleep(0.2)
                     name = out / f"{username}-{_slug(path)}-{size_name}.png"
-                    page.screenshot(path=str(name))
+                    page.screenshot(path=str(name), full_page=args.full)
                     print(f"{response.status if response else '?'} {name}")
             for error in errors:
                 print(f"console error ({username}): {error}")
