@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from inbox.services import assignment_notice, outbound, polling, triage
+from inbox.services import assignment_notice, contact_profiles, outbound, polling, triage
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +115,9 @@ def send_assignment_email(self, notification_id: int) -> bool:
         return assignment_notice.assignment_email_send(notification_id=notification_id)
     except OSError as exc:  # smtplib's errors: the mail server may be back soon
         raise self.retry(exc=exc, countdown=60) from exc
+
+
+@shared_task(ignore_result=True, soft_time_limit=60, time_limit=90)
+def fill_contact_profiles(channel_id: int, external_ids: list[str]) -> int:
+    # Best effort: a person left unnamed is named by the channel's next poll.
+    return contact_profiles.contact_profiles_fill(channel_id=channel_id, external_ids=external_ids)

@@ -22,6 +22,7 @@ from sandbox.fb_models import (
     FbMessage,
     FbPage,
     FbPost,
+    FbUser,
     format_fb_time,
     page_followers,
     post_engagement,
@@ -145,12 +146,38 @@ def node_get(state: SandboxState, req: Request, node: str) -> Response:
                     },
                 )
             node = req.auth.page_id
+        user = state.fb.users.get(node)
+        if user is not None and state.fb.node(node) is None:
+            return _user_profile(state, req, user)
         obj = owned(state, req, node)
         body = render_any(state, req, obj)
         if req.arg("metadata") == "1":
             # Graph's introspection: what kind of node an id names.
             body["metadata"] = {"type": _METADATA_TYPES[type(obj).__name__]}
         return Response(200, body)
+
+
+def _user_profile(state: SandboxState, req: Request, user: FbUser) -> Response:
+    """Messenger's User Profile API: a PSID's name and picture, for a Page the
+    person has messaged (anyone else's is Graph's 100/33)."""
+    page_id = require_page(req)
+    if state.fb.find_conversation(page_id, user.id) is None:
+        raise errors.unsupported("get", user.id)
+    first, _, last = user.name.partition(" ")
+    values = {
+        "first_name": first,
+        "last_name": last,
+        "name": user.name,
+        "profile_pic": f"https://platform-lookaside.fbsbx.com/platform/profilepic/?psid={user.id}",
+    }
+    out: dict[str, Any] = {"id": user.id}
+    for name in fields_of(req, ("first_name", "last_name", "profile_pic")):
+        if name not in values:
+            raise errors.invalid_param(
+                f"Tried accessing nonexisting field ({name}) on node type (User)"
+            )
+        out[name] = values[name]
+    return Response(200, out)
 
 
 _METADATA_TYPES = {

@@ -50,6 +50,7 @@ from sandbox.ig_store import (
     IgConversation,
     IgMedia,
     IgMessage,
+    IgUser,
 )
 from sandbox.media import MediaBlob, picture_record
 from sandbox.router import Request, Response
@@ -133,7 +134,35 @@ def check_fields(obj: object, fields: dict[str, FieldSpec]) -> None:
 
 def owns(state: SandboxState, req: Request, node: str) -> bool:
     """Whether ``node`` is an Instagram object (answered here, not by the Page part)."""
-    return state.ig.node(node) is not None
+    return state.ig.node(node) is not None or node in state.ig.users
+
+
+def user_profile(state: SandboxState, req: Request, user: IgUser) -> Response:
+    """The User Profile API: an IGSID's profile, for an account the person has
+    messaged (anyone else's is Graph's 100/33, as for an unknown node)."""
+    page_id = require_page(req)
+    account = state.ig.account_of_page(page_id)
+    if account is None or state.ig.find_conversation(account.id, user.id) is None:
+        raise errors.unsupported("get", user.id)
+    req.ig_account = account.id
+    fields = fields_of(req, ("name", "username", "profile_pic"))
+    values: dict[str, Any] = {
+        "name": user.username.replace("_", " ").replace(".", " ").title(),
+        "username": user.username,
+        "profile_pic": f"https://scontent.cdninstagram.com/v/t51.2885-19/{user.id}_n.jpg",
+        "follower_count": 0,
+        "is_verified_user": False,
+        "is_user_follow_business": True,
+        "is_business_follow_user": False,
+    }
+    out: dict[str, Any] = {"id": user.id}
+    for name in fields:
+        if name not in values:
+            raise errors.invalid_param(
+                f"Tried accessing nonexisting field ({name}) on node type (User)"
+            )
+        out[name] = values[name]
+    return Response(200, out)
 
 
 def _account_for(state: SandboxState, req: Request, obj: object, method: str) -> IgAccount:
@@ -330,6 +359,10 @@ def render_any(state: SandboxState, req: Request, obj: object) -> dict[str, Any]
 def handle(state: SandboxState, req: Request, node: str, edge: str | None) -> Response:
     with state.lock:
         obj = state.ig.node(node)
+        if obj is None:  # a person (owns() let only them through)
+            if req.method != "GET" or edge is not None:
+                raise errors.unsupported(req.method.lower(), node)
+            return user_profile(state, req, state.ig.users[node])
         method = req.method.lower()
         account = _account_for(state, req, obj, method)
         if req.method == "GET" and edge is None:

@@ -9,7 +9,7 @@ act (permanent: a revoked token, a refused post).
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Collection, Generator, Iterable
+from collections.abc import Callable, Collection, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -328,6 +328,13 @@ class NetworkClient(abc.ABC):
 
     @abc.abstractmethod
     def send_private(self, *, thread_key: str, recipient_id: str, text: str) -> SendResult: ...
+
+    def people(self, external_ids: Sequence[str]) -> list[Author]:
+        """The profiles of people who messaged us, for ids a webhook named
+        without a name (Messenger, Instagram Direct). A person the network
+        will not describe is left out; empty where the network has no such
+        read (its items carry the profile)."""
+        return []
 
     def send_private_picture(self, *, recipient_id: str, image: OutboundImage) -> str:
         """Send ``image`` alone as a private message; its network id. Only for

@@ -255,6 +255,24 @@ class GraphTransport:
         )
         return str(data["message_id"])
 
+    def _profiles(
+        self, external_ids: Sequence[str], *, fields: str, author: Callable[[dict], Author]
+    ) -> list[Author]:
+        """Each person's profile (Graph's User Profile API, one read each): a
+        person Graph will not describe (they blocked the Page, or deleted
+        their account) is skipped; a limit or outage ends the reads."""
+        found = []
+        for external_id in external_ids:
+            try:
+                raw = self._get(external_id, fields=fields)
+            except Refused:
+                continue
+            try:
+                found.append(author({**raw, "id": external_id}))
+            except (Unreadable, TypeError, ValueError):
+                continue
+        return found
+
 
 def picture_search(
     pages: Iterable[tuple[list[dict[str, Any]], bool]],
@@ -636,6 +654,9 @@ class FacebookClient(GraphTransport, NetworkClient):
     def send_private(self, *, thread_key: str, recipient_id: str, text: str) -> SendResult:
         return self._message({"id": recipient_id}, text)
 
+    def people(self, external_ids: Sequence[str]) -> list[Author]:
+        return self._profiles(external_ids, fields="first_name,last_name,name", author=_psid_author)
+
     def send_private_picture(self, *, recipient_id: str, image: OutboundImage) -> str:
         return self._picture_message(self.page_id, recipient_id, image)
 
@@ -849,6 +870,14 @@ class FacebookClient(GraphTransport, NetworkClient):
                     "reply_count": int(obj.get("comment_count", 0)),
                 }
         return out
+
+
+def _psid_author(raw: dict[str, Any]) -> Author:
+    first, last = str(raw.get("first_name") or ""), str(raw.get("last_name") or "")
+    name = str(raw.get("name") or f"{first} {last}").strip()
+    if not name:
+        raise Unreadable("the profile has no name")
+    return Author(external_id=str(raw["id"]), display_name=name[:200])
 
 
 def _created_time(raw: dict[str, Any]) -> datetime | None:

@@ -29,7 +29,7 @@ what is newer than the stream's cursor; Meta's webhooks (object
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Generator, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +40,7 @@ import facebook
 from inbox.networks import own_posts, reading
 from inbox.networks.base import (
     FIND_SENT_MAX_PAGES,
+    Author,
     BackfillPage,
     InboundItem,
     NetworkClient,
@@ -414,6 +415,13 @@ class InstagramClient(GraphTransport, NetworkClient):
     def send_private(self, *, thread_key: str, recipient_id: str, text: str) -> SendResult:
         return self._message({"id": recipient_id}, text)
 
+    def people(self, external_ids: Sequence[str]) -> list[Author]:
+        return self._profiles(
+            external_ids,
+            fields="name,username,follower_count,is_verified_user",
+            author=_igsid_author,
+        )
+
     def send_private_picture(self, *, recipient_id: str, image: OutboundImage) -> str:
         return message_key(self._picture_message(self.page_id, recipient_id, image))
 
@@ -604,6 +612,21 @@ def _next_of(page: dict[str, Any]) -> str | None:
 
 def _media_id(raw: Any) -> str:
     return reading.plain_id(reading.obj(raw, "Instagram media"), "id", "Instagram media")
+
+
+def _igsid_author(raw: dict[str, Any]) -> Author:
+    username = str(raw.get("username") or "")
+    name = str(raw.get("name") or "") or username
+    if not name:
+        raise Unreadable("the profile has no name or username")
+    followers = raw.get("follower_count")
+    return Author(
+        external_id=str(raw["id"]),
+        handle=username[:120],
+        display_name=name[:200],
+        followers_count=followers if isinstance(followers, int) and followers > 0 else 0,
+        verified=raw.get("is_verified_user") is True,
+    )
 
 
 def _created(raw: Any, key: str) -> datetime | None:

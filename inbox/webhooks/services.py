@@ -27,6 +27,7 @@ from django.utils import timezone
 from inbox.models import Channel, Message, Network, WebhookDelivery
 from inbox.networks import facebook_mapping, instagram_mapping, x_activity
 from inbox.networks.base import InboundItem, Unparseable
+from inbox.services.contact_profiles import contact_profiles_request
 from inbox.services.ingest import messages_ingest, payloads_quarantine
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,12 @@ def _process(deliveries: list[WebhookDelivery]) -> int:
                     channel=channel, items=items, unparseable=bad, source="webhook"
                 )
                 stored += result.stored
+                contact_profiles_request(
+                    channel=channel,
+                    external_ids={
+                        i.contact.external_id for i in items if not i.contact.display_name
+                    },
+                )
         for network, bad in batch.orphans.items():
             payloads_quarantine(channel=None, network=network, source="webhook", bad=bad)
         _mark_processed(deliveries, batch)
