@@ -428,15 +428,9 @@ class InstagramClient(GraphTransport, NetworkClient):
     def find_sent_picture(
         self, *, recipient_id: str, since: datetime, known: Collection[str] = ()
     ) -> str | None:
-        thread = self._thread_with(recipient_id)
-        if thread is None:
+        pages = self._direct_pages(recipient_id)
+        if pages is None:
             return None
-        pages = (
-            ([{**m, "id": message_key(str(m.get("id") or ""))} for m in data], more)
-            for data, more in self._cursor_pages(
-                f"{thread}/messages", fields=MESSAGE_FIELDS, limit=100
-            )
-        )
         return picture_search(pages, sender_id=self.account_id, since=since, known=known)
 
     def send_private_reply(self, *, comment_id: str, text: str) -> SendResult:
@@ -477,16 +471,9 @@ class InstagramClient(GraphTransport, NetworkClient):
             )
 
         if recipient_id:
-            thread = self._thread_with(recipient_id)
-            if thread is None:
+            pages = self._direct_pages(recipient_id)
+            if pages is None:
                 return None
-            # Ids as SocialDesk keeps them (long message ids are digests).
-            pages = (
-                ([{**m, "id": message_key(str(m.get("id") or ""))} for m in data], more)
-                for data, more in self._cursor_pages(
-                    f"{thread}/messages", fields=MESSAGE_FIELDS, limit=100
-                )
-            )
             return search_back(
                 pages,
                 is_ours=ours,
@@ -520,6 +507,20 @@ class InstagramClient(GraphTransport, NetworkClient):
             since=since,
             known=known,
             what="replies under this comment",
+        )
+
+    def _direct_pages(self, igsid: str) -> Iterator[tuple[list[dict[str, Any]], bool]] | None:
+        """Our direct thread with ``igsid``, newest first, page by page, with
+        ids as SocialDesk keeps them (long message ids are digests); None
+        when there is no thread."""
+        thread = self._thread_with(igsid)
+        if thread is None:
+            return None
+        return (
+            ([{**m, "id": message_key(str(m.get("id") or ""))} for m in data], more)
+            for data, more in self._cursor_pages(
+                f"{thread}/messages", fields=MESSAGE_FIELDS, limit=100
+            )
         )
 
     def _thread_with(self, igsid: str) -> str | None:
