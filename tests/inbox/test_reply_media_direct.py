@@ -256,3 +256,14 @@ def test_the_composer_offers_a_picture_in_a_direct_thread_only(
         comment = Conversation.objects.get(kind="comment")
         page = client.get(reverse("inbox:conversation", args=[comment.pk])).content.decode()
         assert 'name="image_alt"' not in page
+
+
+def test_the_composer_says_the_picture_goes_apart_without_its_description(
+    client, sandbox, direct, officer
+):
+    client.force_login(officer)
+    thread = Conversation.objects.get(kind="private")
+    page = client.get(reverse("inbox:conversation", args=[thread.pk])).content.decode()
+    network = "Facebook" if direct.network == "facebook" else "Instagram"
+    assert f"{network} keeps no description for a picture in a message" in page
+    assert "just before your text" in page
