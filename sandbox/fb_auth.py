@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from sandbox import fb_errors as errors
 from sandbox.fb_store import default_page_token
+from sandbox.multipart import form_parts
 from sandbox.router import Request
 
 if TYPE_CHECKING:
@@ -66,18 +65,7 @@ def params_of(req: Request) -> dict[str, str]:
 def files_of(req: Request) -> dict[str, tuple[bytes, str]]:
     """A multipart body's parts by name: (bytes, content type), the content
     type "" for a plain field (a part with no filename)."""
-    content_type = req.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        return {}
-    head = f"Content-Type: {content_type}\r\n\r\n".encode()
-    parts: dict[str, tuple[bytes, str]] = {}
-    for part in BytesParser(policy=HTTP).parsebytes(head + req.body).iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        if isinstance(name, str) and isinstance(payload, bytes):
-            is_file = part.get_param("filename", header="content-disposition") is not None
-            parts[name] = (payload, part.get_content_type() if is_file else "")
-    return parts
+    return form_parts(req)
 
 
 def json_param(params: dict[str, str], name: str) -> dict[str, Any]:

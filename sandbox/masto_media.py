@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import TYPE_CHECKING, Any
 
 from sandbox import masto_render as render
 from sandbox.media import MASTO_CDN, MediaBlob
+from sandbox.multipart import form_parts
 from sandbox.router import ApiError, Request, Response
 
 if TYPE_CHECKING:
@@ -48,23 +47,6 @@ def _error(status: int, message: str) -> ApiError:
     return ApiError(status, {"error": message})
 
 
-def _form(req: Request) -> dict[str, tuple[bytes, str]]:
-    """A multipart/form-data body: each field's bytes and content type."""
-    content_type = req.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        return {}
-    head = f"Content-Type: {content_type}\r\n\r\n".encode()
-    message = BytesParser(policy=HTTP).parsebytes(head + req.body)
-    fields: dict[str, tuple[bytes, str]] = {}
-    for part in message.iter_parts():
-        name = str(part.get_param("name", header="content-disposition") or "")
-        payload = part.get_payload(decode=True)
-        fields.setdefault(
-            name, (payload if isinstance(payload, bytes) else b"", part.get_content_type())
-        )
-    return fields
-
-
 def _picture(data: bytes) -> tuple[str, int, int]:
     from PIL import Image, UnidentifiedImageError
 
@@ -87,7 +69,7 @@ def attachment(upload: MastoUpload) -> dict[str, Any]:
 
 
 def upload(state: SandboxState, req: Request, me: str) -> Response:
-    fields = _form(req)
+    fields = form_parts(req)
     data = fields.get("file", (b"", ""))[0]
     if not data:
         raise _error(422, "Validation failed: File can't be blank")

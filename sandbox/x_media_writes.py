@@ -16,11 +16,10 @@ import base64
 import binascii
 import io
 from dataclasses import dataclass
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import TYPE_CHECKING, Any
 
 from sandbox.media import X_CDN, MediaBlob
+from sandbox.multipart import form_parts
 from sandbox.router import ApiError, Request, Response
 from sandbox.x_auth import require_user
 
@@ -46,18 +45,11 @@ def _v1_error(status: int, code: int, message: str) -> ApiError:
 
 
 def _uploaded_bytes(req: Request) -> bytes:
-    content_type = req.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
-        head = f"Content-Type: {content_type}\r\n\r\n".encode()
-        message = BytesParser(policy=HTTP).parsebytes(head + req.body)
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True)
-            data = payload if isinstance(payload, bytes) else b""
-            if name == "media":
-                return data
-            if name == "media_data":
-                return _b64(data)
+    parts = form_parts(req)
+    if "media" in parts:
+        return parts["media"][0]
+    if "media_data" in parts:
+        return _b64(parts["media_data"][0])
     raise _v1_error(400, 38, "media parameter is missing.")
 
 
