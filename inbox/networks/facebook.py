@@ -260,13 +260,16 @@ class GraphTransport:
     ) -> list[Author]:
         """Each person's profile (Graph's User Profile API, one read each): a
         person Graph will not describe (they blocked the Page, or deleted
-        their account) is skipped; a limit or outage ends the reads."""
+        their account) is skipped; a limit or outage ends the reads, keeping
+        the profiles read before it."""
         found = []
         for external_id in external_ids:
             try:
                 raw = self._get(external_id, fields=fields)
             except Refused:
                 continue
+            except NetworkError:
+                break
             try:
                 found.append(author({**raw, "id": external_id}))
             except (Unreadable, TypeError, ValueError):

@@ -32,7 +32,9 @@ def contacts_nameless(*, network: str, external_ids: set[str]) -> list[str]:
     return list(
         Contact.objects.filter(
             network=network, external_id__in=external_ids, handle="", display_name=""
-        ).values_list("external_id", flat=True)[:MAX_LOOKUPS]
+        )
+        .order_by("pk")  # the longest waiting first
+        .values_list("external_id", flat=True)[:MAX_LOOKUPS]
     )
 
 

@@ -129,3 +129,15 @@ def test_an_outage_leaves_the_contact_for_the_next_poll(sandbox, fb_channel):
     assert contact_profiles_fill(channel_id=fb_channel.pk, external_ids=[fb.JO["id"]]) == 0
     assert Contact.objects.get(external_id=fb.JO["id"]).display_name == ""
     assert contact_profiles_fill(channel_id=fb_channel.pk, external_ids=[fb.JO["id"]]) == 1
+
+
+def test_a_limit_midway_keeps_the_names_read_before_it(sandbox, fb_channel):
+    fb.fb_inject(sandbox, kind="message", author=fb.JO, text="Hello")
+    fb.fb_inject(sandbox, kind="message", author=fb.SAM, text="Hi")
+    for person in (fb.JO, fb.SAM):
+        Contact.objects.create(network="facebook", external_id=person["id"])
+    fb.fb_fault(sandbox, method="GET", path=fb.SAM["id"], kind="rate_limit")
+    ids = [fb.JO["id"], fb.SAM["id"]]
+    assert contact_profiles_fill(channel_id=fb_channel.pk, external_ids=ids) == 1
+    assert Contact.objects.get(external_id=fb.JO["id"]).display_name == "Jo Resident"
+    assert Contact.objects.get(external_id=fb.SAM["id"]).display_name == ""
