@@ -43,6 +43,7 @@ def test_the_composer_offers_a_messenger_private_reply_on_a_comment(
     html = page.content.decode()
     assert 'id="reply-private"' in html
     assert "in Messenger (Facebook allows one private reply per comment" in html
+    assert "text only" in html  # a picture would be refused: say so before they try
 
 
 def test_a_private_reply_from_the_composer_reaches_messenger_once(
