@@ -14,6 +14,7 @@ app_name = "inbox"
 urlpatterns = [
     path("", views.inbox_list, name="list"),
     path("counts/", views.inbox_counts, name="counts"),
+    path("filters/", views.inbox_sidebar, name="sidebar"),
     path("viewers/", views.inbox_viewers, name="viewers"),
     path("search/", views.search, name="search"),
     path("views/", saved_view_views.saved_views_page, name="saved_views"),

@@ -159,10 +159,11 @@ def saved_views_nav(request: AuthedRequest, *, current_builtin: str) -> tuple[li
     return builtin, mine
 
 
-def counts_context(request: AuthedRequest, *, deferred: bool = False) -> dict:
-    """The views and their counts. ``deferred``: the names now, the counts
-    from the navigation's own request once the page is shown."""
-    counts = {} if deferred else selectors.inbox_counts(user=request.user)
+def counts_context(request: AuthedRequest) -> dict:
+    """The views and their counts."""
+    counts = selectors.inbox_counts(user=request.user)
+    # The navigation's badge rides along (out of band), so it stays live too.
+    unread = selectors.notifications_unread_count(user=request.user)
     current = inbox_filters(request.GET)[0].view
     builtin, mine = saved_views_nav(request, current_builtin=current)
     for v in builtin:
@@ -170,11 +171,11 @@ def counts_context(request: AuthedRequest, *, deferred: bool = False) -> dict:
     return {
         "saved_views": builtin,
         "my_views": mine,
+        "notifications_unread": unread,
         "counts_sig": signature(
-            [*sorted(counts.items()), current, [sorted(v.items()) for v in mine]]
+            [*sorted(counts.items()), unread, current, [sorted(v.items()) for v in mine]]
         ),
         "counts_poll_seconds": COUNTS_POLL_SECONDS,
-        "counts_deferred": deferred,
         "filter_query_noview": filter_query(request.GET, drop=("view", "page")),
         "nav_query": filter_query(request.GET, drop=("page",)),
     }

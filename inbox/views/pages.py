@@ -35,9 +35,10 @@ def render_page(
     request: AuthedRequest, conversation=None, *, status: int = 200, card: bool = True, **extra
 ) -> HttpResponse:
     """The whole inbox page. What the person asked for is drawn now: the list,
-    or the conversation (its card with ``card``). The views' counts, and the
-    list beside a conversation, come in their own requests once it is shown
-    (their links stand in without script)."""
+    or the conversation (its card with ``card``). The views and filters (with
+    the views' counts and the notifications badge), and the list beside a
+    conversation, come in their own requests once it is shown (their links
+    stand in without script)."""
     shield = shield_of(conversation) if conversation is not None else shield_load()
     data = {}
     if conversation is not None:
@@ -50,9 +51,9 @@ def render_page(
             deferred=conversation is not None,
         )
     )
-    data.update(ctx.counts_context(request, deferred=True))
-    data.update(ctx.filters_context(request, labels=data.get("all_labels")))
-    data["notifications_unread"] = selectors.notifications_unread_count(user=request.user)
+    if data["can_act"]:
+        # The bulk form's "Label for selected" (the conversation has read them all).
+        data["filter_labels"] = data.get("all_labels") or selectors.labels_all()
     data["is_admin"] = access.is_admin(request.user)
     data.update(extra)
     return render(request, "inbox/inbox.html", data, status=status)
@@ -82,10 +83,25 @@ def inbox_viewers(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+def inbox_sidebar(request: AuthedRequest) -> HttpResponse:
+    """The views (with their counts) and the filters for the list the query
+    string describes: the inbox page's side panel once it is shown, and a page
+    of its own without script (the panel's placeholder links here)."""
+    data = ctx.counts_context(request)
+    data.update(ctx.filters_context(request))
+    data.update(ctx.list_context(request, deferred=True))
+    if is_fragment(request):
+        return render(request, "inbox/_sidebar.html", data)
+    return render(request, "inbox/sidebar.html", data)
+
+
+@login_required
+@require_GET
 def inbox_counts(request: AuthedRequest) -> HttpResponse:
     data = ctx.counts_context(request)
     if _unchanged(request, data["counts_sig"]):
         return HttpResponse(status=204)
+    data["badge_oob"] = True
     return render(request, "inbox/_saved_views.html", data)
 
 

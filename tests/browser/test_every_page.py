@@ -44,6 +44,7 @@ OFFICER_PAGES = [
     ("search-filtered", "inbox:search", {"q": "bins+label:bins", "status": "new"}),
     ("search-refused", "inbox:search", {"q": "bins+to:council"}),
     ("saved-views", "inbox:saved_views", {}),
+    ("views-and-filters", "inbox:sidebar", {"view": "mine"}),
     ("notifications", "inbox:notifications", {}),
     ("my-figures", "kpis:me", {}),
     ("escalations", "escalation:index", {}),

@@ -30,7 +30,7 @@ def conv_b(channel_b):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",
-    ["inbox:list", "inbox:counts", "inbox:search", "inbox:notifications"],
+    ["inbox:list", "inbox:counts", "inbox:sidebar", "inbox:search", "inbox:notifications"],
 )
 def test_pages_require_sign_in(client, url):
     response = client.get(reverse(url))
@@ -46,7 +46,7 @@ def test_inbox_page_has_three_panes_and_only_own_team_conversations(
     response = client.get(reverse("inbox:list"))
     body = response.content.decode()
     assert response.status_code == 200
-    assert 'aria-labelledby="saved-views-heading"' in body
+    assert 'id="inbox-sidebar"' in body  # the views and filters, asked for once shown
     assert 'id="conversation-list"' in body
     assert 'id="conversation-pane"' in body
     assert [r.pk for r in response.context["page"].rows] == [conv_a.pk]

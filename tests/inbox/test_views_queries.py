@@ -23,9 +23,9 @@ SESSION = 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" 
 # change stamp, rows (with their escalation flags and crisis as annotations),
 # labels, abuse terms
 LIST_FRAGMENT = SESSION + 6
-# + the officer's saved views, channels, labels, assignees, the teams a view can be
-# shared with, unread notifications (the views' counts come in their own request)
-LIST_PAGE = SESSION + 12
+# + every label, for the bulk form's "Label for selected" (the views and filters,
+# their counts and the notifications badge come in their own request)
+LIST_PAGE = SESSION + 7
 # An unchanged poll: session, user, roles and the one stamp read; no rows.
 LIST_POLL_UNCHANGED = SESSION + 3
 # session, user, roles, the conversation (with its flags, the crisis's holding
@@ -36,10 +36,13 @@ LIST_POLL_UNCHANGED = SESSION + 3
 # messages (with reveals, likes and hides), the messages' media (one prefetch),
 # notes, labels (all, those applied marked), canned responses
 CONVERSATION_FRAGMENT = SESSION + 12
-# + the officer's saved views, channels, assignees, the teams a view can be shared
-# with, unread notifications (the list beside it, the views' counts and the contact
-# card come in their own requests once the page is shown)
-CONVERSATION_PAGE = CONVERSATION_FRAGMENT + 5
+# The same: the list beside it, the views and filters and the contact card come in
+# their own requests once the page is shown.
+CONVERSATION_PAGE = CONVERSATION_FRAGMENT
+# session, user, roles, the views' counts (one statement), unread notifications,
+# the officer's saved views, channels, labels, assignees, the teams a view can be
+# shared with
+SIDEBAR = SESSION + 9
 # session, user, roles, conversation (with the terms), messages, media, notes, labels,
 # read marker
 THREAD_POLL = SESSION + 8
@@ -166,3 +169,21 @@ def test_another_teams_contact_card_is_not_found(client, officer, conversation_b
     client.force_login(officer)
     card = client.get(reverse("inbox:contact_card", args=[conversation_b.pk]), **HX)
     assert card.status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 12])
+def test_the_views_and_filters_are_one_fixed_cost_request(
+    client, officer, teammate, channel_a, team_a, count, django_assert_num_queries
+):
+    from inbox.services.saved_views import saved_view_create
+
+    _busy_inbox(channel_a, teammate, officer, 3)
+    for n in range(count):
+        LabelFactory(name=f"extra{n}")
+        saved_view_create(owner=officer, name=f"view {n}", params={"status": "open"}, team=team_a)
+    client.force_login(officer)
+    with django_assert_num_queries(SIDEBAR):
+        response = client.get(reverse("inbox:sidebar"), **HX)
+    assert len(response.context["my_views"]) == count
+    assert len(response.context["filter_labels"]) == count + 1

@@ -10,6 +10,8 @@ from rest_framework.test import APIClient
 from inbox.models import SavedView
 from inbox.services.saved_views import saved_view_create
 
+HX = {"HTTP_HX_REQUEST": "true"}
+
 
 @pytest.fixture
 def shared(officer, team_a):
@@ -64,13 +66,13 @@ def test_the_navigation_lists_saved_views_after_the_built_in_ones(
     client, officer, teammate, shared, private
 ):
     client.force_login(officer)
-    body = client.get(reverse("inbox:list"), {"view": "unassigned"}).content.decode()
+    body = client.get(reverse("inbox:sidebar"), {"view": "unassigned"}, **HX).content.decode()
     assert body.index("Resolved") < body.index("Facebook, due first") < body.index("My unassigned")
     # The saved view that matches the list is the current one, not the built-in one.
     assert '<a href="/inbox/?view=unassigned" aria-current="page">' in body
     assert '<a href="/inbox/?view=unassigned">' in body
     client.force_login(teammate)
-    body = client.get(reverse("inbox:list")).content.decode()
+    body = client.get(reverse("inbox:sidebar"), **HX).content.decode()
     assert "Facebook, due first" in body and "shared by" in body
     assert "My unassigned" not in body
 
