@@ -52,6 +52,7 @@ class Processes:
 
     def __init__(self, env: dict[str, str], logs: Path):
         self.env, self.logs, self.procs = env, logs, []
+        self.names: dict[int, str] = {}
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         log = (self.logs / f"{name}.log").open("ab")
@@ -64,7 +65,40 @@ class Processes:
             start_new_session=True,
         )
         self.procs.append(proc)
+        self.names[proc.pid] = name.rstrip("0123456789")  # worker0, worker1: "worker"
         return proc
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds (user + system) used so far by each kind of process, with
+        its children (gunicorn's and Celery's pool workers), by this process (the
+        sandbox network and the load client run here), and by Postgres and Redis."""
+        import psutil
+
+        used: dict[str, float] = {}
+
+        def add(name: str, proc: psutil.Process) -> None:
+            try:
+                t = proc.cpu_times()
+                used[name] = used.get(name, 0.0) + t.user + t.system
+            except psutil.Error:  # gone meanwhile
+                pass
+
+        for proc in self.procs:
+            try:
+                parent = psutil.Process(proc.pid)
+                family = [parent, *parent.children(recursive=True)]
+            except psutil.Error:
+                continue
+            for member in family:
+                add(self.names[proc.pid], member)
+        add("bench", psutil.Process())
+        for proc in psutil.process_iter(["name"]):
+            name = proc.info["name"] or ""
+            if name.startswith("postgres") or name == "postmaster":
+                add("postgres", proc)
+            elif name.startswith("redis-server"):
+                add("redis", proc)
+        return used
 
     def stop(self) -> None:
         for proc in self.procs:

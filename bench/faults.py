@@ -176,6 +176,7 @@ def main() -> None:
             )
             print(f"sandbox {sandbox.url}, app {app_url}, logs in {work}", flush=True)
             load = Load(args, app_url, control, users[:-1])
+            load.sign_in()
             load.start()
             probe = Probe(app_url, control, load, users[-1].username, load.timings)
             faults = Faults(procs)

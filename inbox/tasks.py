@@ -72,19 +72,25 @@ WEBHOOK_DRAIN_BATCHES = 20
 
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def process_webhook_deliveries() -> int:
-    """Store pending webhook deliveries, a batch at a time. Every accepted
-    delivery enqueues this; the first run takes the whole backlog and the
-    others find nothing to claim, which costs one query."""
+    """Store pending webhook deliveries, a batch at a time. Accepted deliveries
+    ask for this while no run is queued (``webhook_processing_wake``); a run
+    takes the whole backlog, up to a cap, and asks for the next if more wait."""
     from django.conf import settings
 
-    from inbox.webhooks.services import webhook_deliveries_process
+    from inbox.webhooks.services import (
+        webhook_deliveries_process,
+        webhook_processing_started,
+        webhook_processing_wake,
+    )
 
+    webhook_processing_started()
     total = 0
     for _ in range(WEBHOOK_DRAIN_BATCHES):
         result = webhook_deliveries_process()
         total += result.claimed
         if result.claimed < settings.WEBHOOK_BATCH_SIZE:
-            break
+            return total
+    webhook_processing_wake()  # the cap, not the end of the backlog
     return total
 
 

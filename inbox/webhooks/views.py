@@ -10,15 +10,13 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from inbox.models import Network
 from inbox.webhooks import signatures
-from inbox.webhooks.services import webhook_delivery_store
-from socialdesk.tasking import task_enqueue
+from inbox.webhooks.services import webhook_delivery_store, webhook_processing_wake
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +28,15 @@ def _refused(reason: str) -> HttpResponse:
 
 
 def _accept(request: HttpRequest, network: str) -> HttpResponse:
-    with transaction.atomic():
-        _, created = webhook_delivery_store(
-            network=network, body=request.body, headers=dict(request.headers)
-        )
-        if created:
-            transaction.on_commit(_enqueue_processing)
+    webhook_delivery_store(network=network, body=request.body, headers=dict(request.headers))
+    _enqueue_processing()
     return HttpResponse("OK", status=200, content_type="text/plain")
 
 
 def _enqueue_processing() -> None:
     # Best effort: if the broker is down the delivery is stored and the
     # sweeper (inbox.tasks.sweep_webhook_deliveries) will run it.
-    task_enqueue("inbox.tasks.process_webhook_deliveries", best_effort=True)
+    webhook_processing_wake()
 
 
 @csrf_exempt

@@ -106,9 +106,15 @@ class WorkerProcess:
 
 
 def purge_broker() -> None:
+    """Drop every queued task, as a broker restart without persistence would,
+    with the mark that says a webhook run is queued (it lives in the same Redis)."""
+    from django.core.cache import cache
+
+    from inbox.webhooks.services import WAKE_KEY
     from socialdesk.celery import app
 
     app.control.purge()
+    cache.delete(WAKE_KEY)
 
 
 def wait_for(predicate, *, timeout: float = 30, interval: float = 0.1, what: str = "condition"):
