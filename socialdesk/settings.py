@@ -492,7 +492,7 @@ WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 500)
 # With a cache every process shares (Redis), deliveries ask for a processing run
 # only while none is queued; the mark lapses after this many seconds if a queued
 # run is lost. 0 (no shared cache): every delivery asks for a run.
-WEBHOOK_WAKE_SECONDS = env_int("WEBHOOK_WAKE_SECONDS", 3 if REDIS_CACHE else 0)
+WEBHOOK_WAKE_SECONDS = env_int("WEBHOOK_WAKE_SECONDS", 1 if REDIS_CACHE else 0)
 # Processed deliveries (raw bodies) are kept this long, then deleted.
 WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30)
 
