@@ -12,6 +12,28 @@ JO = {"id": "6543210987654321", "name": "Jo Resident"}
 SAM = {"id": "6543210987650000", "name": "Sam Patel"}
 
 
+def messenger_delivery(n: int, *, mid_prefix: str = "m_") -> dict:
+    """A webhook delivery of one Messenger message from sender number ``n``
+    (the shape Graph posts)."""
+    return {
+        "object": "page",
+        "entry": [
+            {
+                "id": PAGE_ID,
+                "time": n,
+                "messaging": [
+                    {
+                        "sender": {"id": str(5000000000000000 + n)},
+                        "recipient": {"id": PAGE_ID},
+                        "timestamp": 1_790_000_000_000 + n,
+                        "message": {"mid": f"{mid_prefix}{n}", "text": f"hello {n}"},
+                    }
+                ],
+            }
+        ],
+    }
+
+
 def fb_inject(sandbox, **spec) -> list[dict]:
     return sandbox.post("/_sandbox/fb/inject", {"page_id": PAGE_ID, **spec})["items"]
 

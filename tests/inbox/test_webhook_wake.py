@@ -16,8 +16,8 @@ from inbox.webhooks import services
 from inbox.webhooks.services import WAKE_KEY
 from inbox.webhooks.signatures import meta_signature
 from tests.inbox.facebook_support import (
-    PAGE_ID,
     fb_channel_fixture,  # noqa: F401 (fixture)
+    messenger_delivery,
 )
 from tests.inbox.test_webhooks import FB_SECRET, X_SECRET, post_fb
 
@@ -43,31 +43,8 @@ def runs_asked(monkeypatch):
     return asked
 
 
-def _message(n: int) -> bytes:
-    """A Messenger message from its own sender (the shape Graph posts)."""
-    return json.dumps(
-        {
-            "object": "page",
-            "entry": [
-                {
-                    "id": PAGE_ID,
-                    "time": n,
-                    "messaging": [
-                        {
-                            "sender": {"id": str(5000000000000000 + n)},
-                            "recipient": {"id": PAGE_ID},
-                            "timestamp": 1_790_000_000_000 + n,
-                            "message": {"mid": f"m_wake{n}", "text": f"hello {n}"},
-                        }
-                    ],
-                }
-            ],
-        }
-    ).encode()
-
-
 def _deliver(client, n: int) -> None:
-    body = _message(n)
+    body = json.dumps(messenger_delivery(n, mid_prefix="m_wake")).encode()
     assert post_fb(client, body, meta_signature(FB_SECRET, body)).status_code == 200
 
 

@@ -23,6 +23,7 @@ from tests.inbox.facebook_support import (
     PAGE_ID,
     fb_channel_fixture,  # noqa: F401 (fixture)
     fb_inject,
+    messenger_delivery,
 )
 from tests.support.worker import purge_broker, wait_for
 
@@ -340,23 +341,7 @@ def test_a_batch_is_processed_in_a_fixed_number_of_queries(
     from inbox.webhooks.signatures import meta_signature
 
     for n in range(40):
-        payload = {
-            "object": "page",
-            "entry": [
-                {
-                    "id": PAGE_ID,
-                    "time": n,
-                    "messaging": [
-                        {
-                            "sender": {"id": str(5000000000000000 + n)},
-                            "recipient": {"id": PAGE_ID},
-                            "timestamp": 1_790_000_000_000 + n,
-                            "message": {"mid": f"m_bench{n}", "text": f"hello {n}"},
-                        }
-                    ],
-                }
-            ],
-        }
+        payload = messenger_delivery(n, mid_prefix="m_bench")
         body = json.dumps(payload).encode()
         post_fb(client, body, meta_signature(FB_SECRET, body))
     with django_assert_max_num_queries(30):
