@@ -20,7 +20,7 @@ _NAVIGATION = (
         "inbox",
         "Inbox",
         "inbox:list",
-        {"inbox:list", "inbox:conversation", "inbox:search"},
+        {"inbox:list", "inbox:conversation", "inbox:search", "inbox:sidebar"},
         "viewer",
     ),
     ("notifications", "Notifications", "inbox:notifications", {"inbox:notifications"}, "viewer"),
