@@ -6,12 +6,29 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
 
 app = Celery("socialdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(sender=None, **_kwargs) -> None:
+    """Between tasks, what Django does between requests: close a connection
+    past CONN_MAX_AGE or one that raised (a restarted Postgres), and health-
+    check the others on their next use (CONN_HEALTH_CHECKS). Celery's own
+    close before and after every task is off (CELERY_DB_REUSE_MAX in
+    settings). An eager task runs inside its caller's transaction: left alone."""
+    from django.db import close_old_connections
+
+    if sender is None or getattr(sender.request, "is_eager", False):
+        return
+    close_old_connections()
+
 
 DISPATCH_EVERY = float(os.environ.get("POLL_DISPATCH_SECONDS", "5"))
 OWN_POSTS_EVERY = float(os.environ.get("KPI_OWN_POSTS_SECONDS", "900"))

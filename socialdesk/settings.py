@@ -447,6 +447,11 @@ CELERY_BEAT_MAX_LOOP_INTERVAL = 10
 # Workers log through LOGGING below (JSON in production), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fix-up closes every database connection before and after
+# each task unless this is set: a new Postgres backend (and its temp tables)
+# per task. socialdesk/celery.py applies Django's own rule between tasks
+# instead, as between requests; the fix-up still renews them after this many.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 
 # --- Social networks ------------------------------------------------------------
 # When set, the X and Facebook clients are pointed at the local sandbox network
