@@ -61,7 +61,10 @@ def test_without_script_the_panel_is_a_page(client, officer, channel_a):
     client.force_login(officer)
     html = client.get(reverse("inbox:sidebar"), {"view": "unassigned"}).content.decode()
     assert "<title>Views and filters" in html
-    assert 'aria-current="page"><strong class="govuk-service-navigation__active-fallback">Inbox' in html
+    assert (
+        'aria-current="page"><strong class="govuk-service-navigation__active-fallback">Inbox'
+        in html
+    )
     assert 'href="/inbox/?view=unassigned">Back to Unassigned</a>' in html
     assert 'id="f-channel"' in html
     assert "hx-swap-oob" not in html
