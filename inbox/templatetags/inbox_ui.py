@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
 
 from django import template
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 
 from inbox.models import Status
 
@@ -40,29 +38,6 @@ def due_clock(conversation, now: datetime | None = None) -> dict[str, str] | Non
         return {"level": "overdue", "label": f"Overdue by {_span(minutes)}"}
     level = "soon" if minutes < SOON_MINUTES else "ok"
     return {"level": level, "label": f"Due in {_span(minutes)}"}
-
-
-ICONS = {"overdue": "!", "soon": "◷", "ok": "○"}
-
-
-def due_markup(clock: dict[str, str] | None, due_at: datetime | None) -> str:
-    """The clock as markup: an icon (hidden from screen readers), the words,
-    and a machine-readable time. Every part is ours, not the public's."""
-    if clock is None or due_at is None:
-        return ""
-    level = clock["level"]
-    return (
-        f'<span class="due due-{level}"><span class="due-icon" aria-hidden="true">'
-        f"{ICONS[level]}</span> "
-        f'<time datetime="{timezone.localtime(due_at).isoformat()}">'
-        f"{escape(clock['label'])}</time></span>"
-    )
-
-
-@register.simple_tag
-def due_html(conversation) -> SafeString | str:
-    clock = due_clock(conversation)
-    return mark_safe(due_markup(clock, conversation.due_at)) if clock else ""  # noqa: S308
 
 
 @register.filter
