@@ -71,7 +71,8 @@ class Processes:
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds (user + system) used so far by each kind of process, with
         its children (gunicorn's and Celery's pool workers), by this process (the
-        sandbox network and the load client run here), and by Postgres and Redis."""
+        sandbox network and the load client run here), by Postgres and Redis, and
+        by the whole machine ("machine")."""
         import psutil
 
         used: dict[str, float] = {}
@@ -98,6 +99,12 @@ class Processes:
                 add("postgres", proc)
             elif name.startswith("redis-server"):
                 add("redis", proc)
+        # The whole machine, kernel included: the processes above miss what ran
+        # in processes that have exited (a Postgres backend per new connection).
+        machine = psutil.cpu_times()
+        used["machine"] = sum(
+            getattr(machine, field, 0.0) for field in ("user", "nice", "system", "irq", "softirq")
+        )
         return used
 
     def stop(self) -> None:

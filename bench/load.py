@@ -403,7 +403,8 @@ def delivery_delays(percentile) -> dict:
 
 def cpu_cores(before: dict[str, float], after: dict[str, float], wall: float) -> dict:
     """Where the machine's CPU went during the load: cores busy on average per
-    kind of process ("bench" is the sandbox network and the load client)."""
+    kind of process ("bench" is the sandbox network and the load client), and
+    "machine", every core's busy time (of ``os.cpu_count()``), kernel included."""
     return {
         name: round((after[name] - before.get(name, 0.0)) / wall, 2)
         for name in sorted(after, key=lambda n: -(after[n] - before.get(n, 0.0)))
