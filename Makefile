@@ -34,8 +34,14 @@ demo: install
 	@echo "Starting sandbox network, web, worker and beat: open http://127.0.0.1:8000 (Ctrl-C stops all)"
 	SOCIAL_SANDBOX_URL=http://127.0.0.1:$(SOCIAL_SANDBOX_PORT) $(DEMO_SSO_ENV) $(RUN) honcho -f Procfile.demo start
 
+# The suite in parallel processes (pytest-xdist, one per core unless
+# TEST_PROCESSES says), each with its own test database and Redis database;
+# then, by themselves, the few tests marked `alone` that restart Redis or
+# Postgres under everything else. Exit 5 (nothing selected in a part) is fine.
+TEST_PROCESSES ?= auto
 test: install
-	$(RUN) pytest $(PYTEST_ARGS)
+	SOCIALDESK_TESTS=together $(RUN) pytest -n $(TEST_PROCESSES) --dist worksteal $(PYTEST_ARGS) || [ $$? = 5 ]
+	SOCIALDESK_TESTS=alone $(RUN) pytest $(PYTEST_ARGS) || [ $$? = 5 ]
 
 lint: install
 	$(RUN) ruff check .

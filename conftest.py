@@ -7,10 +7,29 @@ test should also try ``other_officer`` and expect a refusal.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 # Model-touching imports happen inside the fixtures, so tests that do not use
 # Django (tests/sandbox with -p no:django) can still load this file.
+
+
+def pytest_collection_modifyitems(config, items):
+    """``make test`` runs the suite in two parts: the tests that share the
+    machine in parallel processes (SOCIALDESK_TESTS=together), then those
+    marked ``alone``, which restart Redis or Postgres under everything else
+    (SOCIALDESK_TESTS=alone). Unset, everything runs."""
+    part = os.environ.get("SOCIALDESK_TESTS", "")
+    if part not in ("together", "alone"):
+        return
+    keep, drop = [], []
+    for item in items:
+        alone = item.get_closest_marker("alone") is not None
+        (keep if alone == (part == "alone") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,9 @@ See `.env.example` for every variable.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -19,10 +21,13 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from socialdesk.env import env_bool, env_int, env_list, env_str
+from socialdesk.parallel_tests import isolate_parallel_test_process
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SOCIALDESK_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# A parallel test process's own Redis database and broker folder (no-op otherwise).
+isolate_parallel_test_process(VAR_DIR)
 
 PRODUCTION = env_str("SOCIALDESK_ENV", "development") == "production"
 DEBUG = env_bool("DEBUG", False)
@@ -34,8 +39,14 @@ def _development_secret(name: str) -> str:
     """A random per-checkout secret kept under var/, for development only."""
     path = VAR_DIR / f".{name}"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
-        path.chmod(0o600)
+        # Written aside and linked into place, so processes starting together
+        # (parallel tests, web and worker) all read the one that won.
+        draft = path.with_name(f"{path.name}.{secrets.token_hex(8)}")
+        draft.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+        draft.chmod(0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
     return path.read_text(encoding="utf-8").strip()
 
 

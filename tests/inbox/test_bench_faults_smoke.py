@@ -13,6 +13,7 @@ import pytest
 from django.db import connections
 
 
+@pytest.mark.alone  # restarts the shared services
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres")
     or not os.environ.get("CELERY_BROKER_URL", "").startswith("redis")

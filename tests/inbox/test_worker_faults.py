@@ -122,6 +122,7 @@ def _redis_restart():
     )
 
 
+@pytest.mark.alone  # restarts the shared services
 @pytest.mark.skipif(
     not os.environ.get("CELERY_BROKER_URL", "").startswith("redis")
     or not os.environ.get("REDIS_PID_FILE"),
