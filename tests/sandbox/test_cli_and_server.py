@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -59,6 +60,17 @@ def test_the_server_binds_a_free_port_and_stops_cleanly():
             "bsky": "/bsky",
         }
         assert requests.get(server.url + "/nowhere", timeout=5).status_code == 404
+
+
+def test_answers_leave_without_waiting_for_the_clients_ack():
+    """Headers and body are two writes: with Nagle's algorithm on, the body
+    waited for the client's delayed ACK (about 40 ms on every call the app and
+    the tests make). The server's side of a kept-alive connection has it off."""
+    with SandboxServer(port=0) as server, requests.Session() as http:
+        assert http.get(server.url + "/", timeout=5).ok
+        with server._httpd._connections_lock:
+            (conn,) = server._httpd._connections
+        assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 
 def test_ids_from_the_clock_never_repeat_an_earlier_runs_graph_ids():
