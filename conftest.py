@@ -15,6 +15,16 @@ import pytest
 # Django (tests/sandbox with -p no:django) can still load this file.
 
 
+def pytest_configure(config):
+    if config.pluginmanager.hasplugin("django"):
+        # The live server answers without Nagle's 40 ms wait (socialdesk/devserver.py).
+        from django.test.testcases import LiveServerThread
+
+        from socialdesk.devserver import NoDelayThreadedWSGIServer
+
+        LiveServerThread.server_class = NoDelayThreadedWSGIServer
+
+
 def pytest_collection_modifyitems(config, items):
     """``make test`` runs the suite in two parts: the tests that share the
     machine in parallel processes (SOCIALDESK_TESTS=together), then those

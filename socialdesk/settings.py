@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: its runserver answers without Nagle's wait.
+    "socialdesk",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     # Before our apps, so accounts/admin.py can re-register their admin pages
