@@ -7,7 +7,7 @@ import socket
 
 from django.core.servers.basehttp import WSGIRequestHandler
 
-from socialdesk.devserver import NoDelayThreadedWSGIServer
+from socialdesk.devserver import NoDelayThreadedWSGIServer, NoDelayWSGIServer
 
 
 def test_each_accepted_connection_sends_without_waiting_for_an_ack():
@@ -30,8 +30,6 @@ def test_runserver_serves_static_files_on_that_server():
         Command as StaticRunserver,
     )
     from django.core.management import get_commands, load_command_class
-
-    from socialdesk.devserver import NoDelayWSGIServer
 
     command = load_command_class(get_commands()["runserver"], "runserver")
     assert isinstance(command, StaticRunserver)
