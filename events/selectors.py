@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from events.models import Event
 
@@ -29,8 +29,3 @@ def message_ids_with_event(*, type: str, actor_id: int, conversation_id: int) ->
             type=type, actor_id=actor_id, conversation_id=conversation_id
         ).values_list("message_id", flat=True)
     )
-
-
-def message_event_exists(*, type: str, actor_id: int) -> Exists:
-    """For a query of messages: whether this person did ``type`` to each one."""
-    return Exists(Event.objects.filter(type=type, actor_id=actor_id, message_id=OuterRef("pk")))

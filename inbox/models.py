@@ -423,7 +423,6 @@ class Message(models.Model):
     can_like: bool
     can_hide: bool
     can_delete: bool
-    # Annotated by inbox.selectors.conversation_messages_for_view.
     revealed: bool
 
     conversation = models.ForeignKey(  # indexed by message_thread_idx

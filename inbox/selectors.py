@@ -26,7 +26,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    TextField,
     Value,
 )
 from django.db.models.functions import Coalesce, JSONObject
@@ -36,7 +35,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts import access
 from accounts.models import Membership, Role, Team, User
-from events.selectors import message_event_exists, message_ids_with_event
+from events.selectors import message_ids_with_event
 from inbox.models import (
     AbuseTerm,
     ActionKind,
@@ -128,7 +127,8 @@ def conversation_get_for_view(*, user: User, pk: int, card: bool = True) -> Conv
     covering its channel, who else has it open and, with ``card``, the contact
     card (the citizen's history, tags, notes and mute state). The selectors
     below use these annotations when they are there, so the view costs a
-    fixed, small number of queries.
+    fixed, small number of queries. (The colleagues are a plain query of
+    their own, ``colleagues_for``: cheaper than as a column here.)
 
     The htmx pane asks without the card and fetches it in a second request
     (``conversation_get_for_card``): building this statement in Python cost
@@ -143,7 +143,6 @@ def conversation_get_for_view(*, user: User, pk: int, card: bool = True) -> Conv
             teams.values(row=JSONObject(id="pk", name="name", slug="slug"))
         ),
         "viewer_rows": JSONRows(_viewers(user=user, conversation=OuterRef("pk"))),
-        "colleague_rows": JSONRows(_colleagues(channel=OuterRef("channel_id"))),
         # The abuse shield's terms (inbox.services.shield.shield_of).
         "abuse_term_rows": JSONRows(
             AbuseTerm.objects.order_by().values(row=JSONObject(term="term"))
@@ -332,31 +331,30 @@ def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
     )
 
 
-def conversation_messages_for_view(*, user: User, conversation: Conversation) -> QuerySet[Message]:
-    """The thread as the view shows it: each message with whether this user
-    revealed it (when shielded) and the state of a like, hide or delete queued on it."""
-    actions = NetworkAction.objects.filter(
-        conversation_id=conversation.pk, target_external_id=OuterRef("external_id")
-    ).order_by("-pk")
-    # Annotated under the names the views read (declared on Message).
-    return conversation_messages(
-        conversation=conversation
-    ).annotate(  # type: ignore[no-redef]
-        revealed=message_event_exists(type="message.revealed", actor_id=user.pk),
-        like_state=Subquery(actions.filter(kind=ActionKind.LIKE).values("state")[:1]),
-        hide_state=Subquery(actions.filter(kind=ActionKind.HIDE).values("state")[:1]),
-        hide_reason=Coalesce(
-            Subquery(actions.filter(kind=ActionKind.HIDE).values("reason")[:1]),
-            Value(""),
-            output_field=TextField(),
-        ),
-        delete_state=Subquery(actions.filter(kind=ActionKind.DELETE).values("state")[:1]),
-        delete_reason=Coalesce(
-            Subquery(actions.filter(kind=ActionKind.DELETE).values("reason")[:1]),
-            Value(""),
-            output_field=TextField(),
-        ),
-    )
+MESSAGE_ACTIONS = (ActionKind.LIKE, ActionKind.HIDE, ActionKind.DELETE)
+
+
+def conversation_messages_for_view(*, conversation: Conversation) -> list[Message]:
+    """The thread as the view shows it: each message with the state (and
+    reason) of the latest like, hide or delete queued on it, as
+    ``like_state``, ``hide_state``, ``hide_reason``, ``delete_state`` and
+    ``delete_reason``. Two plain reads plus the media: five correlated
+    subqueries per message cost more to build than the thread itself."""
+    messages = list(conversation_messages(conversation=conversation))
+    latest: dict[tuple[str, str], tuple[str, str]] = {}
+    for target, kind, state, reason in (
+        NetworkAction.objects.filter(conversation_id=conversation.pk, kind__in=MESSAGE_ACTIONS)
+        .order_by("pk")
+        .values_list("target_external_id", "kind", "state", "reason")
+    ):
+        latest[(target, kind)] = (state, reason)  # a later action wins
+    for m in messages:
+        for kind in MESSAGE_ACTIONS:
+            state, reason = latest.get((m.external_id, kind), (None, ""))
+            setattr(m, f"{kind}_state", state)
+            if kind != ActionKind.LIKE:
+                setattr(m, f"{kind}_reason", reason or "")
+    return messages
 
 
 # --- the inbox list -------------------------------------------------------------------
@@ -715,37 +713,21 @@ def labels_all(*, conversation: Conversation | None = None) -> list[Label]:
 USER_NAMES = ("display_name", "first_name", "last_name", "username")
 
 
-def _colleagues(*, channel) -> QuerySet[User, Any]:
-    """``colleagues_for`` as JSON rows (id and what ``str(user)`` needs)."""
-    # Viewers cannot act, so nobody can assign them a conversation.
-    covering = Membership.objects.filter(
-        user=OuterRef("pk"), team__channels=OuterRef(channel), role__in=access.ACTING_ROLES
-    )
-    admin = Membership.objects.filter(user=OuterRef("pk"), role=Role.ADMIN)
-    return (
-        User.objects.filter(Q(Exists(covering)) | Q(Exists(admin)) | Q(is_superuser=True))
-        .filter(is_active=True)
-        .order_by()
-        .values(row=JSONObject(id="pk", **{n: n for n in USER_NAMES}))
-    )
-
-
 def colleagues_for(*, conversation: Conversation) -> list[User]:
     """People who may be assigned this conversation: members of the teams
     covering its channel who may act (not viewers), and admins (who see every
-    channel)."""
-    if hasattr(conversation, "colleague_rows"):  # conversation_get_for_view
-        users = [User(**row) for row in conversation.colleague_rows]
-        return sorted(users, key=lambda u: (u.display_name, u.username))
-    covering = Team.objects.filter(channels=conversation.channel_id).values("pk")
+    channel). One plain query: as a correlated JSON column of the
+    conversation's statement it cost the view twice as much to build."""
+    if hasattr(conversation, "channel_team_rows"):  # conversation_get_for_view
+        covering: Any = [row["id"] for row in conversation.channel_team_rows]
+    else:
+        covering = Team.objects.filter(channels=conversation.channel_id).values("pk")
+    members = Membership.objects.filter(
+        Q(team__in=covering, role__in=access.ACTING_ROLES) | Q(role=Role.ADMIN)
+    ).values("user_id")
     return list(
-        User.objects.filter(is_active=True)
-        .filter(
-            Q(memberships__team__in=covering, memberships__role__in=access.ACTING_ROLES)
-            | Q(memberships__role=Role.ADMIN)
-            | Q(is_superuser=True)
-        )
-        .distinct()
+        User.objects.filter(Q(pk__in=members) | Q(is_superuser=True), is_active=True)
+        .only("pk", *USER_NAMES)
         .order_by("display_name", "username")
     )
 
@@ -759,9 +741,8 @@ def teams_for(*, conversation: Conversation) -> list[Team]:
 
 def canned_for(*, user: User) -> list[CannedResponse]:
     """Canned responses offered to everyone or to one of the user's teams."""
-    team_ids = Membership.objects.filter(user=user).values("team_id")
     return list(
-        CannedResponse.objects.filter(Q(teams__isnull=True) | Q(teams__in=team_ids))
+        CannedResponse.objects.filter(Q(teams__isnull=True) | Q(teams__in=access.team_ids_of(user)))
         .distinct()
         .order_by("title")
     )

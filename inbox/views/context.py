@@ -219,13 +219,21 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
     """The live part of a conversation: messages, notes, facts. Polled."""
     user = request.user
     shield = shield or shield_of(conversation)
-    # Each message comes with its reveal and its like/hide states annotated.
-    messages = list(selectors.conversation_messages_for_view(user=user, conversation=conversation))
+    # Each message comes with its like, hide and delete states.
+    messages = selectors.conversation_messages_for_view(conversation=conversation)
     network = conversation.channel.network
     manages = access.can_manage_conversation(user, conversation)
     for m in messages:
-        inbound = m.direction == Direction.IN
         m.shield_matched = message_shield_matches(shield, m)
+    # What this officer chose to reveal is read only when the shield covers something.
+    revealed = (
+        selectors.revealed_message_ids(user=user, conversation=conversation)
+        if any(m.shield_matched for m in messages)
+        else set()
+    )
+    for m in messages:
+        inbound = m.direction == Direction.IN
+        m.revealed = m.pk in revealed
         m.shielded = m.shield_matched and not m.revealed
         m.can_like = (
             inbound

@@ -11,6 +11,7 @@ from django.urls import reverse
 from inbox.models import CannedResponse, Note
 from inbox.selectors import PAGE_SIZE
 from inbox.services import actions
+from inbox.services.shield import abuse_term_add
 from tests.factories import ConversationFactory, LabelFactory
 from tests.inbox.ui_data import citizen, conversation_with
 
@@ -29,12 +30,11 @@ LIST_PAGE = SESSION + 7
 # An unchanged poll: session, user, roles and the one stamp read; no rows.
 LIST_POLL_UNCHANGED = SESSION + 3
 # session, user, roles, the conversation (with its flags, the crisis's holding
-# statement, the channel's teams, colleagues, the abuse shield's terms, the
-# citizen's history, earlier conversations and tags, and who else is viewing, as
-# annotations), read marker and presence in one transaction (its SAVEPOINT and
-# RELEASE here, BEGIN and COMMIT in service: counted, they are round trips too),
-# messages (with reveals, likes and hides), the messages' media (one prefetch),
-# notes, labels (all, those applied marked), canned responses
+# statement, the channel's teams, the abuse shield's terms and who else is
+# viewing, as annotations), read marker, presence (two upserts, no transaction),
+# messages, the messages' media (one prefetch), the likes, hides and deletes
+# queued on them, colleagues (for the assign menu), notes, labels (all, those
+# applied marked), canned responses
 CONVERSATION_FRAGMENT = SESSION + 12
 # The same: the list beside it, the views and filters and the contact card come in
 # their own requests once the page is shown.
@@ -43,9 +43,9 @@ CONVERSATION_PAGE = CONVERSATION_FRAGMENT
 # the officer's saved views, channels, labels, assignees, the teams a view can be
 # shared with
 SIDEBAR = SESSION + 9
-# session, user, roles, conversation (with the terms), messages, media, notes, labels,
-# read marker
-THREAD_POLL = SESSION + 8
+# session, user, roles, conversation (with the terms), messages, media, likes/hides/
+# deletes, notes, labels, read marker
+THREAD_POLL = SESSION + 9
 # session, user, roles, the conversation with the card's annotations (history,
 # counts, tags, notes, mute); linked identities are read only for a linked contact
 CONTACT_CARD = SESSION + 3
@@ -136,6 +136,27 @@ def test_conversation_queries_do_not_grow_with_the_thread(
         client.get(url)
     with django_assert_num_queries(THREAD_POLL):
         client.get(reverse("inbox:thread", args=[conv.pk]), **HX)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("shielded", [1, 6])
+def test_a_shielded_thread_reads_the_reveals_once(
+    client, officer, channel_a, admin_user, shielded, django_assert_num_queries
+):
+    """What this officer chose to reveal is read only when the abuse shield
+    covers something in the thread, and then in one query however much it covers."""
+    abuse_term_add(term="scumbag", actor=admin_user)
+    conv = conversation_with(channel_a, messages=shielded, text="@council_help you scumbag")
+    client.force_login(officer)
+    url = reverse("inbox:conversation", args=[conv.pk])
+    with django_assert_num_queries(CONVERSATION_FRAGMENT + 1) as captured:
+        response = client.get(url, **HX)
+    assert any("message.revealed" in q["sql"] for q in captured.captured_queries)
+    assert all(m.shielded for m in response.context["messages_"])
+    first = response.context["messages_"][0]
+    client.post(reverse("inbox:reveal", args=[conv.pk, first.pk]), **HX)
+    shown = client.get(url, **HX).context["messages_"]
+    assert [m.shielded for m in shown] == [False] + [True] * (shielded - 1)
 
 
 @pytest.mark.django_db
