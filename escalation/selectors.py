@@ -227,22 +227,28 @@ def _flags_for(
     )
 
 
-def flag_annotations() -> dict[str, Any]:
-    """What ``conversation_flags`` reads, as annotations for a query of one
-    conversation (the conversation view), so the flags and the crisis's pinned
-    holding statement cost no query of their own. Select ``escalation_target``
-    with it; read the result with ``conversation_flags_annotated``."""
+def flag_annotations(*, holding_statement: bool = True) -> dict[str, Any]:
+    """What ``conversation_flags`` reads, as annotations for a query of
+    conversations (the conversation view, the list's page), so the flags and,
+    with ``holding_statement``, the crisis's pinned holding statement
+    (``crisis_canned_id``: the composer's, not a row's) cost no query of their
+    own. Select ``escalation_target`` with it; read the result with
+    ``conversation_flags_annotated``."""
     unacknowledged = Escalation.objects.filter(
         conversation=OuterRef("pk"), acknowledged_at__isnull=True
     ).order_by()
     crisis = CrisisMode.channels.through.objects.filter(
         channel_id=OuterRef("channel_id"), crisismode__ended_at__isnull=True
     ).order_by("crisismode_id")
-    return {
+    annotations = {
         "escalation_levels": JSONRows(unacknowledged.values(row=JSONObject(level="level"))),
         "crisis_id": Subquery(crisis.values("crisismode_id")[:1]),
-        "crisis_canned_id": Subquery(crisis.values("crisismode__canned_response_id")[:1]),
     }
+    if holding_statement:
+        annotations["crisis_canned_id"] = Subquery(
+            crisis.values("crisismode__canned_response_id")[:1]
+        )
+    return annotations
 
 
 def conversation_flags_annotated(

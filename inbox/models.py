@@ -424,6 +424,7 @@ class Message(models.Model):
     can_hide: bool
     can_delete: bool
     revealed: bool
+    media_list: list[MessageMedia]
 
     conversation = models.ForeignKey(  # indexed by message_thread_idx
         Conversation, on_delete=models.PROTECT, related_name="messages", db_index=False

@@ -27,6 +27,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404
@@ -143,6 +144,20 @@ def conversation_get_for_view(*, user: User, pk: int, card: bool = True) -> Conv
             teams.values(row=JSONObject(id="pk", name="name", slug="slug"))
         ),
         "viewer_rows": JSONRows(_viewers(user=user, conversation=OuterRef("pk"))),
+        # The likes, hides and deletes queued on its messages (their states in the thread).
+        "message_action_rows": JSONRows(
+            _message_actions(OuterRef("pk"))
+            .order_by()
+            .values(
+                row=JSONObject(
+                    id="pk",
+                    target="target_external_id",
+                    kind="kind",
+                    state="state",
+                    reason="reason",
+                )
+            )
+        ),
         # The abuse shield's terms (inbox.services.shield.shield_of).
         "abuse_term_rows": JSONRows(
             AbuseTerm.objects.order_by().values(row=JSONObject(term="term"))
@@ -321,12 +336,14 @@ def _viewers(*, user: User, conversation) -> QuerySet[Presence, Any]:
     )
 
 
+MEDIA = Prefetch("media", queryset=MessageMedia.objects.defer("upload").order_by("position"))
+
+
 def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
     # Media without the upload bytes (the proxy reads those), in position order.
-    media = Prefetch("media", queryset=MessageMedia.objects.defer("upload").order_by("position"))
     return (
         conversation.messages.select_related("author_user", "author_contact")
-        .prefetch_related(media)
+        .prefetch_related(MEDIA)
         .order_by("sent_at", "pk")
     )
 
@@ -334,20 +351,38 @@ def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
 MESSAGE_ACTIONS = (ActionKind.LIKE, ActionKind.HIDE, ActionKind.DELETE)
 
 
+def _message_actions(conversation_id: Any) -> QuerySet[NetworkAction]:
+    return NetworkAction.objects.filter(conversation_id=conversation_id, kind__in=MESSAGE_ACTIONS)
+
+
 def conversation_messages_for_view(*, conversation: Conversation) -> list[Message]:
     """The thread as the view shows it: each message with the state (and
     reason) of the latest like, hide or delete queued on it, as
     ``like_state``, ``hide_state``, ``hide_reason``, ``delete_state`` and
-    ``delete_reason``. Two plain reads plus the media: five correlated
-    subqueries per message cost more to build than the thread itself."""
-    messages = list(conversation_messages(conversation=conversation))
-    latest: dict[tuple[str, str], tuple[str, str]] = {}
-    for target, kind, state, reason in (
-        NetworkAction.objects.filter(conversation_id=conversation.pk, kind__in=MESSAGE_ACTIONS)
-        .order_by("pk")
-        .values_list("target_external_id", "kind", "state", "reason")
-    ):
-        latest[(target, kind)] = (state, reason)  # a later action wins
+    ``delete_reason``, and its pictures as ``media_list`` (read only for the
+    messages that have some).
+    (Five correlated subqueries per message cost more to build than the
+    thread itself.) The actions come with ``conversation_get_for_view``, or
+    are read here."""
+    messages = list(
+        conversation.messages.select_related("author_user", "author_contact")
+        .annotate(has_media=Exists(MessageMedia.objects.filter(message=OuterRef("pk"))))
+        .order_by("sent_at", "pk")
+    )
+    with_media = [m for m in messages if m.has_media]  # type: ignore[attr-defined]
+    if with_media:
+        prefetch_related_objects(with_media, MEDIA)
+    for m in messages:
+        m.media_list = list(m.media.all()) if m.has_media else []  # type: ignore[attr-defined]
+    if hasattr(conversation, "message_action_rows"):
+        rows = sorted(conversation.message_action_rows, key=lambda r: r["id"])
+    else:
+        rows = list(
+            _message_actions(conversation.pk).values(
+                "id", "kind", "state", "reason", target=F("target_external_id")
+            )
+        )
+    latest = {(r["target"], r["kind"]): (r["state"], r["reason"]) for r in rows}  # later wins
     for m in messages:
         for kind in MESSAGE_ACTIONS:
             state, reason = latest.get((m.external_id, kind), (None, ""))
@@ -523,7 +558,7 @@ def conversation_inbox(
     rows = list(
         conversation_inbox_rows(user=user, filters=filters)
         .select_related("escalation_target")
-        .annotate(**flag_annotations())[offset : offset + page_size + 1]
+        .annotate(**flag_annotations(holding_statement=False))[offset : offset + page_size + 1]
     )
     rows, has_more = rows[:page_size], len(rows) > page_size
     now = timezone.now()

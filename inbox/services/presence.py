@@ -8,6 +8,7 @@ heartbeat costs one query.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -38,12 +39,11 @@ def presence_leave(*, user: User, conversation: Conversation) -> None:
 
 
 def conversation_opened(*, user: User, conversation: Conversation) -> None:
-    """``user`` opened the conversation: it is read, and they are here. Two
-    upserts, each its own statement: they need no common transaction (each
-    is whole alone, and the next heartbeat rewrites presence anyway), and a
-    BEGIN and COMMIT around them were two more round trips on every open."""
-    conversation_mark_read(user=user, conversation=conversation)
-    presence_touch(user=user, conversation=conversation)
+    """``user`` opened the conversation: it is read, and they are here. One
+    transaction for both upserts (one BEGIN and COMMIT, not two)."""
+    with transaction.atomic():
+        conversation_mark_read(user=user, conversation=conversation)
+        presence_touch(user=user, conversation=conversation)
 
 
 def conversation_mark_read(*, user: User, conversation: Conversation) -> None:

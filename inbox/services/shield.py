@@ -32,15 +32,14 @@ class Shield:
         return bool(self.pattern and text and self.pattern.search(text))
 
 
-def message_shield_matches(shield: Shield, message: Message) -> bool:
+def message_shield_matches(shield: Shield, message: Message, media=None) -> bool:
     """Whether the shield covers an inbound message: by its words, or by the
-    alt text of its pictures (read from ``message.media``, prefetched by the
-    thread's selectors)."""
+    alt text of its pictures (``media`` when the caller has them, else
+    ``message.media``, prefetched by the thread's selectors)."""
     if message.direction != "in":
         return False
-    return shield.matches(message.text) or any(
-        shield.matches(m.alt_text) for m in message.media.all()
-    )
+    pictures = message.media.all() if media is None else media
+    return shield.matches(message.text) or any(shield.matches(m.alt_text) for m in pictures)
 
 
 def shield_load() -> Shield:

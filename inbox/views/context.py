@@ -224,7 +224,7 @@ def thread_context(request: AuthedRequest, conversation: Conversation, *, shield
     network = conversation.channel.network
     manages = access.can_manage_conversation(user, conversation)
     for m in messages:
-        m.shield_matched = message_shield_matches(shield, m)
+        m.shield_matched = message_shield_matches(shield, m, m.media_list)
     # What this officer chose to reveal is read only when the shield covers something.
     revealed = (
         selectors.revealed_message_ids(user=user, conversation=conversation)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from inbox.models import CannedResponse, Note
+from inbox.models import CannedResponse, MediaKind, MessageMedia, Note
 from inbox.selectors import PAGE_SIZE
 from inbox.services import actions
 from inbox.services.shield import abuse_term_add
@@ -30,11 +30,13 @@ LIST_PAGE = SESSION + 7
 # An unchanged poll: session, user, roles and the one stamp read; no rows.
 LIST_POLL_UNCHANGED = SESSION + 3
 # session, user, roles, the conversation (with its flags, the crisis's holding
-# statement, the channel's teams, the abuse shield's terms and who else is
-# viewing, as annotations), read marker, presence (two upserts, no transaction),
-# messages, the messages' media (one prefetch), the likes, hides and deletes
-# queued on them, colleagues (for the assign menu), notes, labels (all, those
-# applied marked), canned responses
+# statement, the channel's teams, the abuse shield's terms, who else is viewing
+# and the likes, hides and deletes queued on its messages, as annotations), read
+# marker and presence in one transaction (its SAVEPOINT and RELEASE here, BEGIN
+# and COMMIT in service: counted, they are round trips too), messages (each
+# saying whether it has media), colleagues (for the assign menu), notes, labels
+# (all, those applied marked), canned responses. Media: one query more, when
+# some message has any.
 CONVERSATION_FRAGMENT = SESSION + 12
 # The same: the list beside it, the views and filters and the contact card come in
 # their own requests once the page is shown.
@@ -43,9 +45,9 @@ CONVERSATION_PAGE = CONVERSATION_FRAGMENT
 # the officer's saved views, channels, labels, assignees, the teams a view can be
 # shared with
 SIDEBAR = SESSION + 9
-# session, user, roles, conversation (with the terms), messages, media, likes/hides/
-# deletes, notes, labels, read marker
-THREAD_POLL = SESSION + 9
+# session, user, roles, conversation (with the terms and the likes, hides and
+# deletes), messages, notes, labels, read marker
+THREAD_POLL = SESSION + 7
 # session, user, roles, the conversation with the card's annotations (history,
 # counts, tags, notes, mute); linked identities are read only for a linked contact
 CONTACT_CARD = SESSION + 3
@@ -136,6 +138,30 @@ def test_conversation_queries_do_not_grow_with_the_thread(
         client.get(url)
     with django_assert_num_queries(THREAD_POLL):
         client.get(reverse("inbox:thread", args=[conv.pk]), **HX)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pictures", [1, 5])
+def test_media_cost_one_query_only_when_the_thread_has_some(
+    client, officer, teammate, channel_a, pictures, django_assert_num_queries
+):
+    conv = _rich_conversation(channel_a, officer, teammate, 6)
+    for n, message in enumerate(conv.messages.order_by("pk")[:pictures]):
+        MessageMedia.objects.create(
+            message=message,
+            position=0,
+            kind=MediaKind.IMAGE,
+            alt_text=f"Pothole {n}",
+            url="http://127.0.0.1:9/pothole.jpg",
+        )
+    client.force_login(officer)
+    url = reverse("inbox:conversation", args=[conv.pk])
+    with django_assert_num_queries(CONVERSATION_FRAGMENT + 1):
+        response = client.get(url, **HX)
+    shown = [len(m.media_list) for m in response.context["messages_"]]
+    assert shown == [1] * pictures + [0] * (6 - pictures)
+    html = response.content.decode()
+    assert all(f"Pothole {n}" in html for n in range(pictures))
 
 
 @pytest.mark.django_db
