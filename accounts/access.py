@@ -143,14 +143,6 @@ def _team_ids_with(user: User, roles: frozenset[str]) -> list[int]:
     return _reach(user).teams_with(roles)
 
 
-def team_ids_of(user: User) -> list[int]:
-    """The teams the user is a member of, in any role (an admin's own teams,
-    not every team). Read from the per-request memo."""
-    if not user.is_authenticated or not user.is_active:
-        return []
-    return sorted(_reach(user).team_roles)
-
-
 def managed_team_ids(user: User) -> list[int]:
     """The teams whose settings this person may change: every team for an
     admin, the teams they manage for a manager (a manager of team A is not a

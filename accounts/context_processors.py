@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from accounts import access
 
@@ -75,5 +76,7 @@ def roles(request) -> dict:
         "sd_role": role,
         "sd_is_manager": role in ("manager", "admin"),
         "sd_is_admin": role == "admin",
-        "sd_navigation": _navigation(request, role),
+        # Built only by a page that shows it: htmx fragments never do, and each
+        # item is a reverse() (and, for an admin, "oversight" a query).
+        "sd_navigation": SimpleLazyObject(lambda: _navigation(request, role)),
     }

@@ -776,8 +776,9 @@ def teams_for(*, conversation: Conversation) -> list[Team]:
 
 def canned_for(*, user: User) -> list[CannedResponse]:
     """Canned responses offered to everyone or to one of the user's teams."""
+    team_ids = Membership.objects.filter(user=user).values("team_id")
     return list(
-        CannedResponse.objects.filter(Q(teams__isnull=True) | Q(teams__in=access.team_ids_of(user)))
+        CannedResponse.objects.filter(Q(teams__isnull=True) | Q(teams__in=team_ids))
         .distinct()
         .order_by("title")
     )

@@ -141,6 +141,22 @@ def test_conversation_queries_do_not_grow_with_the_thread(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("superuser", [False, True])
+def test_an_admin_opens_a_conversation_in_as_many_queries(
+    client, officer, teammate, admin_user, channel_a, superuser, django_assert_num_queries
+):
+    """An admin by membership reads their roles like anyone; a superuser has
+    no roles to read, and their teams' canned responses cost no more."""
+    conv = _rich_conversation(channel_a, officer, teammate, 3)
+    admin_user.is_superuser = superuser
+    admin_user.save(update_fields=["is_superuser"])
+    client.force_login(admin_user)
+    url = reverse("inbox:conversation", args=[conv.pk])
+    with django_assert_num_queries(CONVERSATION_FRAGMENT - superuser):
+        client.get(url, **HX)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("pictures", [1, 5])
 def test_media_cost_one_query_only_when_the_thread_has_some(
     client, officer, teammate, channel_a, pictures, django_assert_num_queries
