@@ -24,9 +24,7 @@ from inbox import moderation_selectors, selectors
 from inbox.contact_forms import ContactLinkForm, ContactNoteForm
 from inbox.forms import (
     SNOOZE_PRESETS,
-    AssignForm,
     BlockForm,
-    LabelForm,
     NoteForm,
     ReplyForm,
     SearchForm,
@@ -366,15 +364,6 @@ def controls_context(
     conversation_labels = [lb for lb in labels if lb.applied]
     return {
         "conversation": conversation,
-        "assign_form": AssignForm(
-            colleagues=colleagues,
-            teams=teams,
-            initial={
-                "assignee": str(conversation.assignee_id or ""),
-                "team": str(conversation.team_id or ""),
-            },
-        ),
-        "label_form": LabelForm(labels=labels),
         "all_labels": labels,
         "conversation_label_ids": {lb.pk for lb in conversation_labels},
         "conversation_labels": conversation_labels,
