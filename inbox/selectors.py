@@ -364,7 +364,7 @@ def conversation_messages_for_view(*, conversation: Conversation) -> list[Messag
     (Five correlated subqueries per message cost more to build than the
     thread itself.) The actions come with ``conversation_get_for_view``, or
     are read here."""
-    messages = list(
+    messages: list[Message] = list(
         conversation.messages.select_related("author_user", "author_contact")
         .annotate(has_media=Exists(MessageMedia.objects.filter(message=OuterRef("pk"))))
         .order_by("sent_at", "pk")
