@@ -126,5 +126,8 @@ def test_a_shielded_picture_is_blurred_until_revealed(new_page, officer, picture
         ".every(e => e.complete && e.naturalWidth > 0)"
     )
     assert _loaded(page, "img.app-media__img") == [[True, "A rude drawing"]]
-    link.scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "officer-conversation-revealed-picture-desk.png"))
+    # The whole page, not scrolled to the link: the reveal changed the thread,
+    # so its next poll redraws it and the link found above may be replaced.
+    page.screenshot(
+        path=str(SHOTS / "officer-conversation-revealed-picture-desk.png"), full_page=True
+    )
