@@ -25,7 +25,7 @@ def _with_db(url: str, name: str) -> str:
 @contextmanager
 def bench_database(name: str):
     """Point Django at a fresh database for this bench, migrate, yield, drop."""
-    import psycopg2
+    import psycopg
 
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -33,8 +33,7 @@ def bench_database(name: str):
     # A suffix keeps a smoke run from dropping the database of a full run.
     suffix = os.environ.get("BENCH_DB_SUFFIX", "")
     db = f"sd_bench_{name}" + (f"_{suffix}" if suffix else "")
-    admin = psycopg2.connect(_with_db(url, "postgres"))
-    admin.autocommit = True
+    admin = psycopg.connect(_with_db(url, "postgres"), autocommit=True)
     with admin.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{db}"')
         cur.execute(f'CREATE DATABASE "{db}"')
@@ -53,8 +52,7 @@ def bench_database(name: str):
     finally:
         connections.close_all()
         # A new connection: bench/faults.py restarts the server in between.
-        admin = psycopg2.connect(_with_db(url, "postgres"))
-        admin.autocommit = True
+        admin = psycopg.connect(_with_db(url, "postgres"), autocommit=True)
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         admin.close()

@@ -26,6 +26,12 @@ for ``BENCH_INBOX_HTTP_SECONDS`` per kind of request): goal >= 300 requests/s
 for unchanged polls, >= 100 for list fragments and conversation fragments,
 >= 40 for searches (the common word).
 
+Then how the figures grow with the data: the same bench run first at a
+tenth of the size (a child process, its own database), and every figure at
+full size compared with the same figure there: goal at most 1.5x (a p95
+time against its smaller p95; a request rate, the smaller rate against this
+one). ``BENCH_INBOX_GROWTH=0`` skips the smaller run.
+
 Prints figures; never fails on time. The last line is one JSON object with
 the figures, the goals and ``goal_met``.
 """
@@ -33,11 +39,11 @@ the figures, the goals and ``goal_met``.
 from __future__ import annotations
 
 import http.client
-import io
 import json
 import os
 import random
 import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -169,8 +175,8 @@ def copy_rows(model, rows, *, chunk: int = 200_000) -> int:
     def flush():
         nonlocal batch
         if batch:
-            with raw.cursor() as cur:
-                cur.copy_expert(sql, io.StringIO("".join(batch)))
+            with raw.cursor() as cur, cur.copy(sql) as copy:
+                copy.write("".join(batch))
             batch = []
 
     for row in rows:
@@ -547,6 +553,7 @@ def measure_person(client, who: str, data: dict, rng: random.Random) -> dict:
 # --- gunicorn on loopback ------------------------------------------------------------------
 
 HTTP_GOALS = {"poll_rps": 300, "list_rps": 100, "conversation_rps": 100, "search_rps": 40}
+HTTP_PLAN_KEYS = ("poll_unchanged", "list", "conversation", "search_common")
 HTTP_SECONDS = float(os.environ.get("BENCH_INBOX_HTTP_SECONDS", "5"))
 CONNECTIONS = 2
 
@@ -676,8 +683,68 @@ def goals_met(results: dict) -> dict[str, bool]:
     return met
 
 
+# --- growth with the data ------------------------------------------------------------------
+
+GROWTH_GOAL = 1.5
+# The figures the issue's goals name; the others (a filtered search on a
+# later page, operators) are shown beside them.
+GROWTH_GOAL_KEYS = (
+    "list",
+    "list_page",
+    "filtered",
+    "due_sorted",
+    "poll_unchanged",
+    "conversation",
+    "conversation_page",
+    "search_common",
+    "search_none",
+)
+
+
+def smaller_run(n: int) -> dict | None:
+    """This bench at ``n`` conversations in a child process (its own database
+    and gunicorn), or None when growth is not measured."""
+    if os.environ.get("BENCH_INBOX_GROWTH", "1") == "0":
+        return None
+    suffix = "_".join(filter(None, [os.environ.get("BENCH_DB_SUFFIX", ""), "smaller"]))
+    env = {**os.environ, "BENCH_INBOX_GROWTH": "0", "BENCH_DB_SUFFIX": suffix}
+    print(f"--- first at {n:,} conversations, to compare")
+    out = subprocess.run(
+        [sys.executable, __file__, str(n)], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    for line in out.splitlines():
+        if not line.startswith("{"):
+            print(line)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def growth(results: dict, http_results: dict, smaller: dict) -> dict[str, dict[str, float]]:
+    """Each figure at this size over the same figure at the smaller size
+    (rates the other way round), per person."""
+    out: dict[str, dict[str, float]] = {}
+    for who, rows in results.items():
+        small = smaller["details"][who]
+        out[who] = {
+            key: round(row["p95_ms"] / max(small[key]["p95_ms"], 0.01), 2)
+            for key, row in rows.items()
+        }
+        for key, row in http_results.get(who, {}).items():
+            rate = smaller["gunicorn"][who][key]["rps"]
+            out[who][f"{key}_rps"] = round(rate / max(row["rps"], 0.1), 2)
+    return out
+
+
+def growth_met(grown: dict[str, dict[str, float]]) -> dict[str, bool]:
+    wanted = (*GROWTH_GOAL_KEYS, *(f"{k}_rps" for k in HTTP_PLAN_KEYS))
+    return {
+        f"{who}_growth": all(v <= GROWTH_GOAL for k, v in rows.items() if k in wanted)
+        for who, rows in grown.items()
+    }
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    smaller = smaller_run(max(n // 10, 1))
     rng = random.Random(5)
     with bench_database("inbox"):
         from django.conf import settings
@@ -701,6 +768,18 @@ def main() -> None:
         urls = {who: results[who].pop("urls") for who in results}
         http_results = serve_and_drive(sessions, urls)
     met = {**goals_met(results), **http_goals_met(http_results)}
+    grown = growth(results, http_results, smaller) if smaller else {}
+    if smaller:
+        met.update(growth_met(grown))
+        print(
+            f"growth from {smaller['conversations']:,} to {data['conversations']:,} conversations:"
+        )
+        for who, rows in grown.items():
+            for key, ratio in rows.items():
+                beside = (
+                    "" if key.removesuffix("_rps") in GROWTH_GOAL_KEYS else " (beside the goal)"
+                )
+                print(f"  {who}: {key:<33} {ratio:>5.2f}x{beside}")
     officer = results["officer"]
     print(
         json.dumps(
@@ -721,12 +800,15 @@ def main() -> None:
                 ),
                 "details": results,
                 "gunicorn": http_results,
+                "growth_from": smaller["conversations"] if smaller else None,
+                "growth": grown,
                 "goals": {
                     **GOALS,
                     **HTTP_GOALS,
                     "gunicorn": f"2 sync workers, {CONNECTIONS} client connections",
                     "poll": "always 204",
                     "who": "an officer who sees a fifth of the data, and an admin who sees all",
+                    "growth": f"each figure at most {GROWTH_GOAL}x its figure at a tenth of the data",
                 },
                 "goals_met": met,
                 "goal_met": all(met.values()),

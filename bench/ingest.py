@@ -132,14 +132,14 @@ def settle() -> None:
     """Between phases, outside the timings: let Postgres finish the previous
     phase's background work (autovacuum of its fresh rows, the GIN pending
     list, dirty pages), so no phase pays for the one before it."""
-    import psycopg2
+    import psycopg
 
-    conn = psycopg2.connect(os.environ["DATABASE_URL"])  # the bench database
-    conn.autocommit = True
+    # The bench database.
+    conn = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
     try:
         with conn.cursor() as cur:
             cur.execute("VACUUM ANALYZE")
-            with contextlib.suppress(psycopg2.Error):  # needs superuser or pg_checkpoint
+            with contextlib.suppress(psycopg.Error):  # needs superuser or pg_checkpoint
                 cur.execute("CHECKPOINT")
     finally:
         conn.close()
@@ -184,9 +184,22 @@ BARE_MEDIA = (
 )
 
 
+def execute_values(cur, sql: str, rows: list[tuple], *, fetch: bool = False) -> list[tuple]:
+    """One multi-row INSERT per BATCH rows (``VALUES %s`` in ``sql`` takes the
+    rows), as a hand-written loader would send them; with ``fetch``, what it
+    RETURNING gives."""
+    out: list[tuple] = []
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start : start + BATCH]
+        row = "(" + ",".join(["%s"] * len(chunk[0])) + ")"
+        cur.execute(sql.replace("%s", ",".join([row] * len(chunk))), [v for r in chunk for v in r])
+        if fetch:
+            out.extend(cur.fetchall())
+    return out
+
+
 def run_bare(channels, batches) -> float:
     from django.db import connection
-    from psycopg2.extras import execute_values
 
     from inbox.models import Contact, Conversation
 
@@ -229,10 +242,7 @@ def run_bare(channels, batches) -> float:
             ]
             with raw.cursor() as cur:
                 new = dict(
-                    (ext, pk)
-                    for pk, ext in execute_values(
-                        cur, BARE_MESSAGES, rows, page_size=BATCH, fetch=True
-                    )
+                    (ext, pk) for pk, ext in execute_values(cur, BARE_MESSAGES, rows, fetch=True)
                 )
                 media = [
                     (
@@ -253,7 +263,7 @@ def run_bare(channels, batches) -> float:
                     for k, m in enumerate(i.media)
                 ]
                 if media:
-                    execute_values(cur, BARE_MEDIA, media, page_size=BATCH)
+                    execute_values(cur, BARE_MEDIA, media)
             raw.commit()
     with connection.cursor() as cur:  # their pages must not crowd the next phase's cache
         cur.execute("DROP TABLE bench_bare_media, bench_bare")

@@ -167,6 +167,22 @@ if DATABASE_URL:
     # Django asks a reused connection SELECT 1 at the start of each request: a
     # connection left half-open by a failover is replaced, not trusted.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # psycopg 3 with parameters bound by the server, so a statement a
+    # connection runs again is prepared once and not planned on each run:
+    # planning was most of Postgres's time on a conversation open (1.7 ms of
+    # 2.1 for its main statement; docs/operations.md). Set
+    # DB_PREPARED_STATEMENTS=0 behind a pooler in transaction mode (PgBouncer
+    # before 1.21), which cannot keep a prepared statement with a session.
+    #
+    # No parallel workers per query by default: a page's statements stop at a
+    # LIMIT, and each worker walked its own share past it (a search with
+    # operators at 200,000 conversations: 31 ms of execution with 2 workers,
+    # 6 ms without), on cores the other requests need.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=5 if env_bool("DB_PREPARED_STATEMENTS", True) else None,
+        options=f"-c max_parallel_workers_per_gather={env_int('DB_PARALLEL_WORKERS', 0)}",
+    )
 else:
     DATABASES = {
         "default": {

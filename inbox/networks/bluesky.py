@@ -369,6 +369,9 @@ class BlueskyClient(NetworkClient):
 
     def _convo_messages(self, convo_id, other, since, items, bad, max_pages) -> datetime | None:
         newest = None
+        # The chat pages come newest first; stored oldest first, so two
+        # messages sent in the same millisecond keep the order they were sent in.
+        found: list = []
         for messages, _next in self._pages(
             "chat.bsky.convo.getMessages",
             "messages",
@@ -391,10 +394,11 @@ class BlueskyClient(NetworkClient):
                 if since is not None and item.created_at < since:
                     older = True
                     continue
-                items.append(item)
+                found.append(item)
                 newest = item.created_at if newest is None else max(newest, item.created_at)
             if older:
                 break
+        items.extend(reversed(found))
         return newest
 
     # --- history (backfill) -------------------------------------------------------------

@@ -84,8 +84,11 @@ def select_by_keys(
     out: list[tuple] = []
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
+            # Typed: parameters are bound by the server, which cannot guess
+            # the type of a bare array.
+            array = "bigint[]" if all(isinstance(k, int) for k in keys) else "text[]"
             probe = (
-                f"SELECT {{}} FROM unnest(%s) AS k(key) CROSS JOIN LATERAL "  # noqa: S608
+                f"SELECT {{}} FROM unnest(%s::{array}) AS k(key) CROSS JOIN LATERAL "  # noqa: S608
                 f"(SELECT {{}} FROM {table} WHERE {cond}{key} = k.key) AS f"
             )
             if locking:
@@ -135,9 +138,7 @@ def insert_rows_then(
     target, values, fixed = _with_constants(cols, constants or {})
     with connection.cursor() as cur:
         stage = _stage(cur, table, cols)
-        cur.copy_expert(
-            f"COPY {stage} ({cols}) FROM STDIN WITH ({_copy_options(nullable)})", _csv(rows)
-        )
+        _copy(cur, f"COPY {stage} ({cols}) FROM STDIN WITH ({_copy_options(nullable)})", rows)
         cur.execute(
             f"WITH ins AS (INSERT INTO {table} ({target}) SELECT {values} FROM {stage} "  # noqa: S608
             f"ON CONFLICT DO NOTHING RETURNING {keep}), then_ AS ({then}) SELECT {keep} FROM ins",
@@ -183,11 +184,11 @@ def _copy_insert(
     options = _copy_options(nullable)
     with connection.cursor() as cur:
         if not ignore_conflicts and not returning and not constants:
-            cur.copy_expert(f"COPY {table} ({cols}) FROM STDIN WITH ({options})", _csv(rows))
+            _copy(cur, f"COPY {table} ({cols}) FROM STDIN WITH ({options})", rows)
             return []
         target, values, fixed = _with_constants(cols, constants)
         stage = _stage(cur, table, cols)
-        cur.copy_expert(f"COPY {stage} ({cols}) FROM STDIN WITH ({options})", _csv(rows))
+        _copy(cur, f"COPY {stage} ({cols}) FROM STDIN WITH ({options})", rows)
         cur.execute(
             f"INSERT INTO {table} ({target}) SELECT {values} FROM {stage}"  # noqa: S608
             + (" ON CONFLICT DO NOTHING" if ignore_conflicts else "")
@@ -227,6 +228,12 @@ def _db_value(value: Any) -> Any:
         # sort and compare like rows the ORM wrote.
         return connection.ops.adapt_datetimefield_value(value)
     return value
+
+
+def _copy(cur, sql: str, rows: Sequence[tuple]) -> None:
+    """COPY ``rows`` in, as CSV, through psycopg 3's copy (one round trip)."""
+    with cur.copy(sql) as copy:
+        copy.write(_csv(rows).getvalue())
 
 
 def _csv(rows: Sequence[tuple]) -> io.StringIO:

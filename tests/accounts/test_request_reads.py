@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from importlib import import_module
 
-import psycopg2
+import psycopg
 import pytest
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
@@ -173,9 +173,9 @@ def test_a_connection_the_server_ended_is_replaced_at_the_next_request():
         (pid,) = cursor.fetchone()
     # The server ends this connection's backend, as a failover or an admin would.
     params = connection.get_connection_params()
-    killer = psycopg2.connect(**{k: v for k, v in params.items() if k != "cursor_factory"})
+    own = {k: v for k, v in params.items() if k not in ("cursor_factory", "prepare_threshold")}
+    killer = psycopg.connect(**own, autocommit=True)
     try:
-        killer.autocommit = True
         with killer.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
     finally:

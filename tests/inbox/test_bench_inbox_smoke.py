@@ -44,6 +44,12 @@ def test_bench_inbox_prints_one_json_line_with_its_figures():
         "search_p95_ms",
     ):
         assert figures[key] > 0, key
+    # Growth: the same bench at a tenth of the size first, each figure compared.
+    assert figures["growth_from"] == 30
+    for who in ("officer", "admin"):
+        assert figures["growth"][who]["conversation"] > 0
+        assert figures["growth"][who]["list_rps"] > 0
+        assert f"{who}_growth" in figures["goals_met"]
     for who in ("officer", "admin"):
         # An unchanged poll always answered 204.
         assert "unexpected_status" not in figures["details"][who]["poll_unchanged"], who
