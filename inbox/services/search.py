@@ -18,6 +18,7 @@ the list's filters, so a search started from the list keeps what was chosen.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection
@@ -190,6 +191,24 @@ def _messages_page(
     return _page(found_qs.select_related(*related).order_by("-sent_at", "-pk"), page, limit)
 
 
+@contextmanager
+def _planned_each_time():
+    """Search statements planned for their words every time, never prepared:
+    a generic plan cannot tell a word in a third of the messages from a word
+    in none, and chose the GIN index for a common word (a filtered search at
+    200,000 conversations: 40 ms, 60 ms once prepared). psycopg 3 prepares a
+    statement a connection repeats (settings: ``DB_PREPARED_STATEMENTS``)."""
+    raw = connection.connection if _uses_postgres() else None
+    kept = getattr(raw, "prepare_threshold", None)
+    if raw is not None:
+        raw.prepare_threshold = None
+    try:
+        yield
+    finally:
+        if raw is not None:
+            raw.prepare_threshold = kept
+
+
 def inbox_search(
     *,
     user: User,
@@ -207,6 +226,19 @@ def inbox_search(
         query = search_query_parse(query)
     if query.is_empty():
         return SearchResults(query="", messages=[], conversations=[], engine="none")
+    connection.ensure_connection()
+    with _planned_each_time():
+        return _search(user=user, query=query, filters=filters, page=page, limit=limit)
+
+
+def _search(
+    *,
+    user: User,
+    query: ParsedQuery,
+    filters: selectors.InboxFilters | None,
+    page: int,
+    limit: int | None,
+) -> SearchResults:
     page, limit = max(1, page), limit or RESULTS
     scope = selectors.conversations_filtered(
         user=user, filters=filters or selectors.InboxFilters(), open_by_default=False
