@@ -16,3 +16,13 @@ class OpsConfig(AppConfig):
         from ops import request_id
 
         request_id.connect_celery_signals()
+        # Postgres times parsed in C (socialdesk.pg_times).
+        from django.db.backends.signals import connection_created
+
+        connection_created.connect(_times_loader, weak=False, dispatch_uid="socialdesk.pg_times")
+
+
+def _times_loader(sender, connection, **kwargs) -> None:
+    from socialdesk import pg_times
+
+    pg_times.register(connection)
