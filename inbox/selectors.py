@@ -357,6 +357,17 @@ def _message_actions(conversation_id: Any) -> QuerySet[NetworkAction]:
     return NetworkAction.objects.filter(conversation_id=conversation_id, kind__in=MESSAGE_ACTIONS)
 
 
+@functools.cache
+def _thread_base() -> QuerySet[Message]:
+    """The thread's statement but for its conversation, built once per process
+    (as ``_view_base``); never evaluated itself."""
+    return (
+        Message.objects.select_related("author_user", "author_contact")
+        .annotate(has_media=Exists(MessageMedia.objects.filter(message=OuterRef("pk"))))
+        .order_by("sent_at", "pk")
+    )
+
+
 def conversation_messages_for_view(*, conversation: Conversation) -> list[Message]:
     """The thread as the view shows it: each message with the state (and
     reason) of the latest like, hide or delete queued on it, as
@@ -366,11 +377,9 @@ def conversation_messages_for_view(*, conversation: Conversation) -> list[Messag
     (Five correlated subqueries per message cost more to build than the
     thread itself.) The actions come with ``conversation_get_for_view``, or
     are read here."""
-    messages: list[Message] = list(
-        conversation.messages.select_related("author_user", "author_contact")
-        .annotate(has_media=Exists(MessageMedia.objects.filter(message=OuterRef("pk"))))
-        .order_by("sent_at", "pk")
-    )
+    messages: list[Message] = list(_thread_base().filter(conversation_id=conversation.pk))
+    for m in messages:
+        m.conversation = conversation  # as the related manager would: no query to reach it
     with_media = [m for m in messages if m.has_media]  # type: ignore[attr-defined]
     if with_media:
         prefetch_related_objects(with_media, MEDIA)
