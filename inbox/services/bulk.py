@@ -233,15 +233,14 @@ def _db_value(value: Any) -> Any:
 def _copy(cur, sql: str, rows: Sequence[tuple]) -> None:
     """COPY ``rows`` in, as CSV, through psycopg 3's copy (one round trip)."""
     with cur.copy(sql) as copy:
-        copy.write(_csv(rows).getvalue())
+        copy.write(_csv(rows))
 
 
-def _csv(rows: Sequence[tuple]) -> io.StringIO:
+def _csv(rows: Sequence[tuple]) -> str:
     """Every field quoted; None is written as an empty quoted field, which
     FORCE_NULL turns into NULL for the nullable columns. JSON values must come
     already dumped to strings (a dict here would fail loudly in Postgres)."""
     buf = io.StringIO()
     writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerows(rows)
-    buf.seek(0)
-    return buf
+    return buf.getvalue()
