@@ -18,6 +18,10 @@ class Network(models.TextChoices):
     INSTAGRAM = "instagram", "Instagram"
 
 
+# The short mark drawn beside a conversation (the network's name is in words beside it).
+NETWORK_MARKS = {"x": "X", "facebook": "f", "instagram": "Ig", "bluesky": "b", "mastodon": "M"}
+_NETWORK_LABELS = dict(Network.choices)
+
 # Facebook and Instagram refuse a direct reply 24 h after the person's last message.
 DIRECT_MESSAGES_APPS = {"facebook": "Messenger", "instagram": "Instagram Direct"}
 
@@ -73,6 +77,16 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_network_display()} {self.handle})"
+
+    # The list draws these on every row: a dict read, where get_network_display
+    # rebuilds its choices each call.
+    @property
+    def network_label(self) -> str:
+        return _NETWORK_LABELS.get(self.network, self.network)
+
+    @property
+    def network_mark(self) -> str:
+        return NETWORK_MARKS.get(self.network, "?")
 
     @property
     def direct_messages_app(self) -> str:
@@ -277,6 +291,16 @@ class Priority(models.IntegerChoices):
     URGENT = 3, "Urgent"
 
 
+_STATUS_LABELS = dict(Status.choices)
+_PRIORITY_LABELS = dict(Priority.choices)
+# The GOV.UK tag colour of each status (new keeps the tag's own blue).
+_STATUS_TAGS = {
+    Status.OPEN: "govuk-tag--turquoise",
+    Status.PENDING: "govuk-tag--yellow",
+    Status.RESOLVED: "govuk-tag--green",
+}
+
+
 class Conversation(models.Model):
     """A thread with one citizen on one channel.
 
@@ -288,6 +312,7 @@ class Conversation(models.Model):
     # inbox list (its unread annotation, escalation flags for the page's rows).
     snippet_shielded: bool
     is_unread: bool
+    href: str  # the row's link, with the list's filters (inbox.views.context.list_context)
     flags: Any  # escalation.selectors.ConversationFlags (a layer above)
 
     # FK indexes that a composite index below already leads with are off:
@@ -380,6 +405,19 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} with {self.contact} on {self.channel.name}"
+
+    # Drawn on every list row: dict reads (get_FOO_display rebuilds its choices each call).
+    @property
+    def status_label(self) -> str:
+        return _STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def status_tag_class(self) -> str:
+        return _STATUS_TAGS.get(self.status, "")
+
+    @property
+    def priority_label(self) -> str:
+        return _PRIORITY_LABELS.get(self.priority, str(self.priority))
 
     @property
     def reply_window_open(self) -> bool | None:

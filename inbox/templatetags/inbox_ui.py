@@ -62,6 +62,18 @@ def approvable_by(message, user) -> bool:
     return message.state == "awaiting_approval" and can_approve(user=user, message=message)
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@register.filter(expects_localtime=True)
+def short_time(value) -> str:
+    """What ``|date:"j M, H:i"`` gives ("5 Mar, 09:07"), for the list's rows:
+    Django's general formatter looked up its formats on each of them."""
+    if not isinstance(value, datetime):
+        return ""
+    return f"{value.day} {_MONTHS[value.month - 1]}, {value.hour:02d}:{value.minute:02d}"
+
+
 @register.filter(expects_localtime=True)
 def machine_time(value) -> str:
     """A ``<time datetime>`` value: what ``|date:'c'`` gives, without Django's

@@ -110,6 +110,11 @@ def list_context(
         page = selectors.conversation_inbox(user=request.user, filters=filters, page=page_number)
         shield = shield or shield_load()
         shielded = {r.pk for r in page.rows if shield.matches(r.last_message_preview)}
+        # Row links differ only in the id: one reverse per page, not per row.
+        base = reverse("inbox:conversation", args=[0]).removesuffix("0/")
+        carry = f"?{query}" if (query := filter_query(request.GET)) else ""
+        for row in page.rows:
+            row.href = f"{base}{row.pk}/{carry}"
     return {
         "page": page,
         "shielded": shielded,
@@ -122,8 +127,6 @@ def list_context(
         "list_query": filter_query(request.GET, drop=("page",)),
         "list_stamp": stamp,
         "list_url": reverse("inbox:list"),
-        # Row links differ only in the id: one reverse per page, not per row.
-        "conversation_base": reverse("inbox:conversation", args=[0]).removesuffix("0/"),
         "viewers_url": reverse("inbox:viewers"),
         "current_pk": current_pk,
         "poll_seconds": POLL_SECONDS,
