@@ -406,6 +406,11 @@ class Conversation(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} with {self.contact} on {self.channel.name}"
 
+    @property
+    def label_list(self) -> list[dict]:
+        """The labels read with the row (``inbox.selectors.label_rows``), by name."""
+        return sorted(self.label_rows, key=lambda label: label["name"])  # type: ignore[attr-defined]
+
     # Drawn on every list row: dict reads (get_FOO_display rebuilds its choices each call).
     @property
     def status_label(self) -> str:

@@ -527,18 +527,24 @@ def conversation_inbox_queryset(*, user: User, filters: InboxFilters) -> QuerySe
 
 
 def _decorate(qs: QuerySet[Conversation], user: User) -> QuerySet[Conversation]:
-    """Per-row facts for the list in a fixed number of queries: one for the
-    rows (with an unread flag and their channel, contact and assignee) and one
-    for their labels. Who is viewing is its own poll (``viewers_by_conversation``)."""
+    """Per-row facts for the list in one query: the rows with an unread flag,
+    their labels and their channel, contact and assignee. Who is viewing is its own poll (``viewers_by_conversation``)."""
     seen = ConversationRead.objects.filter(
         user=user, conversation=OuterRef("pk"), read_at__gte=OuterRef("last_inbound_at")
     )
-    return (
-        qs.select_related("channel", "contact", "assignee")
-        .annotate(seen_latest=Exists(seen))
-        .prefetch_related(
-            Prefetch("labels", queryset=Label.objects.order_by("name"), to_attr="label_list")
-        )
+    return qs.select_related("channel", "contact", "assignee").annotate(
+        seen_latest=Exists(seen), label_rows=label_rows()
+    )
+
+
+def label_rows() -> JSONRows:
+    """A conversation's labels as a column of its own query (``{id, name}``
+    each; ``Conversation.label_list`` reads them by name): a page of rows and
+    their labels in one round trip."""
+    return JSONRows(
+        Label.objects.filter(conversations=OuterRef("pk"))
+        .order_by()
+        .values(row=JSONObject(id="pk", name="name"))
     )
 
 

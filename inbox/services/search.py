@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts import access
@@ -265,7 +265,7 @@ def _search(
     # Operators alone list the conversations they pick out.
     rows, more_rows = _page(
         conversations.select_related("contact", "channel", "assignee")
-        .prefetch_related(Prefetch("labels", to_attr="label_list"))
+        .annotate(label_rows=selectors.label_rows())
         .order_by("-last_message_at", "-pk"),
         page,
         limit,

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from django.template import engines
+from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rest_framework.test import APIClient
 
 from inbox.models import Channel, Conversation, Network, Priority, Status
+from tests.factories import LabelFactory
+from tests.inbox.ui_data import citizen, conversation_with
 
 _BOTH = engines["django"].from_string(
     "{% load inbox_ui %}{{ at|short_time }}|{{ at|date:'j M, H:i' }}"
@@ -59,3 +64,22 @@ def test_each_status_but_new_has_its_own_tag_colour():
     assert colours[Status.NEW] == ""
     others = [colours[s] for s in Status if s != Status.NEW]
     assert all(c.startswith("govuk-tag--") for c in others) and len(set(others)) == len(others)
+
+
+@pytest.mark.django_db
+def test_labels_read_with_the_rows_come_by_name_in_the_list_and_the_api(client, officer, channel_a):
+    conv = conversation_with(channel_a, author=citizen(7, name="Jo Resident"))
+    for name in ("zebra crossing", "bins", "potholes"):
+        conv.labels.add(LabelFactory(name=name))
+    conversation_with(channel_a, author=citizen(8))  # a row with no label
+    client.force_login(officer)
+
+    html = client.get(reverse("inbox:list"), HTTP_HX_REQUEST="true").content.decode()
+    assert html.index(">bins<") < html.index(">potholes<") < html.index(">zebra crossing<")
+
+    api = APIClient()
+    api.force_authenticate(officer)
+    rows = {r["id"]: r for r in api.get(reverse("api:conversation_list")).json()["results"]}
+    assert [lb["name"] for lb in rows[conv.pk]["labels"]] == ["bins", "potholes", "zebra crossing"]
+    assert all(isinstance(lb["id"], int) for lb in rows[conv.pk]["labels"])
+    assert [r["labels"] for pk, r in rows.items() if pk != conv.pk] == [[]]

@@ -21,12 +21,12 @@ HX = {"HTTP_HX_REQUEST": "true"}
 # (cached_db, as in CI and production) a signed-in request reads it from the cache.
 SESSION = 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0
 # session, user, their roles (Django's ModelBackend reads them apart), the
-# change stamp, rows (with their escalation flags and crisis as annotations),
-# labels, abuse terms
-LIST_FRAGMENT = SESSION + 6
+# change stamp, rows (with their labels, escalation flags and crisis as
+# annotations), abuse terms
+LIST_FRAGMENT = SESSION + 5
 # + every label, for the bulk form's "Label for selected" (the views and filters,
 # their counts and the notifications badge come in their own request)
-LIST_PAGE = SESSION + 7
+LIST_PAGE = SESSION + 6
 # An unchanged poll: session, user, roles and the one stamp read; no rows.
 LIST_POLL_UNCHANGED = SESSION + 3
 # session, user, roles, the conversation (with its flags, the crisis's holding
