@@ -294,7 +294,7 @@ class Priority(models.IntegerChoices):
 _STATUS_LABELS = dict(Status.choices)
 _PRIORITY_LABELS = dict(Priority.choices)
 # The GOV.UK tag colour of each status (new keeps the tag's own blue).
-_STATUS_TAGS = {
+_STATUS_TAGS: dict[str, str] = {
     Status.OPEN: "govuk-tag--turquoise",
     Status.PENDING: "govuk-tag--yellow",
     Status.RESOLVED: "govuk-tag--green",
