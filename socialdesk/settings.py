@@ -20,7 +20,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from socialdesk.env import env_bool, env_int, env_list, env_str
+from socialdesk.env import env_bool, env_float, env_int, env_list, env_str
 from socialdesk.parallel_tests import isolate_parallel_test_process
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -530,6 +530,9 @@ WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 500)
 # only while none is queued; the mark lapses after this many seconds if a queued
 # run is lost. 0 (no shared cache): every delivery asks for a run.
 WEBHOOK_WAKE_SECONDS = env_int("WEBHOOK_WAKE_SECONDS", 1 if REDIS_CACHE else 0)
+# With that mark, the run a delivery asks for starts this long after it, so the
+# deliveries of a burst share one run (less than WEBHOOK_WAKE_SECONDS).
+WEBHOOK_GATHER_SECONDS = env_float("WEBHOOK_GATHER_SECONDS", 0.25)
 # Processed deliveries (raw bodies) are kept this long, then deleted.
 WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30)
 

@@ -26,9 +26,12 @@ def task_enqueue_on_commit(name: str, *args: Any, best_effort: bool = False) -> 
     transaction.on_commit(lambda: task_enqueue(name, *args, best_effort=best_effort))
 
 
-def task_enqueue(name: str, *args: Any, best_effort: bool = False) -> None:
+def task_enqueue(
+    name: str, *args: Any, best_effort: bool = False, countdown: float | None = None
+) -> None:
+    """Send task ``name`` now; ``countdown``: to run that many seconds from now."""
     try:
-        task_registered(name).delay(*args)
+        task_registered(name).apply_async(args, countdown=countdown)
     except Exception:
         if not best_effort:
             raise

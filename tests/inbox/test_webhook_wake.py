@@ -39,8 +39,21 @@ def runs_asked(monkeypatch):
     """The runs the deliveries asked the broker for (the task itself is run by
     the test, as a worker would, so the order of events is the test's)."""
     asked: list[str] = []
-    monkeypatch.setattr(services, "task_enqueue", lambda name, **kw: asked.append(name))
+
+    def enqueue(name, **kw):
+        asked.append(name)
+        countdowns.append(kw.get("countdown"))
+
+    monkeypatch.setattr(services, "task_enqueue", enqueue)
     return asked
+
+
+countdowns: list[float | None] = []
+
+
+@pytest.fixture(autouse=True)
+def _countdowns():
+    countdowns.clear()
 
 
 def _deliver(client, n: int) -> None:
@@ -127,3 +140,26 @@ def test_the_same_delivery_twice_is_stored_once(client, fb_channel, runs_asked):
     assert WebhookDelivery.objects.count() == 1
     tasks.process_webhook_deliveries()
     assert Message.objects.count() == 1
+
+
+def test_the_run_starts_after_the_gather_window_so_a_burst_shares_it(
+    client, fb_channel, runs_asked, settings
+):
+    settings.WEBHOOK_GATHER_SECONDS = 0.25
+    for n in range(3):
+        _deliver(client, n)
+    assert runs_asked == ["inbox.tasks.process_webhook_deliveries"]
+    assert countdowns == [0.25]
+
+
+def test_without_the_shared_mark_a_run_is_not_delayed(client, fb_channel, runs_asked, settings):
+    settings.WEBHOOK_WAKE_SECONDS = 0
+    settings.WEBHOOK_GATHER_SECONDS = 0.25
+    _deliver(client, 1)
+    assert countdowns == [None]  # every delivery asks for its own run: no burst to gather
+
+
+def test_no_gather_window_asks_for_the_run_at_once(client, fb_channel, runs_asked, settings):
+    settings.WEBHOOK_GATHER_SECONDS = 0
+    _deliver(client, 1)
+    assert countdowns == [None]
