@@ -6,7 +6,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import task_postrun, task_prerun, worker_process_init
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "socialdesk.settings")
 
@@ -28,20 +28,6 @@ def _close_old_connections(sender=None, **_kwargs) -> None:
     if sender is None or getattr(sender.request, "is_eager", False):
         return
     close_old_connections()
-
-
-# How much lower than the web the worker processes run (0-19, Unix "nice").
-# Ingest, sending and KPIs can wait milliseconds; an officer waiting on a page
-# should not, where both share a host's cores. Only matters when the CPU is
-# contended; 0 turns it off.
-WORKER_NICE = int(os.environ.get("WORKER_NICE", "10"))
-
-
-@worker_process_init.connect
-def _yield_cpu_to_requests(**_kwargs) -> None:
-    """Each pool process lowers its own CPU priority as it starts."""
-    if WORKER_NICE > 0 and hasattr(os, "nice"):
-        os.nice(WORKER_NICE)
 
 
 DISPATCH_EVERY = float(os.environ.get("POLL_DISPATCH_SECONDS", "5"))
