@@ -528,7 +528,8 @@ def conversation_inbox_queryset(*, user: User, filters: InboxFilters) -> QuerySe
 
 def _decorate(qs: QuerySet[Conversation], user: User) -> QuerySet[Conversation]:
     """Per-row facts for the list in one query: the rows with an unread flag,
-    their labels and their channel, contact and assignee. Who is viewing is its own poll (``viewers_by_conversation``)."""
+    their labels and their channel, contact and assignee. Who is viewing is
+    its own poll (``viewers_by_conversation``)."""
     seen = ConversationRead.objects.filter(
         user=user, conversation=OuterRef("pk"), read_at__gte=OuterRef("last_inbound_at")
     )
