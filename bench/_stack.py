@@ -4,6 +4,7 @@ group, on the bench's throwaway Postgres database and the Redis broker."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -71,7 +72,7 @@ class Processes:
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds (user + system) used so far by each kind of process, with
         its children (gunicorn's and Celery's pool workers), by this process (the
-        sandbox network and the load client run here), by Postgres and Redis, and
+        load client runs here), by the sandbox network, by Postgres and Redis, and
         by the whole machine ("machine")."""
         import psutil
 
@@ -93,6 +94,10 @@ class Processes:
             for member in family:
                 add(self.names[proc.pid], member)
         add("bench", psutil.Process())
+        for child in psutil.Process().children():  # the sandbox network (SandboxProcess)
+            with contextlib.suppress(psutil.Error):
+                if child.cmdline()[1:3] == ["-m", "sandbox"]:
+                    add("sandbox", child)
         for proc in psutil.process_iter(["name"]):
             name = proc.info["name"] or ""
             if name.startswith("postgres") or name == "postmaster":
@@ -202,13 +207,57 @@ def worker_ready(celery_app) -> bool:
         return False
 
 
+class SandboxProcess:
+    """The sandbox network as its own process (``python -m sandbox``), as it
+    runs beside the demo: the networks are not on the app's machine, and in
+    the bench's own process its threads would share one interpreter lock with
+    the officers' clients, whose page timings would then include the wait."""
+
+    def __init__(self, seed: int):
+        self.url = f"http://127.0.0.1:{free_port()}"
+        port = self.url.rsplit(":", 1)[1]
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sandbox",
+                "--port",
+                port,
+                "--scenario",
+                "none",
+                "--quiet",
+                "--seed",
+                str(seed),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def answers(self) -> bool:
+        import requests
+
+        try:
+            return requests.get(self.url + "/_sandbox/faults", timeout=2).ok
+        except requests.RequestException:
+            return False
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
 def start_sandbox(seed: int = 11):
     """The sandbox network with the bench's Facebook Page and two X accounts
     (999 @council_help for webhooks, 997 @riverside_roads for polling)."""
     from sandbox.control_client import Control
-    from sandbox.server import SandboxServer
 
-    sandbox = SandboxServer(port=0, seed=seed).start()
+    sandbox = SandboxProcess(seed)
+    wait_until(sandbox.answers, "the sandbox network")
     os.environ["SOCIAL_SANDBOX_URL"] = sandbox.url
     control = Control(sandbox.url)
     control.post(
