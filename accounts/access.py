@@ -265,14 +265,6 @@ def conversations_actionable_by(user: User) -> QuerySet[Conversation]:
     return Conversation.objects.filter(channel_id__in=_reach(user).channels_with(ACTING_ROLES))
 
 
-def visible_channel_ids(user: User) -> list[int] | None:
-    """The ids of the channels the user may see; None for "every channel"."""
-    role = role_of(user)
-    if role == Role.ADMIN:
-        return None
-    return _reach(user).channel_ids if role is not None else []
-
-
 def can_see_channel(user: User, channel: Channel) -> bool:
     return role_for_channel(user, channel) is not None
 

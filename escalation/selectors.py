@@ -55,14 +55,6 @@ def schedules_by_channel(
     return {h.channel_id: h.schedule() for h in qs}
 
 
-def staffed_hours_for(*, channel: Channel) -> StaffedHours | None:
-    return (
-        StaffedHours.objects.prefetch_related("intervals", "exceptions")
-        .filter(channel=channel)
-        .first()
-    )
-
-
 def channel_hours_statement(*, channel: Channel) -> str:
     """The text for the channel's profile bio, generated from its hours."""
     return hours_statements(channels=[channel])[channel.pk]
