@@ -103,6 +103,7 @@ def list_context(
     ``deferred``: no rows now; the list asks for them once the page is shown
     (the conversation page, where the conversation is what was asked for)."""
     filters, page_number = inbox_filters(request.GET)
+    query = filter_query(request.GET)
     if deferred:
         page, shielded, stamp = None, set(), ""
     else:
@@ -112,7 +113,7 @@ def list_context(
         shielded = {r.pk for r in page.rows if shield.matches(r.last_message_preview)}
         # Row links differ only in the id: one reverse per page, not per row.
         base = reverse("inbox:conversation", args=[0]).removesuffix("0/")
-        carry = f"?{query}" if (query := filter_query(request.GET)) else ""
+        carry = f"?{query}" if query else ""
         for row in page.rows:
             row.href = f"{base}{row.pk}/{carry}"
     return {
@@ -123,7 +124,7 @@ def list_context(
         "can_act": access.acts_anywhere(request.user),
         "filters": filters,
         "view_name": selectors.SAVED_VIEW_NAMES.get(filters.view, "All I may see"),
-        "filter_query": filter_query(request.GET),
+        "filter_query": query,
         "list_query": filter_query(request.GET, drop=("page",)),
         "list_stamp": stamp,
         "list_url": reverse("inbox:list"),
